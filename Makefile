@@ -1,0 +1,34 @@
+# Warta: `make run` serves the sample archive, `make test` runs the tests.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export WARTA_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test lint bench venv clean
+
+# The stamp is newer than setup.cfg when the install is current: no reinstall.
+$(BIN)/.installed: setup.cfg pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (PYTHON=$(PYTHON))."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/warta -q import examples/seeds
+	$(BIN)/warta -q index update 2>/dev/null || $(BIN)/warta -q index build
+	$(BIN)/warta serve --host $(HOST) --port $(PORT)
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) data *.egg-info

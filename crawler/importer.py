@@ -1,0 +1,124 @@
+"""Read articles from files: plain text and JSON Lines (optionally gzipped)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .article import Article, Rejection
+from .normalise import clean_text, parse_text
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_LINE_CHARS = 5 * 1024 * 1024
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (".jsonl.gz", ".jsonl", ".txt"):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+SUPPORTED = (".txt", ".jsonl", ".jsonl.gz")
+
+
+def find_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Rejection]:
+    """Expand files and directories into the importable files they hold."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and _suffix(child) in SUPPORTED:
+                    yield child
+        elif path.is_file():
+            if _suffix(path) in SUPPORTED:
+                yield path
+            else:
+                yield Rejection(str(path), f"unsupported file type; use one of {SUPPORTED}")
+        else:
+            yield Rejection(str(path), "no such file or directory")
+
+
+def read_text_file(path: Path) -> Iterator[Article | Rejection]:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        yield Rejection(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        return
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        yield Rejection(str(path), "binary data, not text")
+        return
+    article = parse_text(text, article_id=path.name.rsplit(".", 1)[0])
+    if not article.body:
+        yield Rejection(str(path), "no article text")
+        return
+    yield article
+
+
+def _optional(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    value = clean_text(str(value)).strip()
+    return value or None
+
+
+def article_from_record(record: dict, where: str) -> Article | Rejection:
+    """Turn one JSON object into an Article, or say why it cannot be one."""
+    if not isinstance(record, dict):
+        return Rejection(where, "not a JSON object")
+    body = _optional(record, "body")
+    if not body:
+        return Rejection(where, "no body")
+    article_id = _optional(record, "id") or _optional(record, "url")
+    if not article_id:
+        return Rejection(where, "no id and no url")
+    parsed = parse_text(body, article_id=article_id, title=_optional(record, "title"))
+    return Article(
+        id=article_id,
+        title=parsed.title,
+        body=parsed.body,
+        url=_optional(record, "url"),
+        source=_optional(record, "source") or parsed.source,
+        published=_optional(record, "date") or _optional(record, "published"),
+        author=_optional(record, "author"),
+    )
+
+
+def read_jsonl_file(path: Path) -> Iterator[Article | Rejection]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, 1):
+                where = f"{path}:{number}"
+                if not line.strip():
+                    continue
+                if len(line) > MAX_LINE_CHARS:
+                    yield Rejection(where, "line too long")
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield Rejection(where, f"invalid JSON ({e.msg})")
+                    continue
+                yield article_from_record(record, where)
+    except (OSError, EOFError) as e:
+        yield Rejection(str(path), f"cannot read the file ({e})")
+
+
+def read_path(path: Path) -> Iterator[Article | Rejection]:
+    """Every article (or rejection) one file holds."""
+    try:
+        if _suffix(path) == ".txt":
+            yield from read_text_file(path)
+        else:
+            yield from read_jsonl_file(path)
+    except OSError as e:
+        yield Rejection(str(path), f"cannot read the file ({e.strerror or e})")

@@ -1,0 +1,288 @@
+"""The article store: SQLite, the source of truth for everything else.
+
+The search index is derived from this store and can always be rebuilt. Every
+insert, update and delete bumps a change sequence number (``seq``) so that the
+indexer can ask for "what changed since seq N" and do work proportional to the
+change.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .article import Article
+
+DEFAULT_DATA_DIR = "data"
+STORE_FILENAME = "warta.db"
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS articles (
+    id           TEXT PRIMARY KEY,
+    url          TEXT UNIQUE,
+    source       TEXT,
+    title        TEXT NOT NULL,
+    published    TEXT,
+    author       TEXT,
+    body         TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    added        TEXT NOT NULL,
+    updated      TEXT NOT NULL,
+    seq          INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_seq ON articles(seq);
+CREATE TABLE IF NOT EXISTS deletions (
+    id  TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deletions_seq ON deletions(seq);
+CREATE TABLE IF NOT EXISTS counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters(name, value) VALUES ('seq', 0);
+"""
+
+# Each entry upgrades the store from version N-1 to N. Later issues append here.
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+
+_COLUMNS = "id, url, source, title, published, author, body"
+
+
+class StoreError(Exception):
+    """The article store cannot be opened or used."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store holds it, with its bookkeeping."""
+
+    article: Article
+    content_hash: str
+    added: str
+    updated: str
+    seq: int
+
+
+def store_path(data_dir: str | os.PathLike) -> Path:
+    """Where the store of a data directory lives."""
+    return Path(data_dir) / STORE_FILENAME
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row_to_article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        source=row["source"],
+        title=row["title"],
+        published=row["published"],
+        author=row["author"],
+        body=row["body"],
+    )
+
+
+class Store:
+    """An open article store. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"Cannot open the article store at {self.path}: {e}.") from e
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            self.db.close()
+            raise StoreError(
+                f"{self.path} is not a usable Warta store ({e}). "
+                "Move it aside and import your articles again."
+            ) from e
+
+    @classmethod
+    def open(cls, data_dir: str | os.PathLike) -> Store:
+        """Open (creating if needed) the store of a data directory."""
+        return cls(store_path(data_dir))
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema -----------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.path} was written by a newer Warta (schema "
+                f"{version}, this one knows {SCHEMA_VERSION}). Upgrade Warta."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript() commits first, so the script carries its own transaction.
+            self.db.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[target]}\nPRAGMA user_version={target};\nCOMMIT;"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one IMMEDIATE transaction: all of it lands or none."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def _next_seq(self) -> int:
+        self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq'")
+        return self.db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
+
+    # -- writing ----------------------------------------------------------
+
+    def upsert(self, article: Article) -> str:
+        """Store one article; return 'added', 'updated' or 'unchanged'.
+
+        Must run inside ``transaction()`` or on its own (autocommit).
+        """
+        digest = article.content_hash
+        row = self.db.execute(
+            "SELECT id, content_hash FROM articles WHERE id = ?", (article.id,)
+        ).fetchone()
+        if row is None and article.url:
+            row = self.db.execute(
+                "SELECT id, content_hash FROM articles WHERE url = ?", (article.url,)
+            ).fetchone()
+        if row is not None and row["content_hash"] == digest:
+            return "unchanged"
+        now = _now()
+        seq = self._next_seq()
+        values = (
+            article.url,
+            article.source,
+            article.title,
+            article.published,
+            article.author,
+            article.body,
+            digest,
+        )
+        if row is None:
+            self.db.execute(
+                f"INSERT INTO articles({_COLUMNS}, content_hash, added, updated, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article.id, *values, now, now, seq),
+            )
+            self.db.execute("DELETE FROM deletions WHERE id = ?", (article.id,))
+            return "added"
+        self.db.execute(
+            "UPDATE articles SET url=?, source=?, title=?, published=?, author=?, body=?, "
+            "content_hash=?, updated=?, seq=? WHERE id=?",
+            (*values, now, seq, row["id"]),
+        )
+        return "updated"
+
+    def upsert_many(self, articles: Iterable[Article]) -> dict[str, int]:
+        """Store many articles in one transaction; return counts per outcome."""
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        with self.transaction():
+            for article in articles:
+                counts[self.upsert(article)] += 1
+        return counts
+
+    def delete(self, article_id: str) -> bool:
+        """Delete an article; return whether it existed."""
+        with self.transaction():
+            cur = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            if cur.rowcount == 0:
+                return False
+            self.db.execute(
+                "INSERT OR REPLACE INTO deletions(id, seq) VALUES (?, ?)",
+                (article_id, self._next_seq()),
+            )
+        return True
+
+    # -- reading ----------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _row_to_article(row) if row else None
+
+    def get_stored(self, article_id: str) -> StoredArticle | None:
+        row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        return StoredArticle(
+            _row_to_article(row), row["content_hash"], row["added"], row["updated"], row["seq"]
+        )
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    @property
+    def seq(self) -> int:
+        """The current change sequence number."""
+        return self.db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
+
+    def iter_articles(self, batch: int = 500) -> Iterator[tuple[Article, int]]:
+        """Every article with its seq, in id order, read in batches."""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS}, seq FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_article(row), row["seq"]
+            last = rows[-1]["id"]
+
+    def changed_since(self, seq: int) -> Iterator[Article]:
+        """Articles added or updated after change number ``seq``."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        for row in rows:
+            yield _row_to_article(row)
+
+    def deleted_since(self, seq: int) -> list[str]:
+        """Ids of articles deleted after change number ``seq``."""
+        rows = self.db.execute("SELECT id FROM deletions WHERE seq > ? ORDER BY seq", (seq,))
+        return [row["id"] for row in rows]
+
+    def ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM articles")}
+
+    def overview(self) -> dict:
+        """Articles, outlets and date span: what the archive holds."""
+        row = self.db.execute(
+            "SELECT count(*), count(DISTINCT source), min(published), max(published) FROM articles"
+        ).fetchone()
+        return {"articles": row[0], "sources": row[1], "first": row[2], "last": row[3]}

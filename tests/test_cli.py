@@ -1,0 +1,90 @@
+import gzip
+import json
+
+from crawler.store import Store
+
+
+def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
+    result = invoke("import", str(seeds_dir))
+    assert "5 added, 0 updated, 0 unchanged, 0 rejected" in result.output
+    invoke("index", "build")
+    out = json.loads(invoke("search", "--json", "pengiriman pasukan").output)
+    ids = {hit["id"] for hit in out["hits"]}
+    assert {"000_141db1f0c8dcb74e", "001_ca1151ea58444d6d", "002_6247ad75e0456af4"} <= ids
+    assert set(out) == {
+        "query", "total", "page", "page_size", "took_ms", "suggestion", "facets", "hits",
+        "fallback",
+    }
+    assert set(out["facets"]) == {"source", "month"}
+    snippets = " ".join(hit["snippet"] for hit in out["hits"]).lower()
+    assert "<mark>pengiriman</mark>" in snippets
+    assert "<mark>mengirim" in snippets
+
+
+def test_search_dikirim_finds_inflected_forms(invoke, seeds_dir):
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    out = json.loads(invoke("search", "--json", "dikirim").output)
+    assert out["total"] >= 4
+    hit = out["hits"][0]
+    assert set(hit) == {
+        "id", "url", "title", "source", "published", "author", "score", "snippet", "duplicates"
+    }
+    assert "<mark>" in hit["snippet"]
+
+
+def test_reimport_changes_nothing(invoke, seeds_dir, data_dir):
+    invoke("import", str(seeds_dir))
+    result = invoke("import", str(seeds_dir))
+    assert "0 added, 0 updated, 5 unchanged" in result.output
+    with Store.open(data_dir) as store:
+        assert store.count() == 5
+
+
+def test_text_import_uses_file_name_as_id_and_cleans_noise(invoke, seeds_dir, data_dir):
+    invoke("import", str(seeds_dir))
+    with Store.open(data_dir) as store:
+        first = store.get("000_141db1f0c8dcb74e")
+        kompas = store.get("003_b0651d44f0ea87d2")
+    assert first is not None
+    assert not first.body.startswith("Logo")
+    assert "(bbn)" not in first.body and "No more pages" not in first.body
+    assert kompas.body.startswith("China kena imbas")
+    assert "Baca Juga" not in kompas.body
+    assert "Sumber :" not in kompas.body
+
+
+def test_jsonl_import_keeps_ids_and_reports_bad_lines(invoke, tmp_path, data_dir):
+    path = tmp_path / "news.jsonl.gz"
+    good = {"id": "n1", "title": "Judul", "date": "2019-05-01", "url": "https://x.test/1",
+            "source": "tempo", "body": "Isi berita pertama.", "extra": 1}
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(json.dumps(good) + "\n{broken\n" + json.dumps({"id": "n2"}) + "\n")
+    result = invoke("import", str(path))
+    assert "1 added" in result.output and "2 rejected" in result.output
+    assert f"{path}:2: invalid JSON" in result.output
+    assert f"{path}:3: no body" in result.output
+    with Store.open(data_dir) as store:
+        article = store.get("n1")
+    assert (article.source, article.published, article.url) == ("tempo", "2019-05-01",
+                                                                "https://x.test/1")
+
+
+def test_search_without_index_says_what_to_do(invoke):
+    result = invoke("search", "banjir", expect=1)
+    assert "Run `warta index build` first" in result.output
+
+
+def test_index_update_picks_up_new_articles(invoke, seeds_dir, tmp_path):
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "x1", "title": "Gempa di Cianjur",
+                                 "body": "Gempa mengguncang Cianjur."}) + "\n")
+    invoke("import", str(extra))
+    assert "1 indexed" in invoke("index", "update").output
+    out = json.loads(invoke("search", "--json", "gempa").output)
+    assert [h["id"] for h in out["hits"]] == ["x1"]
+    stats = json.loads(invoke("index", "stats", "--json").output)
+    assert stats["documents"] == 6
+    assert stats["not_indexed"] == 0

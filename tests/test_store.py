@@ -1,0 +1,86 @@
+import sqlite3
+
+import pytest
+
+from crawler.article import Article
+from crawler.store import SCHEMA_VERSION, Store, StoreError, store_path
+
+
+def make(**kw) -> Article:
+    base = dict(id="a1", title="Judul", body="Isi berita.", url="https://x.test/a1", source="S")
+    base.update(kw)
+    return Article(**base)
+
+
+def test_round_trip_keeps_every_field(tmp_path):
+    article = make(published="2024-11-14T10:30:00+07:00", author="Rina")
+    with Store.open(tmp_path) as store:
+        assert store.upsert(article) == "added"
+    with Store.open(tmp_path) as store:
+        assert store.get("a1") == article
+        stored = store.get_stored("a1")
+    assert stored.content_hash == article.content_hash
+    assert stored.added == stored.updated
+
+
+def test_store_is_wal_and_versioned(tmp_path):
+    Store.open(tmp_path).close()
+    db = sqlite3.connect(store_path(tmp_path))
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_reimport_is_idempotent_and_changes_update_in_place(tmp_path):
+    with Store.open(tmp_path) as store:
+        assert store.upsert_many([make(), make(id="a2", url=None)]) == {
+            "added": 2, "updated": 0, "unchanged": 0}
+        seq = store.seq
+        assert store.upsert_many([make(), make(id="a2", url=None)])["unchanged"] == 2
+        assert store.seq == seq
+        assert store.upsert(make(body="Isi berita yang diperbarui.")) == "updated"
+        assert store.count() == 2
+        assert store.get("a1").body == "Isi berita yang diperbarui."
+        assert [a.id for a in store.changed_since(seq)] == ["a1"]
+
+
+def test_same_url_under_another_id_updates_the_first(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        assert store.upsert(make(id="other", title="Judul baru")) == "updated"
+        assert store.count() == 1
+        assert store.get("a1").title == "Judul baru"
+
+
+def test_delete_is_recorded_for_the_indexer(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        seq = store.seq
+        assert store.delete("a1") is True
+        assert store.delete("a1") is False
+        assert store.deleted_since(seq) == ["a1"]
+        assert store.get("a1") is None
+
+
+def test_failed_transaction_stores_nothing(tmp_path):
+    with Store.open(tmp_path) as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.upsert(make())
+                raise RuntimeError("boom")
+        assert store.count() == 0
+
+
+def test_newer_schema_is_refused_with_a_sentence(tmp_path):
+    Store.open(tmp_path).close()
+    db = sqlite3.connect(store_path(tmp_path))
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer Warta"):
+        Store.open(tmp_path)
+
+
+def test_garbage_file_is_refused_with_a_sentence(tmp_path):
+    store_path(tmp_path).write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable Warta store"):
+        Store.open(tmp_path)

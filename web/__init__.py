@@ -1,0 +1,30 @@
+"""Stage 5: the web front end (Flask) and the ``warta`` command.
+
+``create_app`` is the application factory: a search page (``views``), a JSON
+API (``api``), and one shared searcher that follows new index generations.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from crawler.store import DEFAULT_DATA_DIR
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the Flask application."""
+    app = Flask(__name__)
+    app.config.from_mapping(DATA_DIR=os.path.abspath(DEFAULT_DATA_DIR))
+    if test_config is None:
+        app.config.from_prefixed_env("WARTA")
+    else:
+        app.config.from_mapping(test_config)
+
+    from . import api, errors, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    return app

@@ -1,0 +1,61 @@
+"""The ``warta`` command: every stage's commands in one click group, plus ``serve``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from crawler.cli import import_command
+from crawler.store import DEFAULT_DATA_DIR
+from index.cli import index_group
+from searcher.cli import search_command
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_THREADS = 8
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    default=DEFAULT_DATA_DIR,
+    envvar="WARTA_DATA_DIR",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory holding the article store and the index.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.version_option(package_name="warta")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
+    """Warta: search engine for Indonesian news archives."""
+    ctx.obj = {"data_dir": os.path.abspath(data_dir), "quiet": quiet}
+
+
+@cli.command("serve")
+@click.option("--host", default=DEFAULT_HOST, envvar="WARTA_HOST", show_default=True,
+              help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, envvar="WARTA_PORT", show_default=True,
+              type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
+              type=click.IntRange(1, 64), help="Worker threads.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the search site and JSON API with waitress."""
+    from waitress import serve
+
+    from . import create_app
+
+    app = create_app({"DATA_DIR": ctx.obj["data_dir"]})
+    click.echo(f"Warta is serving {ctx.obj['data_dir']} at http://{host}:{port}/")
+    serve(app, host=host, port=port, threads=threads, ident="Warta")
+
+
+cli.add_command(import_command)
+cli.add_command(index_group)
+cli.add_command(search_command)
+
+
+def main() -> None:
+    cli()
