@@ -7,8 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+from datetime import date, datetime, time as dtime
+
 from whoosh import qparser, scoring, sorting
-from whoosh.query import Every
+from whoosh.query import And, DateRange, Every, Term
 
 from index.build import open_index
 
@@ -17,6 +19,20 @@ from .snippets import MAX_FRAGMENTS, leading_text, make_highlighter
 
 MAX_QUERY_CHARS = 1000
 SEARCH_FIELDS = ["title", "body"]
+
+
+SORTS = ("relevance", "date")
+
+
+def _with_filters(query, source, date_from, date_to):
+    parts = [query]
+    if source:
+        parts.append(Term("source", source))
+    if date_from or date_to:
+        start = datetime.combine(date_from, dtime.min) if date_from else None
+        end = datetime.combine(date_to, dtime.max) if date_to else None
+        parts.append(DateRange("published", start, end))
+    return And(parts) if len(parts) > 1 else query
 
 
 class QueryError(ValueError):
@@ -78,8 +94,16 @@ class Searcher:
         query: str,
         page: int = 1,
         page_size: int = DEFAULT_PAGE_SIZE,
+        source: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        sort: str = "relevance",
     ) -> SearchResult:
-        """Search and return one page of hits with facets and snippets."""
+        """Search and return one page of hits with facets and snippets.
+
+        ``source`` keeps one outlet; ``date_from``/``date_to`` bound the
+        publication date (inclusive); ``sort`` is "relevance" or "date".
+        """
         started = time.perf_counter()
         query = (query or "").strip()
         if len(query) > MAX_QUERY_CHARS:
@@ -88,12 +112,16 @@ class Searcher:
             raise QueryError("The page number must be 1 or more.")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise QueryError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+        if sort not in SORTS:
+            raise QueryError(f"Sort must be one of {', '.join(SORTS)}.")
         self.refresh()
         searcher = self._searcher
         parsed = self._parse(query) if query else Every()
+        parsed = _with_filters(parsed, source, date_from, date_to)
         facets = [sorting.FieldFacet("source"), sorting.FieldFacet("month")]
+        sortedby = sorting.FieldFacet("published", reverse=True) if sort == "date" else None
         results = searcher.search_page(
-            parsed, page, pagelen=page_size, groupedby=facets, terms=True
+            parsed, page, pagelen=page_size, groupedby=facets, terms=True, sortedby=sortedby
         )
         hits = [self._hit(hit) for hit in results]
         return SearchResult(
@@ -130,3 +158,30 @@ class Searcher:
             score=round(float(hit.score or 0.0), 4),
             snippet=snippet or leading_text(fields.get("body", "")),
         )
+
+    def highlight(self, text: str, query: str) -> str:
+        """The whole ``text``, HTML-escaped, with the query's matches in <mark>."""
+        from html import escape
+
+        from whoosh.highlight import WholeFragmenter, highlight
+
+        query = (query or "").strip()
+        if not query:
+            return escape(text)
+        terms = {t for t in self._parse(query).all_terms() if t[0] in ("body", "title")}
+        words = frozenset(word for _, word in terms)
+        analyzer = self._ix.schema["body"].analyzer
+        marked = highlight(
+            text, words, analyzer, WholeFragmenter(charlimit=None), self._highlighter.formatter,
+            top=1,
+        )
+        return marked or escape(text)
+
+    def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """Articles like this one (its near-duplicates first, then more-like-this)."""
+        self.refresh()
+        docnum = self._searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        results = self._searcher.more_like(docnum, "body", top=limit)
+        return [self._hit(hit) for hit in results]
