@@ -92,16 +92,34 @@ def article_from_record(record: dict, where: str) -> Article | Rejection:
     )
 
 
+def _bounded_lines(stream) -> Iterator[str | None]:
+    """Lines of a text stream, never holding more than MAX_LINE_CHARS of one in memory.
+
+    An over-long line (a gzip bomb, a runaway record) is skipped to its end and
+    yields None in its place.
+    """
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        if len(line) <= MAX_LINE_CHARS or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):
+            line = stream.readline(MAX_LINE_CHARS)
+        yield None
+
+
 def read_jsonl_file(path: Path) -> Iterator[Article | Rejection]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, 1):
+            for number, line in enumerate(_bounded_lines(lines), 1):
                 where = f"{path}:{number}"
-                if not line.strip():
+                if line is None:
+                    yield Rejection(where, f"line longer than {MAX_LINE_CHARS // 2**20} MB")
                     continue
-                if len(line) > MAX_LINE_CHARS:
-                    yield Rejection(where, "line too long")
+                if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
