@@ -1,0 +1,189 @@
+"""Faults that really happen: processes killed mid-write, two writers at once.
+
+These tests run the real ``warta`` command in subprocesses and SIGKILL them at
+varied moments. The store must lose nothing; the index must always open and
+serve one consistent generation; rerunning the command must complete.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.store import Store
+from index.build import index_path
+from searcher import Searcher
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+KILLS = 20
+
+
+def _sentences() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    return [s.strip() for s in text.replace("\n", " ").split(". ") if len(s) > 40]
+
+
+def write_jsonl(path: Path, count: int, start: int = 0, seed: int = 7) -> Path:
+    """A JSON Lines file of ``count`` distinct synthetic Indonesian articles."""
+    rng = random.Random(seed + start)
+    sentences = _sentences()
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(start, start + count):
+            body = ". ".join(rng.sample(sentences, 12)) + f". Nomor arsip {n}."
+            record = {
+                "id": f"syn-{n:06d}",
+                "title": f"Berita sintetis {n}",
+                "body": body,
+                "date": f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                "source": f"outlet{n % 5}",
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def warta(data_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "web.cli", "--quiet", "--data-dir", str(data_dir), *args]
+
+
+def run(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(warta(data_dir, *args), capture_output=True, text=True, timeout=timeout)
+
+
+def timed(data_dir: Path, *args: str) -> float:
+    """Run a command to completion and return how long it took."""
+    started = time.perf_counter()
+    done = run(data_dir, *args)
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
+
+
+def start(data_dir: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        warta(data_dir, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def kill_after(proc: subprocess.Popen, delay: float) -> bool:
+    """SIGKILL ``proc`` after ``delay`` seconds; return whether it was still running."""
+    try:
+        proc.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return True
+    finally:
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def index_docs(data_dir: Path) -> int:
+    """Open the index the way the web server does and count documents via a search."""
+    searcher = Searcher(index_path(data_dir))
+    try:
+        result = searcher.search("", page_size=1)
+        assert result.total == searcher.doc_count
+        return searcher.doc_count
+    finally:
+        searcher.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_jsonl(tmp_path_factory.mktemp("corpus") / "news.jsonl", 1500)
+
+
+def test_killed_rebuilds_always_leave_a_serving_index(tmp_path, corpus):
+    data = tmp_path / "data"
+    assert run(data, "import", str(corpus)).returncode == 0
+    took = timed(data, "index", "build")
+    rng = random.Random(1)
+    killed = 0
+    for _ in range(KILLS):
+        # From interpreter start-up to just after the commit and the switch.
+        killed += kill_after(start(data, "index", "build"), rng.uniform(0.1, 1.1) * took)
+        assert index_docs(data) == 1500
+    assert killed >= KILLS // 2, "the kills should mostly land mid-build"
+    rebuilt = run(data, "index", "build")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    stats = json.loads(run(data, "index", "stats", "--json").stdout)
+    assert (stats["documents"], stats["not_indexed"], stats["missing_from_store"]) == (1500, 0, 0)
+    generations = list((data / "index.d").iterdir())
+    assert len(generations) == 1, "killed builds must not leave generations behind"
+
+
+def test_killed_updates_serve_old_or_new_never_a_mix(tmp_path, corpus):
+    data = tmp_path / "data"
+    assert run(data, "import", str(corpus)).returncode == 0
+    assert run(data, "index", "build").returncode == 0
+    took = timed(data, "index", "update")
+    rng = random.Random(2)
+    expected = 1500
+    for round_ in range(KILLS):
+        batch = write_jsonl(tmp_path / f"batch{round_}.jsonl", 40, start=10_000 + 40 * round_)
+        assert run(data, "import", str(batch)).returncode == 0
+        before = index_docs(data)
+        expected += 40
+        kill_after(start(data, "index", "update"), rng.uniform(0.2, 1.5) * took)
+        after = index_docs(data)
+        assert before <= after <= expected
+        assert (after - 1500) % 40 == 0, "an update must land whole or not at all"
+    done = run(data, "index", "update")
+    assert done.returncode == 0, done.stderr
+    assert index_docs(data) == expected
+    stats = json.loads(run(data, "index", "stats", "--json").stdout)
+    assert (stats["not_indexed"], stats["missing_from_store"]) == (0, 0)
+
+
+def test_killed_import_loses_nothing_and_rerun_has_no_duplicates(tmp_path):
+    data = tmp_path / "data"
+    big = write_jsonl(tmp_path / "big.jsonl", 6000)
+    rng = random.Random(3)
+    for _ in range(5):
+        kill_after(start(data, "import", str(big)), rng.uniform(0.5, 2.0))
+        with Store.open(data) as store:
+            partial = store.count()
+            assert partial % 500 == 0 or partial == 6000, "imports commit in whole batches"
+    done = run(data, "import", str(big))
+    assert done.returncode == 0, done.stderr
+    with Store.open(data) as store:
+        assert store.count() == 6000
+        assert len(store.ids()) == 6000
+
+
+def test_two_writers_one_waits_or_fails_with_a_sentence(tmp_path, corpus):
+    data = tmp_path / "data"
+    assert run(data, "import", str(corpus)).returncode == 0
+    assert run(data, "index", "build").returncode == 0
+    batch = write_jsonl(tmp_path / "batch.jsonl", 300, start=50_000)
+    assert run(data, "import", str(batch)).returncode == 0
+    first, second = start(data, "index", "update"), start(data, "index", "update")
+    outcomes = []
+    for proc in (first, second):
+        out, err = proc.communicate(timeout=120)
+        outcomes.append((proc.returncode, out + err))
+    for code, output in outcomes:
+        assert code == 0 or "Another Warta process is writing the index" in output, output
+    assert any(code == 0 for code, _ in outcomes)
+    assert index_docs(data) == 1800
+
+
+def test_import_during_rebuild_is_indexed_by_the_next_update(tmp_path, corpus):
+    data = tmp_path / "data"
+    assert run(data, "import", str(corpus)).returncode == 0
+    assert run(data, "index", "build").returncode == 0
+    builder = start(data, "index", "build")
+    time.sleep(0.5)
+    batch = write_jsonl(tmp_path / "during.jsonl", 100, start=70_000)
+    assert run(data, "import", str(batch)).returncode == 0
+    out, err = builder.communicate(timeout=180)
+    assert builder.returncode == 0, out + err
+    assert run(data, "index", "update").returncode == 0
+    assert index_docs(data) == 1600
