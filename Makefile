@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean soak
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -29,6 +29,10 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Reliability soak (5 minutes, 32 clients, index updates meanwhile); not part of `make test`.
+soak: venv
+	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-300} --clients 32
 
 clean:
 	rm -rf $(VENV) data *.egg-info
