@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from .article import Article
 
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -49,14 +50,72 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT OR IGNORE INTO counters(name, value) VALUES ('seq', 0);
 """
 
+# Version 2: what the crawler fetched (for conditional GET, resuming and the
+# crawl summary) and the raw pages, zlib-compressed, for `warta reparse`.
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS fetches (
+    url           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    reason        TEXT,
+    status        INTEGER,
+    etag          TEXT,
+    last_modified TEXT,
+    article_id    TEXT,
+    fetched       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw_pages (
+    url          TEXT PRIMARY KEY,
+    article_id   TEXT,
+    part         INTEGER NOT NULL DEFAULT 0,
+    content_type TEXT,
+    encoding     TEXT,
+    body         BLOB NOT NULL,
+    fetched      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_pages_article ON raw_pages(article_id, part);
+"""
+
 # Each entry upgrades the store from version N-1 to N. Later issues append here.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 _COLUMNS = "id, url, source, title, published, author, body"
 
 
 class StoreError(Exception):
     """The article store cannot be opened or used."""
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """What the crawler last did with one (canonical) URL.
+
+    ``kind`` is what the URL was fetched as (page, article, sitemap, feed);
+    ``outcome`` is stored, unchanged, followed, skipped or error, with a
+    sentence in ``reason`` for the last two.
+    """
+
+    url: str
+    kind: str
+    outcome: str
+    reason: str | None = None
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    article_id: str | None = None
+    fetched: str = ""
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A page as it was fetched: the bytes, their type and their encoding."""
+
+    url: str
+    body: bytes
+    content_type: str | None = None
+    encoding: str | None = None
+    article_id: str | None = None
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +127,15 @@ class StoredArticle:
     added: str
     updated: str
     seq: int
+
+
+def _read_only(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY) or not os.access(
+            directory, os.W_OK
+        )
+    except OSError:
+        return False
 
 
 def store_path(data_dir: str | os.PathLike) -> Path:
@@ -109,6 +177,11 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as e:
             self.db.close()
+            if _read_only(self.path.parent):
+                raise StoreError(
+                    f"The data directory {self.path.parent} is read-only, and the store needs "
+                    "to write. Point --data-dir (WARTA_DATA_DIR) at a writable directory."
+                ) from e
             raise StoreError(
                 f"{self.path} is not a usable Warta store ({e}). "
                 "Move it aside and import your articles again."
@@ -286,3 +359,71 @@ class Store:
             "SELECT count(*), count(DISTINCT source), min(published), max(published) FROM articles"
         ).fetchone()
         return {"articles": row[0], "sources": row[1], "first": row[2], "last": row[3]}
+
+    # -- crawl state (schema 2) -------------------------------------------
+
+    def record_fetch(self, record: FetchRecord) -> None:
+        """Remember what happened to a URL, replacing what was known before."""
+        fields = {**record.__dict__, "fetched": record.fetched or _now()}
+        self.db.execute(
+            f"INSERT OR REPLACE INTO fetches({', '.join(fields)}) "
+            f"VALUES ({', '.join('?' * len(fields))})",
+            tuple(fields.values()),
+        )
+
+    def fetch_record(self, url: str) -> FetchRecord | None:
+        """What the crawler last did with ``url``, or None if it never saw it."""
+        row = self.db.execute("SELECT * FROM fetches WHERE url = ?", (url,)).fetchone()
+        return FetchRecord(**dict(row)) if row else None
+
+    def fetch_records(self) -> Iterator[FetchRecord]:
+        """Every fetch record, in URL order."""
+        for row in self.db.execute("SELECT * FROM fetches ORDER BY url"):
+            yield FetchRecord(**dict(row))
+
+    def put_raw(self, page: RawPage) -> None:
+        """Keep a fetched page (compressed) so it can be parsed again later."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO raw_pages(url, article_id, part, content_type, encoding, "
+            "body, fetched) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                page.url,
+                page.article_id,
+                page.part,
+                page.content_type,
+                page.encoding,
+                zlib.compress(page.body, 6),
+                _now(),
+            ),
+        )
+
+    def get_raw(self, url: str) -> RawPage | None:
+        """The stored page of ``url``, decompressed, or None."""
+        row = self.db.execute("SELECT * FROM raw_pages WHERE url = ?", (url,)).fetchone()
+        return _row_to_raw(row) if row else None
+
+    def iter_raw_articles(self) -> Iterator[list[RawPage]]:
+        """The stored pages of each crawled article, its parts in order."""
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT DISTINCT article_id FROM raw_pages WHERE article_id IS NOT NULL "
+                "ORDER BY article_id"
+            )
+        ]
+        for article_id in ids:
+            rows = self.db.execute(
+                "SELECT * FROM raw_pages WHERE article_id = ? ORDER BY part", (article_id,)
+            )
+            yield [_row_to_raw(row) for row in rows]
+
+
+def _row_to_raw(row: sqlite3.Row) -> RawPage:
+    return RawPage(
+        url=row["url"],
+        body=zlib.decompress(row["body"]),
+        content_type=row["content_type"],
+        encoding=row["encoding"],
+        article_id=row["article_id"],
+        part=row["part"],
+    )
