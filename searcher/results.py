@@ -32,7 +32,10 @@ class SearchResult:
     facets: dict
     hits: list[Hit]
     fallback: bool = False
+    notice: str | None = None
 
     def to_dict(self) -> dict:
-        """The stable JSON shape shared by the CLI and the API."""
-        return asdict(self)
+        """The stable JSON shape shared by the CLI and the API (``notice`` is for people)."""
+        data = asdict(self)
+        del data["notice"]
+        return data

@@ -1,93 +1,135 @@
-"""Run queries against the index: parsing, BM25F ranking, facets, snippets."""
+"""Run queries against the index: parsing, BM25F ranking, fallback, facets, snippets."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from importlib import resources
 from pathlib import Path
 
-from datetime import date, datetime, time as dtime
-
-from whoosh import qparser, scoring, sorting
-from whoosh.query import And, DateRange, Every, Term
+from whoosh import query as wq
+from whoosh import scoring
 
 from index.build import open_index
 
+from .compiler import DEFAULT_SETTINGS, Compiler, Plan, QueryError, Settings, date_query
+from .docsets import DocSets
+from .query import clean, parse
+from .ranking import Ranker
 from .results import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Hit, SearchResult
-from .snippets import MAX_FRAGMENTS, leading_text, make_highlighter
+from .snippets import leading_text, mark, match_spans, snippet
+from .suggestions import Suggester
+from .synonyms import Synonyms
+
+__all__ = ["FEW_RESULTS", "MAX_QUERY_CHARS", "QueryError", "SORTS", "Searcher"]
 
 MAX_QUERY_CHARS = 1000
-SEARCH_FIELDS = ["title", "body"]
-
-
+FEW_RESULTS = 3
+RERANK_DEPTH = 30
 SORTS = ("relevance", "date")
-
-
-def _with_filters(query, source, date_from, date_to):
-    parts = [query]
-    if source:
-        parts.append(Term("source", source))
-    if date_from or date_to:
-        start = datetime.combine(date_from, dtime.min) if date_from else None
-        end = datetime.combine(date_to, dtime.max) if date_to else None
-        parts.append(DateRange("published", start, end))
-    return And(parts) if len(parts) > 1 else query
-
-
-class QueryError(ValueError):
-    """The query or its parameters cannot be used."""
+USER_SYNONYMS = "synonyms.txt"
+FALLBACK_NOTICE = "Few articles contain all the words: showing those that contain most of them."
+_DATA_DIR = object()
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-class Searcher:
-    """A long-lived, thread-safe handle on the index that follows new generations."""
+def _stopwords() -> frozenset[str]:
+    try:
+        from index.analysis import query_stopwords
+    except ImportError:  # an index package without a query stopword list
+        text = resources.files("searcher").joinpath("data", "stopwords.txt").read_text("utf-8")
+        return frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
+    return frozenset(query_stopwords())
 
-    def __init__(self, index_dir: str | os.PathLike):
+
+@dataclass
+class _State:
+    """Everything tied to one open generation of the index."""
+
+    searcher: object
+    docsets: DocSets
+    ranker: Ranker
+    compiler: Compiler
+    suggester: Suggester
+
+
+class Searcher:
+    """A long-lived, thread-safe handle on the index that follows new generations.
+
+    ``synonyms_file`` extends the shipped synonym list; by default it is
+    ``synonyms.txt`` in the data directory (the index directory's parent),
+    when that file exists. ``settings`` switches ranking features (for
+    benchmarks).
+    """
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        synonyms_file: str | os.PathLike | None = _DATA_DIR,
+        settings: Settings = DEFAULT_SETTINGS,
+    ):
         self.index_dir = Path(index_dir)
+        if synonyms_file is _DATA_DIR:
+            synonyms_file = self.index_dir.parent / USER_SYNONYMS
+        self.synonyms_file = synonyms_file
+        self.settings = settings
         self._lock = threading.Lock()
         self._ix = None
         self._target = None
-        self._searcher = None
-        self._highlighter = make_highlighter()
+        self._state: _State | None = None
+        self._synonyms = None
+        self._stopwords = _stopwords()
         self.refresh()
+
+    # -- lifecycle -----------------------------------------------------------
 
     def refresh(self) -> None:
         """Reopen the index if a rebuild switched generations or an update committed."""
         with self._lock:
             target = self.index_dir.resolve()
-            if self._searcher is not None and target == self._target:
-                if self._searcher.up_to_date():
+            state = self._state
+            if state is not None and target == self._target:
+                if state.searcher.up_to_date():
                     return
-                self._searcher = self._searcher.refresh()
+                self._state = self._new_state(state.searcher.refresh())
                 return
             ix = open_index(self.index_dir)
-            old = self._searcher
             self._ix, self._target = ix, target
-            self._searcher = ix.searcher(weighting=scoring.BM25F())
-            if old is not None:
-                old.close()
+            self._state = self._new_state(ix.searcher(weighting=scoring.BM25F()))
+            if state is not None:
+                state.searcher.close()
+
+    def _new_state(self, searcher) -> _State:
+        compiler = Compiler(searcher, None, self._stopwords, self.settings)
+        if self._synonyms is None:
+            self._synonyms = Synonyms.load(compiler.tokens, self.synonyms_file)
+        compiler.synonyms = self._synonyms
+        docsets = DocSets(searcher)
+        ranker = Ranker(searcher, docsets)
+        return _State(searcher, docsets, ranker, compiler, Suggester(searcher.reader()))
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            if self._state is not None:
+                self._state.searcher.close()
+                self._state = None
 
     @property
     def doc_count(self) -> int:
-        return self._searcher.doc_count()
+        return self._state.searcher.doc_count()
 
     @property
     def generation(self) -> str:
-        return f"{self._target.name}:{self._searcher.reader().generation()}"
+        return f"{self._target.name}:{self._state.searcher.reader().generation()}"
 
-    def _parse(self, text: str):
-        parser = qparser.MultifieldParser(SEARCH_FIELDS, self._ix.schema, group=qparser.AndGroup)
-        return parser.parse(text)
+    # -- searching -------------------------------------------------------------
 
     def search(
         self,
@@ -103,51 +145,74 @@ class Searcher:
 
         ``source`` keeps one outlet; ``date_from``/``date_to`` bound the
         publication date (inclusive); ``sort`` is "relevance" or "date".
+        Raises ``QueryError`` with a sentence for the user when the query or
+        a parameter can't be used.
         """
         started = time.perf_counter()
-        query = (query or "").strip()
-        if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.")
-        if page < 1:
-            raise QueryError("The page number must be 1 or more.")
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise QueryError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
-        if sort not in SORTS:
-            raise QueryError(f"Sort must be one of {', '.join(SORTS)}.")
+        _check(page, page_size, sort)
+        text, notices = _bounded(clean(query))
         self.refresh()
-        searcher = self._searcher
-        parsed = self._parse(query) if query else Every()
-        parsed = _with_filters(parsed, source, date_from, date_to)
-        facets = [sorting.FieldFacet("source"), sorting.FieldFacet("month")]
-        sortedby = sorting.FieldFacet("published", reverse=True) if sort == "date" else None
-        results = searcher.search_page(
-            parsed, page, pagelen=page_size, groupedby=facets, terms=True, sortedby=sortedby
-        )
-        hits = [self._hit(hit) for hit in results]
+        state = self._state
+        plan = state.compiler.compile(parse(text))
+        extra = [state.compiler.source_query(source) if source else None]
+        extra.append(date_query(date_from, date_to))
+        extra = [q for q in extra if q is not None]
+        docsets = state.docsets
+        bits = docsets.of(_with(plan.matching(), extra))
+        fallback = False
+        if plan.can_loosen and bits.bit_count() < FEW_RESULTS:
+            loose_bits = docsets.of(_with(plan.matching(loose=True), extra))
+            if loose_bits.bit_count() > bits.bit_count():
+                bits, fallback = loose_bits, True
+                notices.append(FALLBACK_NOTICE)
+        by_date = sort == "date" or not plan.ranked
+        leaders = self._ranked(state, plan, bits, fallback, by_date, page * page_size)
+        hits = [
+            self._hit(state, doc, score, plan, bits)
+            for doc, score in leaders[(page - 1) * page_size : page * page_size]
+        ]
+        total = state.docsets.collapsed_count(bits)
         return SearchResult(
-            query=query,
-            total=len(results),
+            query=text,
+            total=total,
             page=page,
             page_size=page_size,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
-            suggestion=None,
-            facets=self._facets(results.results),
+            suggestion=state.suggester.suggest(text, plan.words, total),
+            facets={name: state.docsets.counts(bits, name) for name in ("source", "month")},
             hits=hits,
+            fallback=fallback,
+            notice=" ".join(notices) or None,
         )
 
-    def _facets(self, results) -> dict:
-        out = {}
-        for name in ("source", "month"):
-            groups = results.groups(name)
-            counts = {k: len(v) for k, v in groups.items() if k}
-            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        return out
+    def _ranked(self, state, plan: Plan, bits: int, loose: bool, by_date: bool, wanted: int):
+        """The best (docnum, score) pairs, one per duplicate group, at least ``wanted`` of them."""
+        available = bits.bit_count()
+        limit = min(available, max(wanted * 2 + 10, RERANK_DEPTH))
+        coord = self.settings.coord_bonus if loose else 0.0
+        while True:
+            if by_date:
+                hits = state.docsets.newest(bits, limit)
+            else:
+                hits = state.ranker.top(plan.soft, bits, limit, coord)
+                if plan.bonus:
+                    hits = state.ranker.with_proximity(hits, plan.bonus, self.settings.phrase_boost)
+            leaders, seen = [], set()
+            for docnum, score in hits:
+                key = state.docsets.dup_key(docnum)
+                if key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                leaders.append((docnum, score))
+            if len(leaders) >= wanted or limit >= available:
+                return leaders
+            limit = min(available, limit * 4)
 
-    def _hit(self, hit) -> Hit:
-        fields = hit.fields()
-        snippet = self._highlighter.highlight_hit(
-            hit, "body", text=fields.get("body", ""), top=MAX_FRAGMENTS
-        )
+    def _hit(self, state: _State, docnum: int, score, plan: Plan, bits: int) -> Hit:
+        fields = state.searcher.stored_fields(docnum)
+        body = fields.get("body", "")
+        spans = match_spans(body, plan.marks, self._tokenize(state), state.compiler.stem)
         return Hit(
             id=fields["id"],
             url=fields.get("url"),
@@ -155,33 +220,84 @@ class Searcher:
             source=fields.get("source"),
             published=_iso(fields.get("published")),
             author=fields.get("author"),
-            score=round(float(hit.score or 0.0), 4),
-            snippet=snippet or leading_text(fields.get("body", "")),
+            score=round(float(score or 0.0), 4),
+            snippet=snippet(body, spans),
+            duplicates=self._duplicates(state, docnum, bits),
         )
+
+    @staticmethod
+    def _tokenize(state: _State):
+        return state.searcher.schema["body_exact"].analyzer
+
+    @staticmethod
+    def _duplicates(state: _State, docnum: int, bits: int) -> list[str]:
+        key = state.docsets.dup_key(docnum)
+        if key is None:
+            return []
+        others = [
+            d for d in state.docsets.groups[key] if d != docnum and state.docsets.has(bits, d)
+        ]
+        return [state.searcher.stored_fields(d)["id"] for d in others]
+
+    # -- the article page --------------------------------------------------------
 
     def highlight(self, text: str, query: str) -> str:
         """The whole ``text``, HTML-escaped, with the query's matches in <mark>."""
-        from html import escape
-
-        from whoosh.highlight import WholeFragmenter, highlight
-
-        query = (query or "").strip()
-        if not query:
+        state = self._state
+        try:
+            plan = state.compiler.compile(parse(_bounded(clean(query))[0]))
+        except QueryError:
             return escape(text)
-        terms = {t for t in self._parse(query).all_terms() if t[0] in ("body", "title")}
-        words = frozenset(word for _, word in terms)
-        analyzer = self._ix.schema["body"].analyzer
-        marked = highlight(
-            text, words, analyzer, WholeFragmenter(charlimit=None), self._highlighter.formatter,
-            top=1,
-        )
-        return marked or escape(text)
+        spans = match_spans(text, plan.marks, self._tokenize(state), state.compiler.stem)
+        return mark(text, spans)
 
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
-        """Articles like this one (its near-duplicates first, then more-like-this)."""
+        """Articles like this one: its near-duplicates first, then more-like-this."""
         self.refresh()
-        docnum = self._searcher.document_number(id=article_id)
+        state = self._state
+        searcher = state.searcher
+        docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return []
-        results = self._searcher.more_like(docnum, "body", top=limit)
-        return [self._hit(hit) for hit in results]
+        key = state.docsets.dup_key(docnum)
+        docs = [d for d in state.docsets.groups.get(key, []) if d != docnum] if key else []
+        if len(docs) < limit:
+            for hit in searcher.more_like(docnum, "body", top=limit + len(docs)):
+                if hit.docnum not in docs and hit.docnum != docnum:
+                    docs.append(hit.docnum)
+        return [self._plain_hit(state, d) for d in docs[:limit]]
+
+    @staticmethod
+    def _plain_hit(state: _State, docnum: int) -> Hit:
+        fields = state.searcher.stored_fields(docnum)
+        return Hit(
+            id=fields["id"],
+            url=fields.get("url"),
+            title=fields.get("title", ""),
+            source=fields.get("source"),
+            published=_iso(fields.get("published")),
+            author=fields.get("author"),
+            score=0.0,
+            snippet=leading_text(fields.get("body", "")),
+        )
+
+
+def _check(page: int, page_size: int, sort: str) -> None:
+    if page < 1:
+        raise QueryError("The page number must be 1 or more.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise QueryError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+    if sort not in SORTS:
+        raise QueryError(f"Sort must be one of {', '.join(SORTS)}.")
+
+
+def _bounded(text: str) -> tuple[str, list[str]]:
+    """The query cut to ``MAX_QUERY_CHARS`` at a word boundary, with a notice when cut."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, []
+    cut = text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+    return cut, [f"The query was long: only its first {len(cut):,} characters were searched."]
+
+
+def _with(q, filters):
+    return wq.And([q, *filters]) if filters else q

@@ -1,44 +1,122 @@
-"""Highlighted snippets: HTML-escaped article text with matches in <mark>."""
+"""Highlighted snippets: HTML-escaped article text with matches in <mark>.
+
+Matches are found on the article's own words: a word is marked when its stem
+is one the query looked for (so "kirim" marks "pengiriman" and
+"dikirimkan"), a phrase only where its words stand in order, a prefix where
+a word starts with it. The text is escaped piece by piece around the marks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-
-from whoosh import highlight
 
 SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 3
+LEAD_CHARS = 60
+SEPARATOR = " … "
+
+Span = tuple[int, int]
 
 
-class MarkFormatter(highlight.Formatter):
-    """Escape the text; wrap each matched token (original form) in <mark>."""
+def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[Span]:
+    """(start, end) of every marked word or phrase in ``text``, in order, not overlapping."""
+    if not marks or not text:
+        return []
+    positions: list[tuple[int, int, set]] = []  # (start, end, forms) per word position
+    last = None
+    for token in tokenize(text, positions=True, chars=True):
+        if token.pos != last:
+            positions.append((token.startchar, token.endchar, {token.text}))
+            last = token.pos
+        else:
+            positions[-1][2].add(token.text)
+    spans = []
+    for i, (start, end, forms) in enumerate(positions):
+        if any(stem(f) in marks.stems or f.startswith(_tuple(marks.prefixes)) for f in forms):
+            spans.append((start, end))
+        for phrase in marks.phrases:
+            n = len(phrase)
+            if phrase[0] in forms and all(
+                i + k < len(positions) and phrase[k] in positions[i + k][2] for k in range(1, n)
+            ):
+                spans.append((start, positions[i + n - 1][1]))
+    return _merge(spans)
 
-    between = " … "
 
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def format_fragment(self, fragment, replace=False):
-        output = []
-        index = fragment.startchar
-        text = fragment.text
-        for token in fragment.matches:
-            if token.startchar < index:
-                continue
-            output.append(escape(text[index : token.startchar]))
-            output.append(self.format_token(text, token, replace))
-            index = token.endchar
-        output.append(escape(text[index : fragment.endchar]))
-        return "".join(output).strip()
+def _tuple(prefixes) -> tuple:
+    return tuple(prefixes) if prefixes else ("\x00",)
 
 
-def make_highlighter() -> highlight.Highlighter:
-    return highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80),
-        scorer=highlight.BasicFragmentScorer(),
-        formatter=MarkFormatter(),
-        order=highlight.SCORE,
-    )
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
+def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
+    """``text[start:end]`` escaped, with ``spans`` wrapped in <mark>."""
+    end = len(text) if end is None else end
+    out, at = [], start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        out.append(escape(text[at:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        at = e
+    out.append(escape(text[at:end]))
+    return "".join(out)
+
+
+def _windows(text: str, spans: list[Span], fragments: int, chars: int) -> list[Span]:
+    """Up to ``fragments`` windows of about ``chars`` around the richest clusters of marks."""
+    chosen: list[Span] = []
+    left = list(spans)
+    while left and len(chosen) < fragments:
+        best, best_score = None, -1.0
+        for s, _ in left:
+            lo = max(0, s - LEAD_CHARS)
+            hi = min(len(text), lo + chars)
+            inside = [text[a:b].lower() for a, b in left if a >= lo and b <= hi]
+            score = len(set(inside)) + 0.01 * len(inside)
+            if score > best_score:
+                best, best_score = (lo, hi), score
+        lo, hi = _word_bounds(text, *best, spans)
+        chosen.append((lo, hi))
+        left = [(a, b) for a, b in left if b <= lo or a >= hi]
+    return _merge(chosen)
+
+
+def _word_bounds(text: str, lo: int, hi: int, spans: list[Span]) -> Span:
+    for s, e in spans:  # never cut a mark in two
+        if s < lo < e:
+            lo = s
+        if s < hi < e:
+            hi = e
+    if lo > 0 and not text[lo - 1].isspace():
+        space = text.find(" ", lo, hi)
+        lo = space + 1 if space != -1 and not any(s < space + 1 <= e for s, e in spans) else lo
+    if hi < len(text) and not text[hi].isspace():
+        space = text.rfind(" ", lo, hi)
+        hi = space if space > lo and not any(s < space < e for s, e in spans) else hi
+    return lo, hi
+
+
+def snippet(
+    text: str, spans: list[Span], fragments: int = MAX_FRAGMENTS, chars: int = SNIPPET_CHARS
+) -> str:
+    """One to ``fragments`` escaped fragments of ``text`` around its marks."""
+    if not spans:
+        return leading_text(text, chars)
+    parts = []
+    for lo, hi in _windows(text, spans, fragments, chars):
+        body = mark(text, spans, lo, hi).strip()
+        parts.append(("… " if lo > 0 else "") + body + (" …" if hi < len(text) else ""))
+    return " ".join(parts).replace("… …", "…")
 
 
 def leading_text(body: str, chars: int = SNIPPET_CHARS) -> str:

@@ -1,0 +1,370 @@
+"""Query trees (``searcher.query``) → Whoosh queries, plus what to highlight.
+
+A plain word matches its stem in title and body and scores again for its
+exact form in ``*_exact``, so "dikirim" ranks articles saying "dikirim" above
+those saying "pengiriman". Synonyms join as alternatives scored a little
+lower. Quoted phrases match exact forms in order, without synonyms.
+
+The top level of a query splits into *soft* clauses (words, phrases, groups)
+and *hard* ones (field filters, negations). Strictly, a match needs every
+clause; loosely (the fallback when that finds too little), the hard ones and
+any soft one, ranked by how many soft clauses it matches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from whoosh import query as wq
+
+from .query import All, Any, Field, Not, Phrase, Prefix, Word
+
+EXACT_BOOST = 0.5
+SYNONYM_BOOST = 0.7
+PHRASE_BOOST = 1.0
+COORD_BONUS = 1.0
+MAX_BONUS_PHRASES = 12
+MAX_PREFIX_TERMS = 200
+MIN_PREFIX_CHARS = 2
+TEXT_FIELDS = ("title", "body")
+
+
+class QueryError(ValueError):
+    """The query or its parameters cannot be used; the message says why."""
+
+
+@dataclass
+class Marks:
+    """What to mark in a text: stems of words, exact phrases and prefixes."""
+
+    stems: set = field(default_factory=set)
+    phrases: set = field(default_factory=set)
+    prefixes: set = field(default_factory=set)
+
+    def __bool__(self):
+        return bool(self.stems or self.phrases or self.prefixes)
+
+
+@dataclass
+class Plan:
+    """A compiled query: what must match, what ranks, what to mark.
+
+    ``soft`` clauses rank (all needed when strict, any when loose); ``hard``
+    ones only filter; ``bonus`` phrase queries re-rank the best hits.
+    """
+
+    soft: list
+    hard: list
+    bonus: list
+    marks: Marks
+    words: list[str]
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.soft)
+
+    @property
+    def can_loosen(self) -> bool:
+        return len(self.soft) > 1
+
+    def matching(self, loose: bool = False):
+        """The query whose documents are the matches (scores don't matter)."""
+        soft = [wq.Or(self.soft)] if loose and self.soft else self.soft
+        if not soft and all(isinstance(q, wq.Not) for q in self.hard):
+            soft = [wq.Every()]
+        return _and(soft + self.hard)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Ranking switches (the relevance benchmark's ablation turns them off)."""
+
+    stemming: bool = True
+    exact_boost: float = EXACT_BOOST
+    synonyms: bool = True
+    phrase_boost: float = PHRASE_BOOST
+    stopwords: bool = True
+    coord_bonus: float = COORD_BONUS
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+class Compiler:
+    """Compile query trees against one index (its analyzers, lexicon and outlets)."""
+
+    def __init__(self, searcher, synonyms, stopwords, settings: Settings = DEFAULT_SETTINGS):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        schema = searcher.schema
+        self._stem_an = schema["body"].analyzer
+        self._exact_an = schema["body_exact"].analyzer
+        self._author_an = schema["author"].analyzer
+        self.synonyms = synonyms
+        self.stopwords = stopwords
+        self.settings = settings
+        self._stems: dict[str, str] = {}
+        self._sources = None
+
+    # -- analysis --------------------------------------------------------
+
+    def tokens(self, text: str) -> list[str]:
+        """Lowercased unstemmed words of ``text``, as the exact fields hold them."""
+        return [t.text for t in self._exact_an(text, mode="query")]
+
+    def stem(self, token: str) -> str:
+        stem = self._stems.get(token)
+        if stem is None:
+            if not self.settings.stemming:
+                return token
+            stems = [t.text for t in self._stem_an(token, mode="query")]
+            stem = stems[0] if stems else token
+            if len(self._stems) > 100_000:
+                self._stems.clear()
+            self._stems[token] = stem
+        return stem
+
+    # -- compiling -------------------------------------------------------
+
+    def compile(self, tree) -> Plan:
+        marks = Marks()
+        words: list[str] = []
+        items = list(tree.children) if isinstance(tree, All) else [tree] if tree else []
+        items = self._drop_stopwords(items)
+        soft, hard, runs = [], [], []
+        for item in self._join_synonyms(items):
+            if isinstance(item, (Field, Not)):
+                q = self._node(item, marks, words)
+                if q is not None:
+                    hard.append(q)
+                continue
+            q = self._node(item, marks, words)
+            if q is None:
+                continue
+            soft.append(q)
+            runs.append(item)
+        return Plan(soft, hard, self._phrase_bonus(runs), marks, words)
+
+    def _drop_stopwords(self, items):
+        if not self.settings.stopwords:
+            return items
+        kept = [i for i in items if not (isinstance(i, Word) and self._is_stopword(i.text))]
+        return kept if any(not isinstance(i, Not) for i in kept) else items
+
+    def _is_stopword(self, text: str) -> bool:
+        tokens = self.tokens(text)
+        return bool(tokens) and all(t in self.stopwords for t in tokens)
+
+    def _join_synonyms(self, items):
+        """Replace runs of plain words that form a synonym phrase ("korea utara") by one."""
+        if not self.settings.synonyms or self.synonyms.longest < 2:
+            return items
+        out, i = [], 0
+        while i < len(items):
+            for n in range(min(self.synonyms.longest, len(items) - i), 1, -1):
+                run = items[i : i + n]
+                if all(isinstance(w, Word) for w in run):
+                    tokens = tuple(t for w in run for t in self.tokens(w.text))
+                    if self.synonyms.get(tokens):
+                        out.append(_Run(tuple(run), tokens))
+                        i += n
+                        break
+            else:
+                out.append(items[i])
+                i += 1
+        return out
+
+    def _node(self, node, marks, words, fields=TEXT_FIELDS):
+        if isinstance(node, Word):
+            return self._word(node.text, marks, words, fields)
+        if isinstance(node, _Run):
+            parts = [self._word(w.text, marks, words, fields, synonyms=False) for w in node.words]
+            alternatives = self._synonyms(node.tokens, marks, fields)
+            return wq.Or([_and([p for p in parts if p is not None])] + alternatives)
+        if isinstance(node, Phrase):
+            return self._phrase(self.tokens(node.text), marks, fields)
+        if isinstance(node, Prefix):
+            return self._prefix(node.text, marks, fields)
+        if isinstance(node, Field):
+            return self._field(node, marks, words)
+        if isinstance(node, Not):
+            child = self._node(node.child, Marks(), [], fields)
+            return wq.Not(child) if child is not None else None
+        if isinstance(node, (All, Any)):
+            children = self._drop_stopwords(list(node.children))
+            children = self._join_synonyms(children) if isinstance(node, All) else children
+            subs = [q for c in children if (q := self._node(c, marks, words, fields)) is not None]
+            if not subs:
+                return None
+            return _and(subs) if isinstance(node, All) else wq.Or(subs)
+        return None
+
+    def _word(self, text, marks, words, fields, synonyms=True):
+        tokens = self.tokens(text)
+        if len(tokens) != 1:
+            return self._phrase(tokens, marks, fields)
+        token = tokens[0]
+        words.append(token)
+        stem = self.stem(token)
+        marks.stems.add(stem)
+        exact = self.settings.exact_boost
+        parts = [wq.Term(f, stem) for f in fields]
+        if exact and self.settings.stemming:
+            parts += [wq.Term(f + "_exact", token, boost=exact) for f in fields]
+        if synonyms:
+            parts += self._synonyms((token,), marks, fields)
+        return wq.Or(parts)
+
+    def _synonyms(self, tokens, marks, fields):
+        if not self.settings.synonyms:
+            return []
+        out = []
+        for alt in self.synonyms.get(tokens):
+            if len(alt) == 1:
+                stem = self.stem(alt[0])
+                marks.stems.add(stem)
+                out.append(wq.Or([wq.Term(f, stem) for f in fields], boost=SYNONYM_BOOST))
+            else:
+                marks.phrases.add(alt)
+                phrases = [wq.Phrase(f + "_exact", list(alt)) for f in fields]
+                out.append(wq.Or(phrases, boost=SYNONYM_BOOST))
+        return out
+
+    def _phrase(self, tokens, marks, fields):
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            marks.phrases.add(tuple(tokens))
+            return wq.Or([wq.Term(f + "_exact", tokens[0]) for f in fields])
+        marks.phrases.add(tuple(tokens))
+        return wq.Or([wq.Phrase(f + "_exact", list(tokens)) for f in fields])
+
+    def _prefix(self, text, marks, fields):
+        tokens = self.tokens(text)
+        if len(tokens) != 1 or len(tokens[0]) < MIN_PREFIX_CHARS:
+            raise QueryError(
+                f"'{text}*' is too short to expand: give at least {MIN_PREFIX_CHARS} letters."
+            )
+        prefix = tokens[0]
+        terms = set()
+        for f in fields:
+            for term in self.reader.expand_prefix(f + "_exact", prefix):
+                terms.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+                if len(terms) > MAX_PREFIX_TERMS:
+                    raise QueryError(
+                        f"'{prefix}*' matches more than {MAX_PREFIX_TERMS} different words. "
+                        "Type more letters before the *."
+                    )
+        marks.prefixes.add(prefix)
+        if not terms:
+            return wq.NullQuery
+        return wq.Or([wq.Term(f + "_exact", t) for t in sorted(terms) for f in fields])
+
+    def _phrase_bonus(self, runs) -> list[tuple[str, str]]:
+        """Stems of adjacent query words: documents holding them side by side score extra."""
+        if not self.settings.phrase_boost:
+            return []
+        pairs = []
+        for a, b in zip(runs, runs[1:], strict=False):
+            if isinstance(a, Word) and isinstance(b, Word):
+                ta, tb = self.tokens(a.text), self.tokens(b.text)
+                if len(ta) == 1 and len(tb) == 1:
+                    pairs.append((self.stem(ta[0]), self.stem(tb[0])))
+        return pairs[:MAX_BONUS_PHRASES]
+
+    # -- field filters -----------------------------------------------------
+
+    def _field(self, node: Field, marks, words):
+        if node.name == "title":
+            inner = Phrase(node.value) if node.quoted else Word(node.value)
+            return self._node(inner, marks, words, fields=("title",))
+        if node.name == "author":
+            terms = [t.text for t in self._author_an(node.value)]
+            return _and([wq.Term("author", t) for t in terms]) if terms else None
+        if node.name == "source":
+            return self.source_query(node.value)
+        if node.name == "date":
+            start, end = parse_date_range(node.value)
+            return date_query(start, end)
+        return None
+
+    def source_query(self, name: str):
+        """Outlets called ``name``: exact, else case-insensitive, else by prefix."""
+        if self._sources is None:
+            self._sources = sorted(_text(t) for t in self.reader.lexicon("source"))
+        if name in self._sources:
+            return wq.Term("source", name)
+        key = _squash(name)
+        found = [s for s in self._sources if _squash(s) == key]
+        found = found or [s for s in self._sources if key and _squash(s).startswith(key)]
+        if not found:
+            return wq.Term("source", name)
+        return wq.Or([wq.Term("source", s) for s in found])
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Plain words that together form a synonym phrase."""
+
+    words: tuple
+    tokens: tuple
+
+
+def _and(subs):
+    subs = [s for s in subs if s is not None]
+    if not subs:
+        return wq.NullQuery
+    return subs[0] if len(subs) == 1 else wq.And(subs)
+
+
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def _parse_date(text: str, end: bool) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    m = _DATE.fullmatch(text)
+    if not m:
+        raise QueryError(
+            f"Could not read the date '{text}': write it as YYYY-MM-DD, YYYY-MM or YYYY."
+        )
+    year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    try:
+        if day:
+            return date(year, month, day)
+        if month:
+            first = date(year, month, 1)
+            return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1) if end else first
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    except ValueError:
+        raise QueryError(f"'{text}' is not a date in the calendar.") from None
+
+
+def parse_date_range(value: str) -> tuple[date | None, date | None]:
+    """``2024-11-01..2024-11-30``, ``2024-11``, ``2024..``, ``..2024-11-30``."""
+    if ".." in value:
+        left, right = value.split("..", 1)
+        return _parse_date(left, end=False), _parse_date(right, end=True)
+    return _parse_date(value, end=False), _parse_date(value, end=True)
+
+
+def date_query(start: date | None, end: date | None):
+    """Articles published from ``start`` to ``end``, both days included."""
+    if start is None and end is None:
+        return None
+    if start and end and start > end:
+        raise QueryError("The date range ends before it starts.")
+    low = datetime.combine(start, time.min) if start else None
+    high = datetime.combine(end, time.max) if end else None
+    return wq.DateRange("published", low, high)

@@ -1,0 +1,212 @@
+"""Sets of matching documents, for totals, facets, fallback and collapse.
+
+Whoosh finds the best-scored hits quickly but must visit every match to
+count or group them. Here a set of documents is a Python ``int`` used as a
+bitset (bit n = document number n): set algebra and counting run in C, per
+term postings are read a block at a time and cached, and each outlet and
+month has a bitset computed once per index generation, so a facet count is
+one ``&`` and one ``bit_count()``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from datetime import datetime
+
+from whoosh import query as wq
+from whoosh.util.times import datetime_to_long
+
+CACHE_SIZE = 512
+# Raw DATETIME column values of real dates; a missing date reads as something else.
+_EARLIEST = datetime_to_long(datetime(1, 1, 2))
+_LATEST = datetime_to_long(datetime(9999, 12, 30))
+_NONZERO = re.compile(rb"[^\x00]")
+
+
+def bits_of(docnums, size: int) -> int:
+    """A bitset holding ``docnums``."""
+    buf = bytearray((size + 8) // 8)
+    for d in docnums:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def members(bits: int) -> list[int]:
+    """The document numbers in a bitset, ascending."""
+    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    out = []
+    for m in _NONZERO.finditer(raw):
+        base, byte = m.start() * 8, raw[m.start()]
+        out.extend(base + i for i in range(8) if byte >> i & 1)
+    return out
+
+
+def _leaf_ids(reader, fieldname: str, text: str) -> list[int]:
+    if (fieldname, text) not in reader:
+        return []
+    m = reader.postings(fieldname, text)
+    m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
+    if not hasattr(m, "_read_ids"):  # another codec: the slow, general way
+        return list(m.all_ids())
+    ids: list[int] = []
+    while m.is_active():
+        m._read_ids()
+        ids.extend(m._ids[m._i :])
+        m._next_block()
+    return ids
+
+
+class DocSets:
+    """Bitsets over one open searcher: per query, per outlet, per month, per duplicate group."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.live = bits_of(reader.all_doc_ids(), self.size)
+        self._cache: OrderedDict = OrderedDict()
+        self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
+        self._dup_column = self._column(reader, "dup")
+        self.groups: dict[str, list[int]] = {}
+        if self._dup_column is not None:
+            seen: dict[str, list[int]] = {}
+            for docnum, key in enumerate(self._dup_column):
+                if key:
+                    seen.setdefault(key, []).append(docnum)
+            self.groups = {k: v for k, v in seen.items() if len(v) > 1}
+        published = self._column(reader, "published", raw=True) or []
+        dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
+        self._dates = [v for v, _ in dated]
+        self._dated_docs = [d for _, d in dated]
+        grouped = [d for docs in self.groups.values() for d in docs]
+        self.grouped = bits_of(grouped, self.size) & self.live
+
+    @staticmethod
+    def _column(reader, name, raw=False):
+        if name not in reader.schema or not reader.has_column(name):
+            return None
+        values = reader.column_reader(name, translate=not raw)
+        return list(values) if raw else [_str(v) for v in values]
+
+    def _column_bits(self, reader, name) -> dict[str, int]:
+        column = self._column(reader, name)
+        if column is None:
+            return {}
+        docs: dict[str, list[int]] = {}
+        for docnum, value in enumerate(column):
+            if value:
+                docs.setdefault(value, []).append(docnum)
+        return {value: bits_of(d, self.size) & self.live for value, d in docs.items()}
+
+    def dup_key(self, docnum: int) -> str | None:
+        """The duplicate group of a document, when it has company."""
+        if self._dup_column is None:
+            return None
+        key = self._dup_column[docnum]
+        return key if key in self.groups else None
+
+    # -- queries -----------------------------------------------------------
+
+    def of(self, q) -> int:
+        """The documents matching a Whoosh query (scores and boosts ignored)."""
+        return self._of(q) & self.live
+
+    def _of(self, q) -> int:
+        if isinstance(q, wq.Term):
+            return self._cached(("t", q.fieldname, q.text), lambda: self._term(q))
+        if isinstance(q, wq.Not):
+            return self.live & ~self._of(q.query)
+        if isinstance(q, wq.AndMaybe):
+            return self._of(q.a)
+        if isinstance(q, wq.AndNot):
+            return self._of(q.a) & ~self._of(q.b)
+        if isinstance(q, wq.And):
+            bits = self.live
+            for sub in q.subqueries:
+                bits &= self._of(sub)
+                if not bits:
+                    break
+            return bits
+        if isinstance(q, wq.Or):
+            bits = 0
+            for sub in q.subqueries:
+                bits |= self._of(sub)
+            return bits
+        if isinstance(q, wq.DateRange) and q.fieldname == "published" and self._dates:
+            key = ("d", q.startdate, q.enddate)
+            return self._cached(key, lambda: self._date_range(q.startdate, q.enddate))
+        if isinstance(q, wq.Every):
+            return self.live
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return 0
+        return self._cached(("q", repr(q)), lambda: self._whoosh(q))
+
+    def _cached(self, key, compute) -> int:
+        bits = self._cache.get(key)
+        if bits is None:
+            bits = compute()
+            self._cache[key] = bits
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return bits
+
+    def _term(self, q) -> int:
+        ids: list[int] = []
+        text = q.text
+        for reader, offset in self.searcher.reader().leaf_readers():
+            found = _leaf_ids(reader, q.fieldname, text)
+            ids.extend(d + offset for d in found) if offset else ids.extend(found)
+        return bits_of(ids, self.size)
+
+    def _date_range(self, start, end) -> int:
+        lo = bisect_left(self._dates, datetime_to_long(start)) if start else 0
+        hi = bisect_right(self._dates, datetime_to_long(end)) if end else len(self._dates)
+        return bits_of(self._dated_docs[lo:hi], self.size)
+
+    def _whoosh(self, q) -> int:
+        return bits_of(self.searcher.docs_for_query(q), self.size)
+
+    # -- counts ------------------------------------------------------------
+
+    def counts(self, bits: int, name: str) -> dict[str, int]:
+        """Matches per value of a facet column, most first."""
+        found = {
+            value: c
+            for value, vb in self.facets.get(name, {}).items()
+            if (c := (bits & vb).bit_count())
+        }
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def collapsed_count(self, bits: int) -> int:
+        """Matches left once each duplicate group counts as one."""
+        total = bits.bit_count()
+        grouped = bits & self.grouped
+        if not grouped:
+            return total
+        docs = members(grouped)
+        return total - len(docs) + len({self._dup_column[d] for d in docs})
+
+    def newest(self, bits: int, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` most recently published documents of ``bits`` (undated last)."""
+        found, docs = [], set(members(bits))
+        for d in reversed(self._dated_docs):
+            if d in docs:
+                found.append((d, 0.0))
+                docs.discard(d)
+                if len(found) >= limit:
+                    return found
+        found.extend((d, 0.0) for d in sorted(docs)[: limit - len(found)])
+        return found
+
+    def has(self, bits: int, docnum: int) -> bool:
+        return bool(bits >> docnum & 1)
+
+
+def _str(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value or ""

@@ -1,0 +1,63 @@
+"""Did you mean: respellings from the archive's own unstemmed vocabulary.
+
+A query word is suspect when almost no article uses it (or the whole query
+finds little and the word is uncommon). Its candidates are the words of
+``body_exact`` one edit away (or two, for long words), plus swapped
+neighbouring letters; the most used candidate wins when it is far more
+common than the word itself. Suggestions are always forms that occur in the
+text, never stems.
+"""
+
+from __future__ import annotations
+
+import re
+
+RARE_DF = 3
+UNCOMMON_DF = 50
+FEW_RESULTS = 3
+GAIN = 10
+MIN_DF = 5
+FIELD = "body_exact"
+
+
+class Suggester:
+    def __init__(self, reader):
+        self.reader = reader
+
+    def df(self, word: str) -> int:
+        return self.reader.doc_frequency(FIELD, word)
+
+    def suggest(self, text: str, words: list[str], total: int) -> str | None:
+        """``text`` with suspect words respelled, or None when nothing looks wrong."""
+        better = {}
+        for word in dict.fromkeys(words):
+            if len(word) < 4 or not word.isalpha():
+                continue
+            df = self.df(word)
+            if df >= RARE_DF and (total >= FEW_RESULTS or df >= UNCOMMON_DF):
+                continue
+            found = self._best(word, df)
+            if found:
+                better[word] = found
+        if not better:
+            return None
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, better)) + r")\b", re.I)
+        suggestion = pattern.sub(lambda m: better[m[0].lower()], text)
+        return suggestion if suggestion != text else None
+
+    def _best(self, word: str, df: int) -> str | None:
+        candidates = set(self._swaps(word))
+        candidates.update(self.reader.terms_within(FIELD, word, 1, prefix=1))
+        if not any(self.df(c) >= MIN_DF for c in candidates - {word}) and len(word) >= 6:
+            candidates.update(self.reader.terms_within(FIELD, word, 2, prefix=2))
+        scored = [(self.df(c), c) for c in candidates if c != word and c.isalpha()]
+        if not scored:
+            return None
+        best_df, best = max(scored)
+        return best if best_df >= max(MIN_DF, GAIN * df) else None
+
+    def _swaps(self, word: str):
+        for i in range(len(word) - 1):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped != word and self.df(swapped):
+                yield swapped
