@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -437,12 +437,26 @@ def parse_page(html: str, url: str | None = None) -> ParsedPage:
     page.author = page.author or cleaned.author
     page.extra = cleaned.extra
     words = len(page.body.split())
-    page.is_article = words >= 60 and (bool(ld) or og_type == "article" or words >= 150)
+    stated = bool(ld) or og_type == "article" or page.published is not None
+    page.is_article = words >= 150 or (words >= 40 and stated and bool(page.title))
     return page
 
 
 def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
     return [p for p in paragraphs if p != title]
+
+
+def join_parts(parts: list[ParsedPage]) -> ParsedPage:
+    """One page from an article split over several: the first page's metadata, all text once."""
+    first = parts[0]
+    paragraphs = list(first.paragraphs)
+    seen = set(paragraphs)
+    for part in parts[1:]:
+        for para in part.paragraphs:
+            if para not in seen:
+                seen.add(para)
+                paragraphs.append(para)
+    return replace(first, paragraphs=paragraphs)
 
 
 def article_id_for(url: str) -> str:

@@ -6,8 +6,9 @@ import os
 
 import click
 
-from crawler.cli import import_command
-from crawler.store import DEFAULT_DATA_DIR
+from crawler.cli import crawl_command, import_command, reparse_command
+from crawler.store import DEFAULT_DATA_DIR, Store
+from index.build import IndexNotFoundError, build_index, index_path, update_index
 from index.cli import index_group
 from searcher.cli import search_command
 
@@ -30,7 +31,11 @@ DEFAULT_THREADS = 8
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
     """Warta: search engine for Indonesian news archives."""
-    ctx.obj = {"data_dir": os.path.abspath(data_dir), "quiet": quiet}
+    ctx.obj = {
+        "data_dir": os.path.abspath(data_dir),
+        "quiet": quiet,
+        "update_index": index_after_crawl,
+    }
 
 
 @cli.command("serve")
@@ -52,7 +57,19 @@ def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> Non
     serve(app, host=host, port=port, threads=threads, ident="Warta")
 
 
+def index_after_crawl(data_dir: str) -> str:
+    """Bring the index up to date for `warta crawl --index` (the crawler never imports index)."""
+    with Store.open(data_dir) as store:
+        try:
+            report = update_index(store, index_path(data_dir))
+        except IndexNotFoundError:
+            report = build_index(store, index_path(data_dir))
+    return f"Updated the index: {report.indexed} indexed."
+
+
 cli.add_command(import_command)
+cli.add_command(crawl_command)
+cli.add_command(reparse_command)
 cli.add_command(index_group)
 cli.add_command(search_command)
 
