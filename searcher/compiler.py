@@ -181,8 +181,9 @@ class Compiler:
             return self._word(node.text, marks, words, fields)
         if isinstance(node, _Run):
             parts = [self._word(w.text, marks, words, fields, synonyms=False) for w in node.words]
+            together = [wq.Phrase(f + "_exact", list(node.tokens)) for f in fields]
             alternatives = self._synonyms(node.tokens, marks, fields)
-            return wq.Or([_and([p for p in parts if p is not None])] + alternatives)
+            return wq.Or([_and([p for p in parts if p is not None]), *together, *alternatives])
         if isinstance(node, Phrase):
             return self._phrase(self.tokens(node.text), marks, fields)
         if isinstance(node, Prefix):
@@ -267,7 +268,8 @@ class Compiler:
         if not self.settings.phrase_boost:
             return []
         pairs = []
-        for a, b in zip(runs, runs[1:], strict=False):
+        words = [w for item in runs for w in (item.words if isinstance(item, _Run) else [item])]
+        for a, b in zip(words, words[1:], strict=False):
             if isinstance(a, Word) and isinstance(b, Word):
                 ta, tb = self.tokens(a.text), self.tokens(b.text)
                 if len(ta) == 1 and len(tb) == 1:

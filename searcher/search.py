@@ -29,6 +29,7 @@ __all__ = ["FEW_RESULTS", "MAX_QUERY_CHARS", "QueryError", "SORTS", "Searcher"]
 
 MAX_QUERY_CHARS = 1000
 FEW_RESULTS = 3
+LONG_QUERY = 4
 RERANK_DEPTH = 30
 SORTS = ("relevance", "date")
 USER_SYNONYMS = "synonyms.txt"
@@ -160,18 +161,20 @@ class Searcher:
         docsets = state.docsets
         bits = docsets.of(_with(plan.matching(), extra))
         fallback = False
-        if plan.can_loosen and bits.bit_count() < FEW_RESULTS:
+        if plan.can_loosen and _too_few(bits.bit_count(), len(plan.soft)):
             loose_bits = docsets.of(_with(plan.matching(loose=True), extra))
             if loose_bits.bit_count() > bits.bit_count():
                 bits, fallback = loose_bits, True
                 notices.append(FALLBACK_NOTICE)
         by_date = sort == "date" or not plan.ranked
-        leaders = self._ranked(state, plan, bits, fallback, by_date, page * page_size)
+        # Browsing (an empty query) lists every article; a search collapses near-duplicates.
+        collapse = bits if plan.soft or plan.hard else None
+        leaders = self._ranked(state, plan, bits, fallback, by_date, page * page_size, collapse)
         hits = [
-            self._hit(state, doc, score, plan, bits)
+            self._hit(state, doc, score, plan, collapse)
             for doc, score in leaders[(page - 1) * page_size : page * page_size]
         ]
-        total = state.docsets.collapsed_count(bits)
+        total = docsets.collapsed_count(bits) if collapse else bits.bit_count()
         return SearchResult(
             query=text,
             total=total,
@@ -185,8 +188,11 @@ class Searcher:
             notice=" ".join(notices) or None,
         )
 
-    def _ranked(self, state, plan: Plan, bits: int, loose: bool, by_date: bool, wanted: int):
-        """The best (docnum, score) pairs, one per duplicate group, at least ``wanted`` of them."""
+    def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse):
+        """The best (docnum, score) pairs, at least ``wanted`` of them (when there are).
+
+        With ``collapse``, only the best of each duplicate group is kept.
+        """
         available = bits.bit_count()
         limit = min(available, max(wanted * 2 + 10, RERANK_DEPTH))
         coord = self.settings.coord_bonus if loose else 0.0
@@ -199,7 +205,7 @@ class Searcher:
                     hits = state.ranker.with_proximity(hits, plan.bonus, self.settings.phrase_boost)
             leaders, seen = [], set()
             for docnum, score in hits:
-                key = state.docsets.dup_key(docnum)
+                key = state.docsets.dup_key(docnum) if collapse else None
                 if key is not None:
                     if key in seen:
                         continue
@@ -209,7 +215,7 @@ class Searcher:
                 return leaders
             limit = min(available, limit * 4)
 
-    def _hit(self, state: _State, docnum: int, score, plan: Plan, bits: int) -> Hit:
+    def _hit(self, state: _State, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         body = fields.get("body", "")
         spans = match_spans(body, plan.marks, self._tokenize(state), state.compiler.stem)
@@ -222,7 +228,7 @@ class Searcher:
             author=fields.get("author"),
             score=round(float(score or 0.0), 4),
             snippet=snippet(body, spans),
-            duplicates=self._duplicates(state, docnum, bits),
+            duplicates=self._duplicates(state, docnum, collapse) if collapse else [],
         )
 
     @staticmethod
@@ -280,6 +286,11 @@ class Searcher:
             score=0.0,
             snippet=leading_text(fields.get("body", "")),
         )
+
+
+def _too_few(found: int, clauses: int) -> bool:
+    """Whether to fall back: nothing found, or few for a long, question-like query."""
+    return found == 0 or (found < FEW_RESULTS and clauses >= LONG_QUERY)
 
 
 def _check(page: int, page_size: int, sort: str) -> None:

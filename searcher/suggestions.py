@@ -54,7 +54,8 @@ class Suggester:
         if not scored:
             return None
         best_df, best = max(scored)
-        return best if best_df >= max(MIN_DF, GAIN * df) else None
+        # A word the archive never uses takes any real word; a rare one needs a far commoner one.
+        return best if best_df >= (max(MIN_DF, GAIN * df) if df else 1) else None
 
     def _swaps(self, word: str):
         for i in range(len(word) - 1):

@@ -84,3 +84,110 @@ def app(indexed_data_dir):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# -- the searcher's small archive (tests/test_search*.py) ------------------------
+
+SEARCH_ARTICLES = [
+    Article(
+        id="korut-pasukan",
+        title="Korut kirim pasukan ke Rusia",
+        body="Korea Utara mengirimkan ribuan pasukan ke Rusia. Pengiriman pasukan itu "
+        "dikecam Korea Selatan, yang menyebut pasukan dikirimkan lewat laut.",
+        url="https://contoh.test/korut-pasukan",
+        source="Kompas",
+        published="2024-11-05T08:00:00+07:00",
+    ),
+    Article(
+        id="korea-rudal",
+        title="Korea Utara uji rudal balistik",
+        body="Pemerintah Korea Utara kembali menguji rudal balistik. Korea Selatan dan "
+        "Amerika Serikat memantau peluncuran itu dari Seoul.",
+        url="https://contoh.test/korea-rudal",
+        source="Tempo",
+        published="2024-10-20",
+        author="Budi Santoso",
+    ),
+    Article(
+        id="drama-korea",
+        title="Drama Korea digemari",
+        body="Warga di bagian utara Jakarta gemar menonton drama Korea setiap malam. "
+        "Penggemar Korea berkumpul di mal.",
+        url="https://contoh.test/drama-korea",
+        source="Detik",
+        published="2024-11-12",
+    ),
+    Article(
+        id="tiongkok-as",
+        title="Tiongkok dan AS berunding di Jenewa",
+        body="Delegasi Tiongkok bertemu pejabat AS untuk membahas tarif dagang.",
+        url="https://contoh.test/tiongkok-as",
+        source="Antara",
+        published="2024-11-20",
+    ),
+    Article(
+        id="ekonomi-china",
+        title="Ekonomi China melambat",
+        body="Pertumbuhan ekonomi China melambat pada kuartal ketiga menurut data resmi.",
+        url="https://contoh.test/ekonomi-china",
+        source="Kompas",
+        published="2024-09-01",
+    ),
+    Article(
+        id="jokowi-pasar",
+        title="Jokowi blusukan ke pasar",
+        body="Jokowi menyapa pedagang pasar di Solo dan membeli sayur.",
+        url="https://contoh.test/jokowi-pasar",
+        source="Detik",
+        published="2024-08-17",
+    ),
+    Article(
+        id="bendungan",
+        title="Presiden meresmikan bendungan",
+        body="Presiden Joko Widodo meresmikan bendungan baru di Jawa Tengah untuk irigasi.",
+        url="https://contoh.test/bendungan",
+        source="Tempo",
+        published="2024-07-01",
+    ),
+    Article(
+        id="banjir-bekasi",
+        title="Banjir merendam Bekasi",
+        body="Banjir besar merendam ratusan rumah di Bekasi. Warga mengungsi ke masjid "
+        "dan sekolah. Petugas mengirim perahu karet untuk mengevakuasi warga.",
+        url="https://contoh.test/banjir-bekasi",
+        source="Kompas",
+        published="2024-11-14",
+    ),
+    Article(
+        id="pemerintah-anggaran",
+        title="Pemerintah menambah anggaran pendidikan",
+        body="Pemerintah pusat menambah anggaran pendidikan tahun depan. Pemerintah daerah "
+        "diminta menyiapkan sekolah.",
+        url="https://contoh.test/anggaran",
+        source="Antara",
+        published="2024-06-10",
+    ),
+    Article(
+        id="kopi-aceh",
+        title="Kopi dari Aceh",
+        body="Petani Aceh Tengah mengekspor kopi arabika ke Jepang sejak musim panen lalu.",
+        source="Antara",
+        published="2023-05-01",
+    ),
+    Article(
+        id="kopi-gayo",
+        title="Kopi dari Gayo",
+        body="Ekspor kopi Gayo naik tajam karena harga di pasar dunia membaik tahun ini.",
+        source="Antara",
+        published="2023-05-02",
+    ),
+]
+
+
+@pytest.fixture
+def search_data_dir(data_dir) -> Path:
+    """The searcher's small archive, stored and indexed."""
+    with Store.open(data_dir) as store:
+        store.upsert_many(SEARCH_ARTICLES)
+        build_index(store, index_path(data_dir))
+    return data_dir

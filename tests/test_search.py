@@ -1,0 +1,399 @@
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+
+from crawler.article import Article
+from index.build import article_fields, index_path
+from index.schema import make_schema
+from searcher import QueryError, Searcher
+from searcher.search import FALLBACK_NOTICE, MAX_QUERY_CHARS
+
+
+@pytest.fixture
+def searcher(search_data_dir):
+    s = Searcher(index_path(search_data_dir))
+    yield s
+    s.close()
+
+
+def ids(result):
+    return [hit.id for hit in result.hits]
+
+
+def marked(html: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", html)
+
+
+# -- the query language -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("banjir", {"banjir-bekasi"}),
+        ("pasukan rusia", {"korut-pasukan"}),
+        ("rudal OR banjir", {"korea-rudal", "banjir-bekasi"}),
+        ("(rudal OR banjir) bekasi", {"banjir-bekasi"}),
+        ("korea -rudal", {"korut-pasukan", "drama-korea"}),
+        ("korea NOT rudal", {"korut-pasukan", "drama-korea"}),
+        ('"Korea Utara"', {"korut-pasukan", "korea-rudal"}),
+        ('"utara korea"', set()),
+        ("sumber:kompas korea", {"korut-pasukan"}),
+        ("source:Tempo", {"korea-rudal", "bendungan"}),
+        ("judul:korea", {"korea-rudal", "drama-korea"}),
+        ('title:"Korea Utara"', {"korea-rudal"}),
+        ("penulis:budi", {"korea-rudal"}),
+        ("author:santoso rudal", {"korea-rudal"}),
+        ("tanggal:2024-11-01..2024-11-30 korea", {"korut-pasukan", "drama-korea"}),
+        ("tanggal:2024-11 korea", {"korut-pasukan", "drama-korea"}),
+        ("tanggal:..2024-10-31 korea", {"korea-rudal"}),
+        ("tanggal:2024-11-13.. sumber:kompas", {"banjir-bekasi"}),
+        ("mengevakuasi", {"banjir-bekasi"}),
+        ("evakuasi", {"banjir-bekasi"}),
+        ("kirim*", {"korut-pasukan"}),
+        ("mengirim*", {"banjir-bekasi", "korut-pasukan"}),
+        ("-korea -rudal -banjir tanggal:2024-11", {"tiongkok-as"}),
+    ],
+)
+def test_query_language(searcher, query, expected):
+    result = searcher.search(query, page_size=20)
+    assert set(ids(result)) == expected
+    assert result.total == len(expected)
+    assert result.fallback is False
+
+
+def test_all_words_must_match_then_fall_back_to_most_words(searcher):
+    result = searcher.search("pasukan rusia laut banjir")
+    assert result.fallback is True
+    assert result.notice == FALLBACK_NOTICE
+    assert ids(result)[0] == "korut-pasukan"  # three of the four words
+    assert "banjir-bekasi" in ids(result)
+    assert result.to_dict()["fallback"] is True
+
+
+def test_a_long_question_finds_its_article(searcher):
+    result = searcher.search(
+        "Siapa yang mengirim ribuan pasukan ke Rusia dan dikecam Korea Selatan?"
+    )
+    assert ids(result)[0] == "korut-pasukan"
+
+
+def test_a_query_of_stopwords_only_still_searches(searcher):
+    result = searcher.search("yang di")
+    assert result.total >= 1
+    assert "drama-korea" in ids(result)
+
+
+@pytest.mark.parametrize(("query", "first"), [("ekspor", "kopi-gayo"), ("mengekspor", "kopi-aceh")])
+def test_exact_form_ranks_above_other_inflections(searcher, query, first):
+    assert ids(searcher.search(query)) == [first, ({"kopi-gayo", "kopi-aceh"} - {first}).pop()]
+
+
+def test_phrase_match_ranks_above_scattered_words(searcher):
+    assert ids(searcher.search("korea utara"))[:2] != ["drama-korea"]
+    assert ids(searcher.search("korea utara"))[-1] == "drama-korea"
+
+
+def test_sort_by_date_and_pagination(searcher):
+    first = searcher.search("korea", sort="date", page_size=2)
+    second = searcher.search("korea", sort="date", page_size=2, page=2)
+    assert ids(first) == ["drama-korea", "korut-pasukan"]
+    assert ids(second) == ["korea-rudal"]
+    assert first.total == second.total == 3
+
+
+def test_parameters_filter_like_the_query_does(searcher):
+    result = searcher.search("korea", source="kompas")
+    assert ids(result) == ["korut-pasukan"]
+    result = searcher.search("korea", date_from=date(2024, 11, 1), date_to=date(2024, 11, 10))
+    assert ids(result) == ["korut-pasukan"]
+
+
+def test_empty_query_lists_the_newest_articles(searcher):
+    result = searcher.search("")
+    assert result.total == 11
+    assert ids(result)[:2] == ["tiongkok-as", "banjir-bekasi"]
+
+
+# -- synonyms ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "exact", "synonym"),
+    [
+        ("korut", "korut-pasukan", "korea-rudal"),
+        ("tiongkok", "tiongkok-as", "ekonomi-china"),
+        ("china", "ekonomi-china", "tiongkok-as"),
+        ("jokowi", "jokowi-pasar", "bendungan"),
+        ("joko widodo", "bendungan", "jokowi-pasar"),
+        ("amerika serikat", "korea-rudal", "tiongkok-as"),
+    ],
+)
+def test_synonyms_find_the_other_name_ranked_below_exact(searcher, query, exact, synonym):
+    found = ids(searcher.search(query))
+    assert exact in found and synonym in found
+    assert found.index(exact) < found.index(synonym)
+
+
+def test_quoted_phrases_take_no_synonyms(searcher):
+    assert set(ids(searcher.search('"Korut"'))) == {"korut-pasukan"}
+
+
+def test_user_synonyms_extend_the_shipped_ones(search_data_dir):
+    (search_data_dir / "synonyms.txt").write_text("# mine\nbendungan, waduk\n")
+    s = Searcher(index_path(search_data_dir))
+    try:
+        assert ids(s.search("waduk")) == ["bendungan"]
+    finally:
+        s.close()
+
+
+# -- did you mean -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("pemerintha", "pemerintah"),
+        ("banjri bekasi", "banjir bekasi"),
+        ("Pasukn", "pasukan"),
+    ],
+)
+def test_suggestions_come_from_the_archive_words(searcher, query, suggestion):
+    assert searcher.search(query).suggestion == suggestion
+
+
+def test_no_suggestion_for_words_that_are_fine(searcher):
+    assert searcher.search("banjir").suggestion is None
+
+
+def test_suggestion_is_an_unstemmed_form(searcher):
+    # "pemerintha" is closest to the stem "perintah" too; only real words are offered.
+    assert searcher.search("menguji rudl").suggestion == "menguji rudal"
+
+
+# -- snippets -----------------------------------------------------------------------
+
+
+def test_snippets_mark_inflections_in_their_original_form(searcher):
+    hit = searcher.search("kirim").hits
+    snippets = {h.id: h.snippet for h in hit}
+    assert set(marked(snippets["korut-pasukan"])) >= {"mengirimkan", "Pengiriman", "dikirimkan"}
+    assert "mengirim" in marked(snippets["banjir-bekasi"])
+
+
+def test_phrase_highlighting_marks_only_the_phrase(searcher):
+    result = searcher.search('"Korea Utara"')
+    for hit in result.hits:
+        assert set(marked(hit.snippet)) == {"Korea Utara"}
+    assert "Korea Selatan" in result.hits[0].snippet or result.hits[1].snippet
+
+
+def test_synonym_phrases_are_marked(searcher):
+    snippet = {h.id: h.snippet for h in searcher.search("korut").hits}["korea-rudal"]
+    assert marked(snippet) == ["Korea Utara"]
+
+
+def test_snippets_are_escaped_then_marked(search_data_dir):
+    s = Searcher(index_path(search_data_dir))
+    try:
+        html = s.highlight("<b>Banjir</b> & banjir", "banjir")
+    finally:
+        s.close()
+    assert html == "&lt;b&gt;<mark>Banjir</mark>&lt;/b&gt; &amp; <mark>banjir</mark>"
+
+
+def test_snippets_are_short_and_cut_at_words(searcher):
+    long_text = ("kata lain " * 200) + "rudal balistik " + ("kata lain " * 200)
+    s = searcher
+    html = s.highlight(long_text, "rudal")
+    assert marked(html) == ["rudal"]
+    hit = s.search("rudal").hits[0]
+    assert len(re.sub(r"<[^>]+>", "", hit.snippet)) <= 3 * 260
+
+
+def test_highlight_of_a_whole_article(searcher):
+    text = "Korea Utara dan Korea Selatan. Drama Korea di utara."
+    assert marked(searcher.highlight(text, '"korea utara"')) == ["Korea Utara"]
+    assert marked(searcher.highlight(text, "korea -utara")) == ["Korea", "Korea", "Korea"]
+
+
+# -- facets ---------------------------------------------------------------------------
+
+
+def test_facets_count_outlets_and_months_of_the_query(searcher):
+    result = searcher.search("korea")
+    assert result.facets == {
+        "source": {"Detik": 1, "Kompas": 1, "Tempo": 1},
+        "month": {"2024-11": 2, "2024-10": 1},
+    }
+
+
+def test_facets_follow_filters(searcher):
+    result = searcher.search("korea sumber:kompas")
+    assert result.facets["source"] == {"Kompas": 1}
+
+
+# -- near-duplicates ------------------------------------------------------------------
+
+
+@pytest.fixture
+def dup_searcher(tmp_path):
+    """An index whose articles a, b and c share one duplicate group."""
+    ix = whoosh_index.create_in(tmp_path, make_schema())
+    body = "Gempa mengguncang Cianjur dan merusak ratusan rumah warga."
+    with ix.writer() as w:
+        for n, name in enumerate("abcde"):
+            article = Article(
+                id=name,
+                title=f"Gempa Cianjur {name}",
+                body=body + " x" * n,
+                source=f"Outlet {name}",
+                published=f"2024-11-0{n + 1}",
+            )
+            doc = article_fields(article)
+            doc["dup"] = "group" if name in "abc" else name
+            w.add_document(**doc)
+    s = Searcher(tmp_path, synonyms_file=None)
+    yield s
+    s.close()
+
+
+def test_near_duplicates_collapse_into_the_best_hit(dup_searcher):
+    result = dup_searcher.search("gempa cianjur")
+    assert result.total == 3
+    assert len(result.hits) == 3
+    leader = next(h for h in result.hits if h.id in "abc")
+    assert sorted([leader.id, *leader.duplicates]) == ["a", "b", "c"]
+    assert sum(result.facets["source"].values()) == 5
+
+
+def test_collapsed_pages_add_up(dup_searcher):
+    pages = [dup_searcher.search("gempa", page=p, page_size=1) for p in (1, 2, 3, 4)]
+    seen = [h.id for page in pages for h in page.hits]
+    assert len(seen) == 3 and len(set(seen)) == 3
+    assert all(page.total == 3 for page in pages)
+    assert pages[3].hits == []
+
+
+def test_similar_lists_near_duplicates_first(dup_searcher):
+    similar = [h.id for h in dup_searcher.similar("a", limit=4)]
+    assert similar[:2] == ["b", "c"]
+
+
+# -- hostile queries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"Korea',
+        "((((",
+        "))))",
+        "OR",
+        "AND",
+        "NOT",
+        "-",
+        "- -",
+        "OR OR OR",
+        "sumber:",
+        "tanggal:",
+        "judul:",
+        ":",
+        "*",
+        "\x00\x01\x02",
+        "\u202e\u200b",
+        "a" * 5000,
+        "korea " * 2000,
+        "(" * 3000,
+        '"' * 999,
+        "sumber:tidakada korea",
+    ],
+)
+def test_hostile_queries_give_a_result(searcher, query):
+    result = searcher.search(query)
+    assert result.total >= 0
+    assert isinstance(result.to_dict()["hits"], list)
+
+
+def test_long_queries_are_cut_with_a_notice(searcher):
+    result = searcher.search("korea " * 2000)
+    assert len(result.query) <= MAX_QUERY_CHARS
+    assert "only its first" in result.notice
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("k*", "too short"),
+        ("tanggal:kemarin", "Could not read the date"),
+        ("tanggal:2024-12..2024-01", "ends before it starts"),
+    ],
+)
+def test_unusable_queries_get_a_sentence(searcher, query, message):
+    with pytest.raises(QueryError, match=message):
+        searcher.search(query)
+
+
+def test_huge_prefix_expansions_are_refused(searcher, monkeypatch):
+    monkeypatch.setattr("searcher.compiler.MAX_PREFIX_TERMS", 2)
+    with pytest.raises(QueryError, match="more than 2 different words"):
+        searcher.search("pe*")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"page": 0}, "page number"), ({"page_size": 0}, "page size"), ({"sort": "x"}, "Sort")],
+)
+def test_bad_parameters_get_a_sentence(searcher, kwargs, message):
+    with pytest.raises(QueryError, match=message):
+        searcher.search("korea", **kwargs)
+
+
+WORDS = ["korea", "utara", "Korut", "banjir", "kirim*", "pe*", "bekasi", "yang", "rudal"]
+PIECES = st.sampled_from(
+    WORDS
+    + [
+        "OR",
+        "AND",
+        "NOT",
+        "-",
+        "(",
+        ")",
+        '"',
+        "sumber:kompas",
+        "judul:",
+        "tanggal:2024",
+        "penulis:budi",
+        "\x00",
+        "é",
+        ":",
+        "*",
+        " ",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(PIECES, max_size=12).map(" ".join),
+    st.integers(1, 3),
+    st.sampled_from(["relevance", "date"]),
+)
+def test_any_query_searches_or_explains(searcher, query, page, sort):
+    try:
+        result = searcher.search(query, page=page, page_size=2, sort=sort)
+    except QueryError as e:
+        assert str(e).endswith(".")
+        return
+    assert len(result.hits) <= 2
+    assert result.total >= len(result.hits)
+    for hit in result.hits:
+        assert "<script" not in hit.snippet

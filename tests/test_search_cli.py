@@ -1,0 +1,83 @@
+import json
+
+import pytest
+
+from searcher.cli import render_snippet
+
+
+@pytest.fixture
+def search(invoke, search_data_dir):
+    def run(*args, expect=0):
+        return invoke("search", *args, expect=expect)
+
+    return run
+
+
+def test_readable_list_has_title_outlet_date_snippet_and_link(search):
+    out = search("--no-color", "banjir").output
+    assert "1 articles match; showing 1-1" in out
+    assert "1. Banjir merendam Bekasi" in out
+    assert "Kompas · 2024-11-14" in out
+    assert "Banjir besar merendam" in out and "<mark>" not in out
+    assert "https://contoh.test/banjir-bekasi" in out
+
+
+def test_json_has_the_stable_shape(search):
+    out = json.loads(search("--json", "korea", "--limit", "2", "--page", "2").output)
+    assert set(out) == {
+        "query",
+        "total",
+        "page",
+        "page_size",
+        "took_ms",
+        "suggestion",
+        "facets",
+        "hits",
+        "fallback",
+    }
+    assert (out["total"], out["page"], out["page_size"], len(out["hits"])) == (3, 2, 2, 1)
+
+
+def test_options_filter_and_sort(search):
+    out = json.loads(search("--json", "korea", "--source", "Kompas", "--from", "2024-11-01").output)
+    assert [h["id"] for h in out["hits"]] == ["korut-pasukan"]
+    out = json.loads(search("--json", "korea", "--sort", "date", "--to", "2024-11-30").output)
+    assert [h["id"] for h in out["hits"]] == ["drama-korea", "korut-pasukan", "korea-rudal"]
+
+
+def test_fallback_and_suggestion_are_lines(search):
+    out = search("--no-color", "pasukan rusia banjir").output
+    assert out.startswith("Few articles contain all the words")
+    out = search("--no-color", "pemerintha").output
+    assert "Did you mean: pemerintah" in out
+    assert "No articles match 'pemerintha'." in out
+
+
+def test_no_results_is_not_an_error(search):
+    assert "No articles match" in search("zzzz").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "kemarin", "banjir"], "Invalid value for '--from'"),
+        (["--sort", "acak", "banjir"], "Invalid value for '--sort'"),
+        (["--limit", "0", "banjir"], "Invalid value for '-n' / '--limit'"),
+        (["k*"], "too short to expand"),
+        (["tanggal:2024-13"], "is not a date in the calendar"),
+    ],
+)
+def test_wrong_arguments_exit_non_zero_with_a_sentence(search, args, message):
+    result = search(*args, expect=2)
+    assert message in result.output
+
+
+def test_no_index_says_what_to_do(invoke):
+    result = invoke("search", "banjir", expect=1)
+    assert "Run `warta index build` first" in result.output
+
+
+def test_marks_become_colours_only_when_asked():
+    snippet = "a <mark>Banjir</mark> &amp; b"
+    assert render_snippet(snippet, color=False) == "a Banjir & b"
+    assert render_snippet(snippet, color=True) == "a \x1b[33m\x1b[1mBanjir\x1b[0m & b"
