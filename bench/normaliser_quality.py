@@ -110,7 +110,7 @@ def main() -> int:
             f"No saved pages at {html_dir} (MANIFEST.json missing): nothing to measure. "
             "Pass --shared DIR to point at the shared folder."
         )
-        return 1
+        return 0
     report_pages(html_dir, args.verbose)
     if feed_dir.is_dir():
         report_feeds(feed_dir)

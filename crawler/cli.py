@@ -43,8 +43,9 @@ def _print_summary(counts: Counter, rejections: list[Rejection]) -> None:
 def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Import articles from PATHS (files or directories).
 
-    Plain text (.txt, one article per file, id from the file name) and JSON
-    Lines (.jsonl, .jsonl.gz: keys id, title, date, url, source, body).
+    Plain text (.txt, one article per file, id from the file name), JSON
+    Lines (.jsonl, .jsonl.gz: keys id, title, date, url, source, body), saved
+    pages (.html, .htm) and web archives (.warc, .warc.gz).
     Importing the same article again changes nothing; a changed one is updated.
     """
     counts: Counter = Counter()

@@ -1,4 +1,4 @@
-"""Read articles from files: plain text and JSON Lines (optionally gzipped)."""
+"""Read articles from files: plain text, JSON Lines (optionally gzipped), saved pages, WARC."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .article import Article, Rejection
 from .normalise import clean_text, parse_text
+from .saved import read_html_file, read_warc_file
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_LINE_CHARS = 5 * 1024 * 1024
@@ -17,13 +18,13 @@ MAX_LINE_CHARS = 5 * 1024 * 1024
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    for suffix in (".jsonl.gz", ".jsonl", ".txt"):
+    for suffix in (".jsonl.gz", ".jsonl", ".txt", ".warc.gz", ".warc", ".html", ".htm"):
         if name.endswith(suffix):
             return suffix
     return path.suffix.lower()
 
 
-SUPPORTED = (".txt", ".jsonl", ".jsonl.gz")
+SUPPORTED = (".txt", ".jsonl", ".jsonl.gz", ".html", ".htm", ".warc", ".warc.gz")
 
 
 def find_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Rejection]:
@@ -134,8 +135,13 @@ def read_jsonl_file(path: Path) -> Iterator[Article | Rejection]:
 def read_path(path: Path) -> Iterator[Article | Rejection]:
     """Every article (or rejection) one file holds."""
     try:
-        if _suffix(path) == ".txt":
+        suffix = _suffix(path)
+        if suffix == ".txt":
             yield from read_text_file(path)
+        elif suffix in (".html", ".htm"):
+            yield from read_html_file(path)
+        elif suffix in (".warc", ".warc.gz"):
+            yield from read_warc_file(path)
         else:
             yield from read_jsonl_file(path)
     except OSError as e:

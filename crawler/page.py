@@ -23,6 +23,7 @@ from .article import Article
 from .body import body_paragraphs
 from .dates import date_from_url, dates_in_text, has_time, parse_date, to_iso
 from .normalise import clean_paragraphs, clean_text
+from .urls import canonical_url
 
 _ARTICLE_TYPES = {
     "newsarticle",
@@ -339,7 +340,7 @@ def _author(soup: BeautifulSoup, ld: dict) -> str | None:
     if author:
         return author
     for value in _meta_values(soup, _AUTHOR_META):
-        name = _name(value)
+        name = _name(re.split(r"\s+[-|–]\s+", value)[0])  # "Andi Saputra - detikNews"
         if name and len(name) < 80:
             return name
     for tag in soup.find_all(attrs={"rel": "author"}) + soup.find_all(itemprop="author"):
@@ -358,10 +359,13 @@ def _author(soup: BeautifulSoup, ld: dict) -> str | None:
     return None
 
 
-def _outlet(soup: BeautifulSoup, ld: dict, url: str | None) -> str | None:
+def _outlet(soup: BeautifulSoup, ld: dict) -> str | None:
+    """The outlet the page names for itself (JSON-LD publisher, og:site_name)."""
     outlet = _name(ld.get("publisher")) or _meta(soup, "og:site_name")
-    if outlet:
-        return clean_text(outlet).strip()
+    return clean_text(outlet).strip() if outlet else None
+
+
+def _host(url: str | None) -> str | None:
     host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None
 
@@ -428,13 +432,14 @@ def parse_page(html: str, url: str | None = None) -> ParsedPage:
     page.title = _title(soup, ld, url)
     page.published = _published(soup, ld, url, page.title)
     page.author = _author(soup, ld)
-    page.outlet = _outlet(soup, ld, url)
+    page.outlet = _outlet(soup, ld)
     page.canonical = _canonical(soup, ld, url)
     og_type = (_meta(soup, "og:type") or "").lower()
     raw = _ld_body(ld) or body_paragraphs(soup)
-    cleaned = clean_paragraphs(raw)
-    page.paragraphs = _drop_title_repeats(cleaned.paragraphs, page.title)
+    cleaned = clean_paragraphs(_drop_title_repeats(raw, page.title))
+    page.paragraphs = cleaned.paragraphs
     page.author = page.author or cleaned.author
+    page.outlet = page.outlet or cleaned.outlet or _host(page.canonical or url)
     page.extra = cleaned.extra
     words = len(page.body.split())
     stated = bool(ld) or og_type == "article" or page.published is not None
@@ -443,7 +448,9 @@ def parse_page(html: str, url: str | None = None) -> ParsedPage:
 
 
 def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
-    return [p for p in paragraphs if p != title]
+    """The paragraphs without the headline the content block repeats."""
+    flat = title.casefold()
+    return [p for p in paragraphs if clean_text(p).strip().casefold() != flat]
 
 
 def join_parts(parts: list[ParsedPage]) -> ParsedPage:
@@ -468,6 +475,8 @@ def article_id_for(url: str) -> str:
 def page_article(page: ParsedPage, article_id: str | None = None) -> Article:
     """The Article a parsed page describes."""
     url = page.canonical or page.url
+    if url and url.startswith(("http://", "https://")):
+        url = canonical_url(url)
     return Article(
         id=article_id or article_id_for(url or page.title),
         title=page.title or (page.paragraphs[0][:90] if page.paragraphs else ""),

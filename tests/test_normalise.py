@@ -1,0 +1,356 @@
+"""The normalisers: HTML pages (our own fixtures, shaped like real outlets) and plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.dates import date_from_url, parse_date
+from crawler.feeds import parse_feed, parse_sitemap
+from crawler.normalise import clean_text, parse_text
+from crawler.page import decode_html, join_parts, parse_html, parse_page, strip_site_name
+
+HTML = Path(__file__).resolve().parent / "fixtures" / "html"
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+
+
+def page_of(name: str, url: str = "https://contoh.test/berita/1"):
+    html, _ = decode_html((HTML / name).read_bytes())
+    return parse_page(html, url)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "published", "author", "outlet"),
+    [
+        (
+            "jsonld.html",
+            "Harga Beras Naik di Jawa Timur",
+            "2024-11-12T06:45:00+07:00",
+            "Siti Aminah, Joko Prasetyo",
+            "Kabar Nusantara",
+        ),
+        (
+            "detik_like.html",
+            "Kereta Cepat Tambah Jadwal Perjalanan Akhir Pekan",
+            "2024-11-14T10:30:00+07:00",
+            "Andi Saputra",
+            "contoh.test",
+        ),
+        (
+            "tribun_like.html",
+            "Gempa Guncang Manado, Warga Berhamburan Keluar Rumah",
+            "2024-12-02T08:15:00+08:00",
+            "Fransiska Noel",
+            "TRIBUNMANADO.CO.ID",
+        ),
+        ("multipage.html", "Cara Menanam Cabai di Pot untuk Pemula", None, None, "Liputan Kita"),
+        (
+            "windows1252.html",
+            'Kafe "Kopi Senja" Buka Cabang Baru',
+            "2024-11-15T13:00:00+07:00",
+            None,
+            "contoh.test",
+        ),
+        (
+            "latin1_says_utf8_is.html",
+            'Kafe "Kopi Senja" Buka Cabang Baru',
+            "2024-11-15T13:00:00+07:00",
+            None,
+            "contoh.test",
+        ),
+        (
+            "mojibake.html",
+            "Program Makan Bergizi Diperluas",
+            "2024-11-14T09:00:00+07:00",
+            None,
+            "contoh.test",
+        ),
+    ],
+)
+def test_page_metadata(name, title, published, author, outlet):
+    page = page_of(name)
+    assert (page.title, page.published, page.author, page.outlet) == (
+        title,
+        published,
+        author,
+        outlet,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "paragraphs", "absent"),
+    [
+        (
+            "jsonld.html",
+            "Harga beras medium di sejumlah pasar",
+            3,
+            ["SURABAYA", "Baca juga", "Komentar", "Facebook", "Copyright"],
+        ),
+        (
+            "detik_like.html",
+            "Operator kereta cepat menambah",
+            3,
+            [
+                "Jakarta -",
+                "Baca juga",
+                "ADVERTISEMENT",
+                "SCROLL TO CONTINUE",
+                "(ads/ads)",
+                "Berita Terkait",
+                "kereta cepat\n",
+            ],
+        ),
+        (
+            "tribun_like.html",
+            "Gempa bermagnitudo 5,2",
+            3,
+            ["TRIBUNMANADO", "Baca juga", "Penulis:", "Editor:", "Artikel Terkait", "komentar"],
+        ),
+        (
+            "multipage.html",
+            "Menanam cabai di pot",
+            4,
+            ["2 dari 2 halaman", "Simak juga", "Gabung ke Channel WhatsApp", "Home"],
+        ),
+        ("windows1252.html", 'Kafe "Kopi Senja" membuka cabang baru di Bogor', 2, ["\ufffd"]),
+        ("latin1_says_utf8_is.html", 'Kafe "Kopi Senja" membuka', 2, ["Ã©"]),
+        (
+            "mojibake.html",
+            'Menteri mengatakan "program ini berjalan baik" di Jakarta.',
+            2,
+            ["â€", "\u200b", "\u00a0"],
+        ),
+    ],
+)
+def test_page_body_is_clean_paragraphs(name, first, paragraphs, absent):
+    body = page_of(name).body
+    assert body.startswith(first)
+    assert len(body.split("\n\n")) == paragraphs
+    for text in absent:
+        assert text not in body
+
+
+def test_encodings_are_read_right():
+    assert "André Wijaya" in page_of("windows1252.html").body
+    assert "André Wijaya" in page_of("latin1_says_utf8_is.html").body
+    assert decode_html("é".encode("cp1252"), "windows-1252") == ("é", "windows-1252")
+
+
+def test_metadata_moves_out_of_the_body():
+    assert page_of("tribun_like.html").extra == {"editor": "Rizali Posumah", "place": "Manado"}
+    assert page_of("detik_like.html").extra["editor_initials"] == "ads/ads"
+
+
+def test_pagination_links_are_found():
+    page = page_of("paged.html", "https://contoh.test/arsip/sunda-kelapa")
+    assert page.show_all == "https://contoh.test/arsip/sunda-kelapa?page=all"
+    assert page.next_page == "https://contoh.test/arsip/sunda-kelapa?page=2"
+
+
+def test_parts_are_joined_without_repeats():
+    first = page_of("paged.html")
+    second = page_of("multipage.html")
+    joined = join_parts([first, second, first])
+    assert joined.title == first.title
+    assert joined.paragraphs == first.paragraphs + second.paragraphs
+
+
+def test_article_from_html_uses_the_canonical_url_without_tracking():
+    article = parse_html((HTML / "jsonld.html").read_bytes(), "https://m.contoh.test/x")
+    assert article.url == "https://www.kabarnusantara.test/ekonomi/2024/11/12/harga-beras-naik"
+    assert article.id.startswith("kabarnusantara.test-")
+
+
+@pytest.mark.parametrize(
+    ("title", "clean"),
+    [
+        ("Judul berita - Kompas.com", "Judul berita"),
+        ("Judul berita | Kompas", "Judul berita"),
+        ("KOMPAS.com: Judul berita", "Judul berita"),
+        ("Tanya - jawab soal pajak", "Tanya - jawab soal pajak"),
+    ],
+)
+def test_site_name_leaves_the_title(title, clean):
+    assert strip_site_name(title, {"kompas"}) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Kamis, 14 November 2024 10:30 WIB", "2024-11-14T10:30:00+07:00"),
+        ("Senin, 2 Desember 2024 | 08.15 WITA", "2024-12-02T08:15:00+08:00"),
+        ("14/11/2024 10:30 WIT", "2024-11-14T10:30:00+09:00"),
+        ("Jum'at, 19 Juni 2015 - 11:58 wib", "2015-06-19T11:58:00+07:00"),
+        ("Rabu, 04 Agustus 2021", "2021-08-04T00:00:00+07:00"),
+        ("2024-11-14T03:30:00Z", "2024-11-14T03:30:00+00:00"),
+        ("2015-06-19T03:40:00+07:00Z", "2015-06-19T03:40:00+07:00"),
+        ("Wed, 05 Aug 2020 19:32:08 GMT", "2020-08-05T19:32:08+00:00"),
+        ("kemarin sore", None),
+    ],
+)
+def test_dates(text, iso):
+    parsed = parse_date(text)
+    assert (parsed.isoformat() if parsed else None) == iso
+
+
+@pytest.mark.parametrize(
+    ("url", "day"),
+    [
+        ("https://contoh.test/read/2024/11/14/10300011/judul", "2024-11-14"),
+        ("https://contoh.test/berita/24/11/14/abc-judul", "2024-11-14"),
+        ("https://contoh.test/judul-berita-20241114", "2024-11-14"),
+        ("https://contoh.test/berita/judul", None),
+    ],
+)
+def test_dates_in_urls(url, day):
+    found = date_from_url(url)
+    assert (found.date().isoformat() if found else None) == day
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("kata\u200bkata\u00a0lain", "katakata lain"),
+        ("\u201cKutipan\u201d dan \u2018kutipan\u2019", "\"Kutipan\" dan 'kutipan'"),
+        ("Menteri mengatakan â€œbaikâ€\x9d", 'Menteri mengatakan "baik"'),
+        ("Cafe\u0301", "Café"),
+    ],
+)
+def test_text_hygiene(raw, clean):
+    assert clean_text(raw) == clean
+
+
+SEED_CASES = [
+    (
+        "000_141db1f0c8dcb74e",
+        "Juru bicara Kementerian",
+        "Bloomberg Technoz",
+        {"editor_initials": "bbn"},
+    ),
+    (
+        "001_ca1151ea58444d6d",
+        "Tentara Korea Utara baru-baru ini",
+        "ETIndonesia",
+        {"attribution": "Epochtimes.com", "editor_initials": "jhon"},
+    ),
+    ("002_6247ad75e0456af4", "Korut telah mengirim", None, {"editor_initials": "bbn"}),
+    (
+        "003_b0651d44f0ea87d2",
+        "China kena imbas",
+        "KOMPAS.TV",
+        {"attribution": "Associated Press", "place": "Brussels"},
+    ),
+    ("004_2217b1388aee775f", "Pengiriman sekitar 10.000 tentara", None, {}),
+]
+
+
+@pytest.mark.parametrize(("seed", "start", "source", "extra"), SEED_CASES)
+def test_seed_texts(seed, start, source, extra):
+    article = parse_text((SEEDS / f"{seed}.txt").read_text(encoding="utf-8"), seed)
+    assert article.body.startswith(start)
+    assert (article.source, article.extra) == (source, extra)
+    assert 20 < len(article.title) <= 91
+    assert article.body.startswith(article.title.rstrip("…"))
+    for noise in (
+        "Logo ",
+        "(bbn)",
+        "(jhon)",
+        "No more pages",
+        "Baca Juga",
+        "Sumber :",
+        "Gabung ke Channel",
+        "KOMPAS.TV -",
+        "ETIndonesia.",
+    ):
+        assert noise not in article.body
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "source", "author", "extra"),
+    [
+        (
+            "JAKARTA, KOMPAS.com - Presiden meresmikan jalan tol baru di Jawa Tengah hari ini.",
+            "Presiden meresmikan jalan tol baru di Jawa Tengah hari ini.",
+            "KOMPAS.com",
+            None,
+            {"place": "Jakarta"},
+        ),
+        (
+            "TEMPO.CO, Jakarta - Harga emas turun tipis pada perdagangan pagi ini di pasar.",
+            "Harga emas turun tipis pada perdagangan pagi ini di pasar.",
+            "TEMPO.CO",
+            None,
+            {"place": "Jakarta"},
+        ),
+        (
+            "Jakarta - Hujan deras mengguyur ibu kota sejak pagi hari tadi.\nPenulis: Rina",
+            "Hujan deras mengguyur ibu kota sejak pagi hari tadi.",
+            None,
+            "Rina",
+            {"place": "Jakarta"},
+        ),
+        (
+            "Liputan6.com, Jakarta - Bursa saham dibuka menguat pada awal pekan ini.\n"
+            "Editor: Budi\n(ant/rh)",
+            "Bursa saham dibuka menguat pada awal pekan ini.",
+            "Liputan6.com",
+            None,
+            {"place": "Jakarta", "editor": "Budi", "editor_initials": "ant/rh"},
+        ),
+        (
+            "ETIndonesia. Tentara dikirim ke garis depan pada pekan lalu.",
+            "Tentara dikirim ke garis depan pada pekan lalu.",
+            "ETIndonesia",
+            None,
+            {},
+        ),
+        (
+            "TPengiriman pasukan itu dikecam banyak negara di Eropa.",
+            "Pengiriman pasukan itu dikecam banyak negara di Eropa.",
+            None,
+            None,
+            {},
+        ),
+        (
+            "Kantor berita ANTARA melaporkan banjir di Kalimantan Selatan.\n"
+            "Simak juga: video banjir\nADVERTISEMENT",
+            "Kantor berita ANTARA melaporkan banjir di Kalimantan Selatan.",
+            None,
+            None,
+            {},
+        ),
+    ],
+)
+def test_plain_text_noise_goes_to_metadata(text, body, source, author, extra):
+    article = parse_text(text, "x")
+    assert (article.body, article.source, article.author, article.extra) == (
+        body,
+        source,
+        author,
+        extra,
+    )
+
+
+def test_title_is_derived_from_the_first_sentence():
+    article = parse_text("Gempa mengguncang Cianjur. Warga panik.", "x")
+    assert article.title == "Gempa mengguncang Cianjur"
+
+
+def test_feeds_and_sitemaps_are_read():
+    feed = parse_feed(b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+        <item><title>A</title><link>https://contoh.test/a</link>
+        <pubDate>Thu, 14 Nov 2024 10:30:00 +0700</pubDate></item></channel></rss>""")
+    assert [(e.url, e.published.isoformat()) for e in feed] == [
+        ("https://contoh.test/a", "2024-11-14T03:30:00+00:00")
+    ]
+    kind, entries = parse_sitemap(b"""<?xml version="1.0"?>
+        <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+                xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+        <url><loc>https://contoh.test/b</loc><news:news>
+        <news:publication_date>2024-11-15T08:00:00+07:00</news:publication_date>
+        </news:news></url></urlset>""")
+    assert kind == "urlset"
+    assert [(e.url, e.published.isoformat()) for e in entries] == [
+        ("https://contoh.test/b", "2024-11-15T08:00:00+07:00")
+    ]
