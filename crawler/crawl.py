@@ -63,7 +63,7 @@ def crawl_settings(options: CrawlOptions, verbose: bool = False) -> dict:
         },
         "DOWNLOADER_MIDDLEWARES": {
             _MW + "GuardMiddleware": 40,
-            _MW + "CrawlDelayMiddleware": 45,
+            _MW + "CrawlDelayMiddleware": 110,  # after robots.txt (100) is read
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             _MW + "RetryAfterMiddleware": 550,
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,

@@ -1,10 +1,11 @@
 """The Scrapy spider: from start URLs, sitemaps and feeds to stored articles.
 
-For each allowed host it reads robots.txt first (Crawl-delay and sitemaps),
-then fetches the start URLs. A start URL may be a page, a sitemap (index,
-Google News) or an RSS/Atom feed: the response tells which. Article pages are
-normalised (``page``), joined when split over pages, and stored with their
-raw HTML; other pages are only read for links, down to ``max_depth``.
+Scrapy reads each host's robots.txt before the first request to it; the
+spider takes the Crawl-delay and the sitemaps from there. A start URL may be
+a page, a sitemap (index, Google News) or an RSS/Atom feed: the response
+tells which. Article pages are normalised (``page``), joined when split over
+pages, and stored with their raw HTML; other pages are only read for links,
+down to ``max_depth``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from urllib.parse import urlsplit
 
 import scrapy
-from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
@@ -118,6 +117,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     def callback_failed(self, failure, response, spider=None) -> None:
@@ -133,46 +133,26 @@ class NewsSpider(scrapy.Spider):
     # -- starting -------------------------------------------------------------
 
     async def start(self):
-        """robots.txt of each start host first; the start URLs follow from there."""
-        by_site: dict[tuple[str, str], list[str]] = {}
+        """The start URLs; Scrapy fetches each host's robots.txt before the first of them."""
         for url in self.options.start_urls:
-            parts = urlsplit(url)
-            by_site.setdefault((parts.scheme, parts.netloc), []).append(url)
-        for (scheme, netloc), urls in by_site.items():
-            yield Request(
-                f"{scheme}://{netloc}/robots.txt",
-                callback=self.parse_robots,
-                errback=self.robots_failed,
-                dont_filter=True,
-                priority=100,
-                meta={
-                    "warta_kind": "robots",
-                    "warta_starts": urls,
-                    "dont_obey_robotstxt": True,
-                    "handle_httpstatus_all": True,
-                    "dont_redirect": True,
-                },
-            )
-
-    def _start_requests(self, urls: list[str]) -> Iterator[Request]:
-        for url in urls:
             yield self._request(url, "start", depth=0)
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        """Note the Crawl-delay and the sitemaps, then start on the host."""
-        starts = response.meta["warta_starts"]
-        if response.status == 200:
-            robots = Protego.parse(response.text if hasattr(response, "text") else "")
-            delay = robots.crawl_delay("Warta")
-            if delay:
-                self.crawl_delays[host_of(response.url)] = float(delay)
-            if self.options.use_sitemaps:
-                for sitemap in robots.sitemaps:
-                    yield self._request(sitemap, "sitemap", depth=0)
-        yield from self._start_requests(starts)
-
-    def robots_failed(self, failure) -> Iterator[Request]:
-        yield from self._start_requests(failure.request.meta["warta_starts"])
+    def robots_parsed(self, robotparser, request: Request) -> None:
+        """Take the host's Crawl-delay and sitemaps from the robots.txt Scrapy just read."""
+        rules = getattr(robotparser, "rp", None)  # Protego, Scrapy's default parser
+        if rules is None:
+            return
+        host = host_of(request.url)
+        delay = rules.crawl_delay("Warta")
+        if delay:
+            self.crawl_delays[host] = float(delay)
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None:
+                slot.delay = max(slot.delay, float(delay))
+        if self.options.use_sitemaps:
+            for sitemap in rules.sitemaps:
+                self.crawler.engine.crawl(self._request(sitemap, "sitemap", depth=0))
 
     def _request(
         self, url: str, kind: str, depth: int, dont_filter: bool = False, **meta
@@ -410,9 +390,10 @@ class NewsSpider(scrapy.Spider):
         page = parse_page(html, response.url)
         article_id = article_id_for(meta["warta_article_url"])
         if meta.get("warta_show_all") and len(page.body) >= len(parts[0].body):
-            self._keep_raw(response, article_id, 0, encoding, url=response.url)
-            self._record(meta["warta_first_url"], "part", "followed", response=response)
-            parts = [page]
+            # Kept as part 1: the first page gives the metadata, the show-all page the rest.
+            self._keep_raw(response, article_id, 1, encoding)
+            self._record(response.url, "part", "followed", response=response, article_id=article_id)
+            parts = [parts[0], page]
         elif not meta.get("warta_show_all"):
             self._keep_raw(response, article_id, len(parts), encoding)
             self._record(response.url, "part", "followed", response=response, article_id=article_id)
