@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -42,6 +43,24 @@ def same_minute(got: str | None, want: str) -> bool:
     return abs((a - b).total_seconds()) < 60
 
 
+def words(text: str) -> Counter:
+    return Counter(re.findall(r"\w+", flat(text).lower()))
+
+
+def body_f1(html_dir: Path, entry: dict, body: str) -> float | None:
+    """Word-level F1 of the body against the page's full gold text, when it has one."""
+    gold_name = (entry.get("full_body_gold") or "").split(" ", 1)[0]
+    gold_path = html_dir / gold_name
+    if not gold_name or not gold_path.is_file():
+        return None
+    gold, got = words(gold_path.read_text(encoding="utf-8")), words(body)
+    overlap = sum((gold & got).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(got.values()), overlap / sum(gold.values())
+    return 2 * precision * recall / (precision + recall)
+
+
 def check_page(html_dir: Path, entry: dict) -> dict:
     """Parse one page and compare it with its manifest entry."""
     html, _ = decode_html((html_dir / entry["file"]).read_bytes())
@@ -55,6 +74,7 @@ def check_page(html_dir: Path, entry: dict) -> dict:
         "date": same_minute(page.published, entry["date"]),
         "must": not missing,
         "must_not": not leaked,
+        "f1": body_f1(html_dir, entry, page.body),
         "got_title": page.title,
         "got_date": page.published,
         "missing": missing,
@@ -65,10 +85,11 @@ def check_page(html_dir: Path, entry: dict) -> dict:
 def report_pages(html_dir: Path, verbose: bool) -> None:
     entries = json.loads((html_dir / "MANIFEST.json").read_text(encoding="utf-8"))
     results = [check_page(html_dir, entry) for entry in entries]
-    print(f"{'page':22} title date must must_not")
+    print(f"{'page':22} title date must must_not body-F1")
     for r in results:
         marks = " ".join("ok " if r[k] else "NO " for k in ("title", "date", "must", "must_not"))
-        print(f"{r['file']:22} {marks}")
+        f1 = f"{r['f1']:.2f}" if r["f1"] is not None else "  - "
+        print(f"{r['file']:22} {marks}    {f1}")
         if verbose:
             if not r["title"]:
                 print(f"    title: {r['got_title']!r}")
@@ -86,6 +107,12 @@ def report_pages(html_dir: Path, verbose: bool) -> None:
         f"body must_contain {totals['must']}/{n}, body must_not_contain {totals['must_not']}/{n}, "
         f"all four {perfect}/{n}."
     )
+    scored = [r["f1"] for r in results if r["f1"] is not None]
+    if scored:
+        print(
+            f"Body word F1 against the full gold text ({len(scored)} pages): mean "
+            f"{sum(scored) / len(scored):.3f}, lowest {min(scored):.2f}."
+        )
 
 
 def report_feeds(feed_dir: Path) -> None:

@@ -221,7 +221,7 @@ def main_blocks(soup: BeautifulSoup) -> list[Tag]:
     """The blocks most likely to hold the article text, in page order."""
     marked = soup.find(attrs={"itemprop": "articleBody"})
     if marked is not None and _text_length(marked) >= 200:
-        return [marked]
+        return _widen(marked)
     root = soup.body or soup
     best, best_score = None, 0.0
     for score, tag in _score_blocks(root).values():
