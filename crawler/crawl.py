@@ -62,6 +62,9 @@ def crawl_settings(options: CrawlOptions, verbose: bool = False) -> dict:
             _MW + "PoliteThrottle": 0,
         },
         "DOWNLOADER_MIDDLEWARES": {
+            # GuardMiddleware checks the domains (redirects too) and says why; Scrapy's
+            # offsite filter would drop redirects silently at scheduling time.
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             _MW + "GuardMiddleware": 40,
             _MW + "CrawlDelayMiddleware": 110,  # after robots.txt (100) is read
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -106,7 +106,6 @@ class NewsSpider(scrapy.Spider):
         self.report = report
         self.progress = progress or (lambda report: None)
         self.allowed_hosts = {d.lower() for d in options.allowed_domains}
-        self.allowed_domains = sorted(self.allowed_hosts)
         self.crawl_delays: dict[str, float] = {}
         self.article_pattern = (
             re.compile(options.article_pattern) if options.article_pattern else None
@@ -325,6 +324,7 @@ class NewsSpider(scrapy.Spider):
         return page.is_article or listed
 
     def _follow(self, page: ParsedPage, depth: int) -> Iterator[Request]:
+        """Requests for the page's links on allowed hosts, while above --max-depth."""
         if depth >= self.options.max_depth:
             return
         for link in page.links:
@@ -334,6 +334,8 @@ class NewsSpider(scrapy.Spider):
                 continue
             if link.split("?", 1)[0].lower().endswith(_IGNORED):
                 continue
+            if self._older(Entry(link)):
+                continue  # its URL dates it before --since
             kind = (
                 "article" if self.article_pattern and self.article_pattern.search(link) else "page"
             )

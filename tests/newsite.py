@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 SLOW_SECONDS = 1.5
-CRAWL_DELAY = 0.3
+CRAWL_DELAY = 0.2
 
 _FRAME = """<!DOCTYPE html>
 <html lang="id"><head><meta charset="{charset}">
@@ -151,6 +151,7 @@ def _pages(base: str) -> dict[str, tuple[int, dict, bytes]]:
 <url><loc>{base}/berita/lambat</loc></url>
 <url><loc>{base}/berita/rusak</loc></url>
 <url><loc>{base}/putar/a</loc></url>
+<url><loc>{base}/keluar</loc></url>
 <url><loc>{base}/berita/2024/11/19/antre</loc></url>
 <url><loc>http://luar.example/berita/asing</loc></url>
 </urlset>""".encode(),
@@ -410,6 +411,8 @@ def _handler(site: NewsSite):
             site.hits.append(self.hit)
             path = self.path
             site.counts[path] = site.counts.get(path, 0) + 1
+            if path == "/keluar":
+                return self._send(302, {"Location": "http://luar.example/berita/pindah"}, b"")
             if path.startswith("/putar/"):
                 target = "/putar/b" if path == "/putar/a" else "/putar/a"
                 return self._send(302, {"Location": target}, b"")

@@ -103,6 +103,7 @@ def test_crawl_stores_the_articles(crawled, site):
         ("/berita/rusak", "HTTP 500"),
         ("/putar/b", "redirect loop back to {base}/putar/a"),
         ("http://luar.example/berita/asing", "outside the allowed domains"),
+        ("http://luar.example/berita/pindah", "luar.example is outside the allowed domains"),
     ],
 )
 def test_what_was_skipped_and_why(crawled, site, path, reason):
@@ -272,6 +273,26 @@ def test_max_pages_and_max_depth_limit_the_crawl(site, tmp_path):
     pages = [h.path for h in site.hits[started:] if h.path != "/robots.txt"]
     assert len(pages) <= 3
     assert "Stopped early: reached --max-pages 2." in result.stdout
+
+
+def test_article_pattern_decides_what_is_an_article(site, tmp_path):
+    data_dir = tmp_path / "data"
+    result = warta(
+        data_dir,
+        "crawl",
+        f"{site.base}/",
+        "--no-sitemaps",
+        "--article-pattern",
+        r"/berita/2024/11/1[48]/",
+        *FAST,
+    )
+    assert result.returncode == 0, result.stderr
+    assert stored_paths(data_dir, site.base) == {
+        "/berita/2024/11/14/banjir-bekasi",
+        "/berita/2024/11/18/ekonomi",
+    }
+    with Store.open(data_dir) as store:
+        assert store.fetch_record(f"{site.base}/berita/2024/11/17/panjang").outcome == "followed"
 
 
 def test_loopback_is_refused_without_allow_private(site, tmp_path):
