@@ -1,7 +1,9 @@
 """Stage 5: the web front end (Flask) and the ``warta`` command.
 
-``create_app`` is the application factory: a search page (``views``), a JSON
-API (``api``), and one shared searcher that follows new index generations.
+``create_app`` is the application factory: the pages (``views``), a JSON API
+(``api``), one error handler for both (``errors``), security headers
+(``headers``) and one shared searcher that follows new index generations
+(``state``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_prefixed_env("WARTA")
     else:
         app.config.from_mapping(test_config)
+    app.json.sort_keys = False
 
-    from . import api, errors, views
+    from . import api, errors, format, headers, state, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
+    format.register(app)
+    headers.register(app)
+    state.register(app)
     return app

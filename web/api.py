@@ -1,33 +1,28 @@
-"""The JSON API."""
+"""The JSON API: search and single articles. Errors come from ``errors``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
-from searcher import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-from .state import get_searcher
+from . import params as search_params
+from .state import get_searcher, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        abort(400, f"Parameter '{name}' must be a whole number.")
-    if not low <= value <= high:
-        abort(400, f"Parameter '{name}' must be between {low} and {high}.")
-    return value
+ARTICLE_FIELDS = ("id", "url", "title", "source", "published", "author", "body")
 
 
 @bp.get("/search")
 def search():
-    """Search; returns the stable result shape."""
-    query = request.args.get("q", "")
-    page = _int_arg("page", 1, 1, 1000)
-    size = _int_arg("size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    return get_searcher().search(query, page=page, page_size=size).to_dict()
+    """Search with q, page, size, source, from, to and sort; returns the stable result shape."""
+    params = search_params.parse(request.args)
+    return params.run(get_searcher()).to_dict()
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str):
+    """One article: its metadata and its clean text under ``body``."""
+    found = get_store().get(article_id)
+    if found is None:
+        abort(404, f"There is no article with id '{article_id}'.")
+    return {name: getattr(found, name) for name in ARTICLE_FIELDS}

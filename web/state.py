@@ -1,28 +1,63 @@
-"""The app's long-lived handles: one searcher and the store, per process."""
+"""The app's long-lived handles: one searcher per app, a store per request.
+
+The searcher is opened on first use and shared by every request and thread;
+``Searcher.search`` refreshes it, so a new index generation written by another
+process (``warta index build``/``update``) is served without a restart. An
+SQLite connection cannot cross threads, so each request that needs the store
+opens its own and closes it at teardown.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 
-from flask import current_app
+from flask import Flask, current_app, g
 
 from crawler.store import Store
 from index.build import index_path
 from searcher import Searcher
 
+OVERVIEW_SECONDS = 300
+
 _lock = threading.Lock()
 
 
 def get_searcher() -> Searcher:
-    """The app's shared searcher, opened on first use and refreshed per request."""
+    """The app's shared searcher, opened on first use."""
     ext = current_app.extensions
-    with _lock:
-        searcher = ext.get("warta.searcher")
-        if searcher is None:
-            searcher = Searcher(index_path(current_app.config["DATA_DIR"]))
-            ext["warta.searcher"] = searcher
+    searcher = ext.get("warta.searcher")
+    if searcher is None:
+        with _lock:
+            searcher = ext.get("warta.searcher")
+            if searcher is None:
+                searcher = Searcher(index_path(current_app.config["DATA_DIR"]))
+                ext["warta.searcher"] = searcher
     return searcher
 
 
-def open_store() -> Store:
-    return Store.open(current_app.config["DATA_DIR"])
+def get_store() -> Store:
+    """This request's connection to the article store."""
+    if "store" not in g:
+        g.store = Store.open(current_app.config["DATA_DIR"])
+    return g.store
+
+
+def overview() -> dict:
+    """What the archive holds (articles, outlets, dates), recomputed every few minutes."""
+    ext = current_app.extensions
+    cached = ext.get("warta.overview")
+    if cached is None or time.monotonic() - cached[0] > OVERVIEW_SECONDS:
+        cached = (time.monotonic(), get_store().overview())
+        ext["warta.overview"] = cached
+    return cached[1]
+
+
+def _close_store(exc: BaseException | None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def register(app: Flask) -> None:
+    app.teardown_appcontext(_close_store)
