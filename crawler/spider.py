@@ -22,6 +22,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 
 from .dates import date_from_url, parse_date
 from .feeds import Entry, looks_like_feed, looks_like_sitemap, parse_feed, parse_sitemap
@@ -195,7 +196,7 @@ class NewsSpider(scrapy.Spider):
             self.report.errors[reason] += 1
         self.progress(self.report)
 
-    def fetch_failed(self, failure) -> None:
+    def fetch_failed(self, failure) -> Iterator[Request]:
         """Remember why a request failed; an article split over pages keeps what it has."""
         request = failure.request
         reason = failure_reason(failure)
@@ -221,11 +222,11 @@ class NewsSpider(scrapy.Spider):
             self.report.from_store += 1
         else:
             self.report.fetched += 1
-        body = response.body
+        body = _gunzipped(response.body, self.options.max_size)
         if looks_like_sitemap(body):
-            yield from self.handle_sitemap(response, cached)
+            yield from self.handle_sitemap(response.replace(body=body), cached)
         elif looks_like_feed(body):
-            yield from self.handle_feed(response, cached)
+            yield from self.handle_feed(response.replace(body=body), cached)
         else:
             yield from self.handle_page(response, meta["warta_kind"], cached)
 
@@ -427,6 +428,16 @@ class NewsSpider(scrapy.Spider):
                 where, "article", done, article_id=article.id, validators=meta["warta_validators"]
             )
         yield from ()
+
+
+def _gunzipped(body: bytes, max_size: int) -> bytes:
+    """The body, unpacked if it is a gzip file (sitemap.xml.gz); as it is otherwise."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except (OSError, ValueError):
+        return body
 
 
 def _validators(response: Response | None) -> tuple[str | None, str | None]:

@@ -9,6 +9,7 @@ oversized page, a windows-1252 page, a 429 with Retry-After, pagination).
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -136,6 +137,7 @@ def _pages(base: str) -> dict[str, tuple[int, dict, bytes]]:
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>{base}/sitemap-berita.xml</loc></sitemap>
 <sitemap><loc>{base}/sitemap-news.xml</loc></sitemap>
+<sitemap><loc>{base}/sitemap-lama.xml.gz</loc></sitemap>
 </sitemapindex>""".encode(),
         ),
         "/sitemap-berita.xml": (
@@ -168,6 +170,16 @@ def _pages(base: str) -> dict[str, tuple[int, dict, bytes]]:
 <news:publication_date>2024-11-15T08:00:00+07:00</news:publication_date>
 <news:title>Gempa mengguncang Cianjur</news:title></news:news></url>
 </urlset>""".encode(),
+        ),
+        "/sitemap-lama.xml.gz": (
+            200,
+            {"Content-Type": "application/gzip"},
+            gzip.compress(
+                f"""<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{base}/berita/2024/11/18/ekonomi</loc></url>
+</urlset>""".encode()
+            ),
         ),
         "/rss.xml": (
             200,

@@ -112,6 +112,20 @@ def test_what_was_skipped_and_why(crawled, site, path, reason):
     assert reason.format(base=site.base) in output
 
 
+def test_sitemaps_from_robots_txt_are_read_gzipped_too(crawled, site):
+    data_dir, _, _ = crawled
+    with Store.open(data_dir) as store:
+        records = {r.url.removeprefix(site.base): r for r in store.fetch_records()}
+    for path in (
+        "/sitemap_index.xml",
+        "/sitemap-berita.xml",
+        "/sitemap-news.xml",
+        "/sitemap-lama.xml.gz",
+    ):
+        assert (records[path].kind, records[path].outcome) == ("sitemap", "followed")
+    assert (records["/rss.xml"].kind, records["/rss.xml"].outcome) == ("feed", "followed")
+
+
 def test_robots_txt_and_crawl_delay_are_obeyed(crawled, site):
     _, _, hits = crawled
     paths = [hit.path for hit in hits]
