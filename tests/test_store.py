@@ -33,7 +33,10 @@ def test_store_is_wal_and_versioned(tmp_path):
 def test_reimport_is_idempotent_and_changes_update_in_place(tmp_path):
     with Store.open(tmp_path) as store:
         assert store.upsert_many([make(), make(id="a2", url=None)]) == {
-            "added": 2, "updated": 0, "unchanged": 0}
+            "added": 2,
+            "updated": 0,
+            "unchanged": 0,
+        }
         seq = store.seq
         assert store.upsert_many([make(), make(id="a2", url=None)])["unchanged"] == 2
         assert store.seq == seq
@@ -84,3 +87,53 @@ def test_garbage_file_is_refused_with_a_sentence(tmp_path):
     store_path(tmp_path).write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a usable Warta store"):
         Store.open(tmp_path)
+
+
+def test_version_1_store_is_upgraded_and_keeps_its_articles(tmp_path):
+    from crawler.store import MIGRATIONS
+
+    db = sqlite3.connect(store_path(tmp_path))
+    db.executescript(MIGRATIONS[1] + "\nPRAGMA user_version=1;")
+    db.execute(
+        "INSERT INTO articles VALUES ('a1', NULL, NULL, 'Judul', NULL, NULL, 'Isi.', 'h', "
+        "'2024-01-01', '2024-01-01', 1)"
+    )
+    db.commit()
+    db.close()
+    with Store.open(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.get("a1").title == "Judul"
+        assert store.fetch_record("https://x.test/a1") is None
+
+
+def test_fetch_records_and_raw_pages_round_trip(tmp_path):
+    from crawler.store import FetchRecord, RawPage
+
+    record = FetchRecord(
+        url="https://x.test/a1",
+        kind="article",
+        outcome="stored",
+        status=200,
+        etag='"v1"',
+        last_modified="Thu, 14 Nov 2024 03:30:00 GMT",
+        article_id="a1",
+    )
+    html = "<p>Isi berita dengan huruf é.</p>".encode("cp1252") * 100
+    with Store.open(tmp_path) as store:
+        store.record_fetch(record)
+        store.put_raw(RawPage("https://x.test/a1", html, "text/html", "cp1252", "a1", 0))
+        store.put_raw(RawPage("https://x.test/a1?page=2", b"<p>2</p>", "text/html", None, "a1", 1))
+        store.put_raw(RawPage("https://x.test/", b"<p>beranda</p>"))
+        got = store.fetch_record("https://x.test/a1")
+        assert (got.etag, got.last_modified, got.article_id) == (
+            record.etag,
+            record.last_modified,
+            "a1",
+        )
+        assert got.fetched
+        assert [[p.part for p in group] for group in store.iter_raw_articles()] == [[0, 1]]
+        assert store.get_raw("https://x.test/a1").body == html
+        (size,) = store.db.execute(
+            "SELECT length(body) FROM raw_pages WHERE url = 'https://x.test/a1'"
+        ).fetchone()
+    assert size < len(html) / 5
