@@ -149,10 +149,9 @@ def _print_crawl_summary(report: CrawlReport, progress_shown: bool) -> None:
 )
 @click.option(
     "--contact-url",
-    default=CrawlOptions.contact_url,
+    default=None,
     envvar="WARTA_CONTACT_URL",
-    show_default=True,
-    help="Contact URL sent in the User-Agent.",
+    help="Where site owners can reach you, sent in the User-Agent (please set it).",
 )
 @click.option(
     "--allow-private",
@@ -255,6 +254,12 @@ def crawl_command(
         max_size=int(max_size * 2**20),
         max_retry_after=max_retry_after,
     )
+    if not contact_url:
+        click.echo(
+            "Note: no --contact-url (WARTA_CONTACT_URL) is set, so site owners cannot "
+            "reach you through the User-Agent.",
+            err=True,
+        )
     show = not ctx.obj.get("quiet") and not verbose
     with open_store(ctx) as store:
         report = run_crawl(store, options, _progress_printer(show), verbose=verbose)

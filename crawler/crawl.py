@@ -21,13 +21,14 @@ from .urls import host_of
 _MW = "crawler.middlewares."
 
 
-def user_agent(contact_url: str) -> str:
+def user_agent(contact_url: str | None) -> str:
     """The User-Agent: names Warta, its version and where to reach whoever runs it."""
     try:
         release = version("warta")
     except PackageNotFoundError:
         release = "dev"
-    return f"Warta/{release} (+{contact_url}; news archive search)"
+    contact = f"+{contact_url}; " if contact_url else ""
+    return f"Warta/{release} ({contact}news archive search)"
 
 
 def crawl_settings(options: CrawlOptions, verbose: bool = False) -> dict:

@@ -45,7 +45,7 @@ class CrawlOptions:
     since: date | None = None
     article_pattern: str | None = None
     delay: float = 1.0
-    contact_url: str = "https://github.com/warta-search/warta"
+    contact_url: str | None = None
     allow_private: bool = False
     refresh: bool = False
     use_sitemaps: bool = True

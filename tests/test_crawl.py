@@ -24,7 +24,17 @@ from crawler.store import Store, store_path
 from crawler.urls import UrlRefused, canonical_url, check_url
 
 WARTA = str(Path(sys.executable).parent / "warta")
-FAST = ["--allow-private", "--delay", "0", "--timeout", "1", "--retries", "1"]
+FAST = [
+    "--allow-private",
+    "--delay",
+    "0",
+    "--timeout",
+    "1",
+    "--retries",
+    "1",
+    "--contact-url",
+    "https://contoh.test/kontak",
+]
 ARTICLES = {
     "/berita/2024/11/14/banjir-bekasi",
     "/berita/2024/11/15/gempa-cianjur",
@@ -132,7 +142,7 @@ def test_robots_txt_and_crawl_delay_are_obeyed(crawled, site):
     assert not any(p.startswith("/privat/") for p in paths)
     assert paths[0] == "/robots.txt"
     assert all(hit.headers["User-Agent"].startswith("Warta/") for hit in hits)
-    assert "+https://" in hits[0].headers["User-Agent"]
+    assert "(+https://contoh.test/kontak; " in hits[0].headers["User-Agent"]
     arrivals = sorted(hit.at for hit in hits)
     gaps = [b - a for a, b in zip(arrivals[1:], arrivals[2:], strict=False)]
     assert min(gaps) >= CRAWL_DELAY - 0.05
