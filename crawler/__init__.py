@@ -1,8 +1,15 @@
 """Stage 1: getting articles in.
 
-Files and web pages become clean :class:`Article` records (``normalise``,
-``importer``), which the SQLite article store (``store``) keeps as the source
-of truth for every later stage.
+Files and web pages become clean :class:`Article` records, which the SQLite
+article store (``store``) keeps as the source of truth for every later stage:
+
+- ``importer`` and ``saved`` read files (.txt, .jsonl, .html, .warc);
+- ``crawl`` runs the Scrapy ``spider`` (rules in ``middlewares``, URLs in
+  ``urls``, sitemaps and feeds in ``feeds``) and ``reparse``;
+- ``page`` (with ``body`` and ``dates``) normalises HTML pages, ``normalise``
+  plain text.
+
+The crawler modules import Scrapy, so this package imports only the light ones.
 """
 
 from .article import Article, Rejection
