@@ -1,0 +1,109 @@
+"""One real-browser test: headless Chromium against the app served by waitress.
+
+In CI (``CI=true``) a missing browser fails the test; on a developer's machine
+it skips and says what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+)
+WAIT_SECONDS = 15
+
+
+def _require_browser() -> None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if not missing:
+        return
+    reason = (
+        f"Headless Chromium is not installed ({', '.join(missing)} missing): "
+        "run `apt-get install chromium chromium-driver`."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_url(app):
+    """The app served by waitress on a free loopback port, in a background thread."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="warta-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_search_filter_and_read_in_a_real_browser(browser, live_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(live_url + "/")
+    box = browser.find_element(By.ID, "q")
+    assert browser.switch_to.active_element == box  # autofocus: type straight away
+    box.send_keys("pemilu OR banjir", Keys.ENTER)
+
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits")))
+    marks = browser.find_elements(By.CSS_SELECTOR, "ol.hits .snippet mark")
+    assert {m.text.lower() for m in marks} >= {"banjir", "pemilu"}
+    assert browser.find_element(By.ID, "ringkasan").text.startswith("2 artikel")
+
+    browser.find_element(By.CSS_SELECTOR, "aside.filters").find_element(
+        By.LINK_TEXT, "Kompas"
+    ).click()
+    wait.until(ec.url_contains("source=Kompas"))
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ol.hits h2 a")]
+    assert titles == ["Banjir melanda Bekasi"]
+    assert "Media: Kompas" in browser.find_element(By.CSS_SELECTOR, ".chips").text
+
+    browser.find_element(By.LINK_TEXT, "Banjir melanda Bekasi").click()
+    wait.until(ec.url_contains("/article/bekasi-banjir"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Banjir melanda Bekasi"
+    body_marks = browser.find_elements(By.CSS_SELECTOR, ".article .body mark")
+    assert [m.text for m in body_marks] == ["Banjir"]
+    assert "14 November 2024" in browser.find_element(By.CSS_SELECTOR, ".article .meta").text
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
