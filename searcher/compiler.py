@@ -211,7 +211,10 @@ class Compiler:
         stem = self.stem(token)
         marks.stems.add(stem)
         exact = self.settings.exact_boost
-        parts = [wq.Term(f, stem) for f in fields]
+        if not self.settings.stemming:
+            parts = [wq.Term(f + "_exact", token) for f in fields]
+        else:
+            parts = [wq.Term(f, stem) for f in fields]
         if exact and self.settings.stemming:
             parts += [wq.Term(f + "_exact", token, boost=exact) for f in fields]
         if synonyms:
@@ -226,7 +229,9 @@ class Compiler:
             if len(alt) == 1:
                 stem = self.stem(alt[0])
                 marks.stems.add(stem)
-                out.append(wq.Or([wq.Term(f, stem) for f in fields], boost=SYNONYM_BOOST))
+                suffix = "" if self.settings.stemming else "_exact"
+                terms = [wq.Term(f + suffix, stem) for f in fields]
+                out.append(wq.Or(terms, boost=SYNONYM_BOOST))
             else:
                 marks.phrases.add(alt)
                 phrases = [wq.Phrase(f + "_exact", list(alt)) for f in fields]

@@ -2,7 +2,7 @@
 
 Whoosh's matchers visit postings one Python call at a time, which costs
 tens of milliseconds on a 25k-article archive. Here each term's BM25 scores
-(Whoosh's formula, idf and parameters) are computed once per index
+(Whoosh's formula and parameters, Lucene's idf) are computed once per index
 generation into a dict and cached; a query's score is then a sum over those
 dicts for the documents that match, plus a coordination bonus in fallback
 mode. The query tree only supplies leaves: (scores, weight, clause).
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
+from math import log
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import _lenfield
-from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
 from .docsets import members
@@ -152,17 +152,22 @@ class Ranker:
         searcher = self.searcher
         if (fieldname, text) not in self.reader:
             return {}
-        idf = searcher.idf(fieldname, text)
+        idf = _idf(self.reader.doc_count_all(), self.reader.doc_frequency(fieldname, text))
         avg = searcher.avg_field_length(fieldname) or 1.0
         lengths = self._field_lengths(fieldname)
+        # bm25(idf, w, length, avg, B, K1), unrolled: this loop runs once per posting.
+        top, flat, slope = idf * (K1 + 1), K1 * (1 - B), K1 * B / avg
         scores = {}
         for leaf, offset in self.reader.leaf_readers():
             if (fieldname, text) not in leaf:
                 continue
             ids, weights = _postings(leaf, fieldname, text)
-            for d, w in zip(ids, weights, strict=True):
-                d += offset
-                scores[d] = bm25(idf, w, lengths[d], avg, B, K1)
+            if offset:
+                ids = [d + offset for d in ids]
+            scores.update(
+                (d, top * w / (w + flat + slope * lengths[d]))
+                for d, w in zip(ids, weights, strict=True)
+            )
         return scores
 
     def _field_lengths(self, fieldname: str) -> list[int]:
@@ -183,6 +188,11 @@ class Ranker:
             scores = {d: sum(p.get(d, 0.0) for p in parts) for d in docs}
             self._cache[key] = scores
         return scores
+
+
+def _idf(n: int, df: int) -> float:
+    """Robertson-Sparck Jones idf, as in Lucene's BM25 (rare words weigh more than in Whoosh's)."""
+    return log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _near(first: list[int], second: list[int]) -> bool:

@@ -16,6 +16,11 @@ from whoosh import scoring
 
 from index.build import open_index
 
+try:
+    from index.analysis import split_words
+except ImportError:  # an index package without the fast tokenizer: use the analyzer
+    split_words = None
+
 from .compiler import DEFAULT_SETTINGS, Compiler, Plan, QueryError, Settings, date_query
 from .docsets import DocSets
 from .query import clean, parse
@@ -42,12 +47,14 @@ def _iso(value) -> str | None:
 
 
 def _stopwords() -> frozenset[str]:
+    """The index's query stopwords (when it has a list) plus the searcher's question words."""
+    text = resources.files("searcher").joinpath("data", "stopwords.txt").read_text("utf-8")
+    own = frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
     try:
         from index.analysis import query_stopwords
     except ImportError:  # an index package without a query stopword list
-        text = resources.files("searcher").joinpath("data", "stopwords.txt").read_text("utf-8")
-        return frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
-    return frozenset(query_stopwords())
+        return own
+    return own | frozenset(query_stopwords())
 
 
 @dataclass
@@ -87,6 +94,8 @@ class Searcher:
         self._state: _State | None = None
         self._synonyms = None
         self._stopwords = _stopwords()
+        stemmed = settings.stemming
+        self._proximity_fields = ("title", "body") if stemmed else ("title_exact", "body_exact")
         self.refresh()
 
     # -- lifecycle -----------------------------------------------------------
@@ -202,7 +211,9 @@ class Searcher:
             else:
                 hits = state.ranker.top(plan.soft, bits, limit, coord)
                 if plan.bonus:
-                    hits = state.ranker.with_proximity(hits, plan.bonus, self.settings.phrase_boost)
+                    hits = state.ranker.with_proximity(
+                        hits, plan.bonus, self.settings.phrase_boost, self._proximity_fields
+                    )
             leaders, seen = [], set()
             for docnum, score in hits:
                 key = state.docsets.dup_key(docnum) if collapse else None
@@ -233,7 +244,16 @@ class Searcher:
 
     @staticmethod
     def _tokenize(state: _State):
-        return state.searcher.schema["body_exact"].analyzer
+        """(word, position, start, end) of a text's tokens, as the exact fields see them."""
+        if split_words is not None:  # the index's own fast path
+            return split_words
+        analyzer = state.searcher.schema["body_exact"].analyzer
+
+        def tokenize(text):
+            for t in analyzer(text, positions=True, chars=True):
+                yield t.text, t.pos, t.startchar, t.endchar
+
+        return tokenize
 
     @staticmethod
     def _duplicates(state: _State, docnum: int, bits: int) -> list[str]:

@@ -20,28 +20,44 @@ Span = tuple[int, int]
 
 
 def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[Span]:
-    """(start, end) of every marked word or phrase in ``text``, in order, not overlapping."""
+    """(start, end) of every marked word or phrase in ``text``, in order, not overlapping.
+
+    ``tokenize(text)`` gives (word, position, start, end) for each token.
+    """
     if not marks or not text:
         return []
     positions: list[tuple[int, int, set]] = []  # (start, end, forms) per word position
     last = None
-    for token in tokenize(text, positions=True, chars=True):
-        if token.pos != last:
-            positions.append((token.startchar, token.endchar, {token.text}))
-            last = token.pos
+    for word, pos, start, end in tokenize(text):
+        if pos != last:
+            positions.append((start, end, {word}))
+            last = pos
         else:
-            positions[-1][2].add(token.text)
+            positions[-1][2].add(word)
+    known: dict[str, bool] = {}
+    stems, prefixes = marks.stems, _tuple(marks.prefixes)
+    firsts = {phrase[0] for phrase in marks.phrases}
     spans = []
     for i, (start, end, forms) in enumerate(positions):
-        if any(stem(f) in marks.stems or f.startswith(_tuple(marks.prefixes)) for f in forms):
-            spans.append((start, end))
-        for phrase in marks.phrases:
-            n = len(phrase)
-            if phrase[0] in forms and all(
-                i + k < len(positions) and phrase[k] in positions[i + k][2] for k in range(1, n)
-            ):
-                spans.append((start, positions[i + n - 1][1]))
+        for form in forms:
+            found = known.get(form)
+            if found is None:
+                found = known[form] = stem(form) in stems or form.startswith(prefixes)
+            if found:
+                spans.append((start, end))
+                break
+        if firsts and not firsts.isdisjoint(forms):
+            spans.extend(_phrases_at(positions, i, marks.phrases))
     return _merge(spans)
+
+
+def _phrases_at(positions, i, phrases) -> list[Span]:
+    found = []
+    for phrase in phrases:
+        n = len(phrase)
+        if i + n <= len(positions) and all(phrase[k] in positions[i + k][2] for k in range(n)):
+            found.append((positions[i][0], positions[i + n - 1][1]))
+    return found
 
 
 def _tuple(prefixes) -> tuple:

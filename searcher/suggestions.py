@@ -1,7 +1,7 @@
 """Did you mean: respellings from the archive's own unstemmed vocabulary.
 
-A query word is suspect when almost no article uses it (or the whole query
-finds little and the word is uncommon). Its candidates are the words of
+A query word is suspect when no article uses it, or when the whole query
+finds nothing and the word is uncommon. Its candidates are the words of
 ``body_exact`` one edit away (or two, for long words), plus swapped
 neighbouring letters; the most used candidate wins when it is far more
 common than the word itself. Suggestions are always forms that occur in the
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 
-RARE_DF = 3
 UNCOMMON_DF = 50
-FEW_RESULTS = 3
 GAIN = 10
 MIN_DF = 5
 FIELD = "body_exact"
@@ -34,7 +32,7 @@ class Suggester:
             if len(word) < 4 or not word.isalpha():
                 continue
             df = self.df(word)
-            if df >= RARE_DF and (total >= FEW_RESULTS or df >= UNCOMMON_DF):
+            if df and (total or df >= UNCOMMON_DF):
                 continue
             found = self._best(word, df)
             if found:

@@ -1,0 +1,165 @@
+"""Relevance of the searcher: MRR@10 and Recall@10 on two sets, with an ablation.
+
+* facqa: questions → news passages (``shared/data/relevance/``), 3,117 judged
+  questions over 1,337 passages.
+* indosum: the first sentence of each IndoSum ``summary`` as the query, its
+  own article as the only answer, searched over all 25,427 news articles.
+
+Each row of the ablation switches features on in turn: no stemming (exact
+words only), Sastrawi stemming, + protected words, + exact-form boost,
++ synonyms. Indexes are built once into ``bench/out/`` and reused.
+
+    .venv/bin/python bench/relevance.py [--limit N] [--sets facqa,indosum]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from crawler.article import Article
+from index.build import article_fields
+from index.schema import make_schema
+from searcher import Searcher
+from searcher.compiler import Settings
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out" / "relevance"
+SHARED = ROOT.parents[1] / "shared" / "data"
+K = 10
+
+ROWS = [
+    ("no stemming", "protected", Settings(stemming=False, exact_boost=0, synonyms=False)),
+    ("stemming", "plain", Settings(exact_boost=0, synonyms=False)),
+    ("+ protected words", "protected", Settings(exact_boost=0, synonyms=False)),
+    ("+ exact-form boost", "protected", Settings(synonyms=False)),
+    ("+ synonyms (Warta)", "protected", Settings()),
+]
+
+
+def build(name: str, articles, protected: bool) -> Path:
+    """A Whoosh index of ``articles`` (built once), with or without protected words."""
+    target = OUT / f"{name}-{'protected' if protected else 'plain'}"
+    if whoosh_index.exists_in(target):
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    schema = make_schema() if protected else make_schema(protected={})
+    ix = whoosh_index.create_in(target, schema)
+    started = time.perf_counter()
+    with ix.writer(limitmb=256) as writer:
+        for article in articles():
+            writer.add_document(**article_fields(article))
+    print(f"built {target.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return target
+
+
+def facqa():
+    """(articles, queries) where queries are (question, {relevant ids})."""
+    base = SHARED / "relevance"
+
+    def articles():
+        with open(base / "facqa_passages.jsonl", encoding="utf-8") as f:
+            for line in f:
+                p = json.loads(line)
+                yield Article(id=p["id"], title="", body=p["body"])
+
+    relevant: dict[str, set[str]] = {}
+    for line in (base / "facqa_qrels.txt").read_text().splitlines():
+        qid, _, pid, grade = line.split()
+        if int(grade) > 0:
+            relevant.setdefault(qid, set()).add(pid)
+    queries = []
+    for line in (base / "facqa_queries.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        qid, _, question, _ = line.split("\t")
+        if qid in relevant:
+            queries.append((question, relevant[qid]))
+    return articles, queries
+
+
+def _news():
+    for path in sorted((SHARED / "news").glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+
+def indosum():
+    def articles():
+        for d in _news():
+            yield Article(
+                id=d["id"],
+                title=d.get("title") or "",
+                body=d["body"],
+                url=d.get("url"),
+                source=d.get("source"),
+                published=d.get("date"),
+            )
+
+    queries = []
+    for d in _news():
+        summary = (d.get("summary") or "").strip()
+        if summary:
+            first = summary.split(". ")[0].strip()
+            queries.append((first, {d["id"]}))
+    return articles, queries
+
+
+def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
+    searcher = Searcher(index_dir, synonyms_file=None, settings=settings)
+    rr = hit = 0.0
+    started = time.perf_counter()
+    try:
+        for question, relevant in queries:
+            result = searcher.search(question, page_size=K)
+            found = [h.id for h in result.hits]
+            found += [d for h in result.hits for d in h.duplicates]  # collapsed copies count
+            ranks = [i for i, h in enumerate(result.hits, 1) if {h.id, *h.duplicates} & relevant]
+            rr += 1.0 / ranks[0] if ranks else 0.0
+            hit += len(relevant & set(found)) / len(relevant)
+    finally:
+        searcher.close()
+    n = len(queries)
+    return {
+        "mrr@10": rr / n,
+        "recall@10": hit / n,
+        "queries": n,
+        "ms_per_query": (time.perf_counter() - started) * 1000 / n,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", default="facqa,indosum", help="Sets to run.")
+    parser.add_argument("--limit", type=int, default=1000, help="IndoSum queries (sampled).")
+    parser.add_argument("--rows", default="all", help="'all' or 'last' (Warta only).")
+    args = parser.parse_args()
+    sets = {"facqa": facqa, "indosum": indosum}
+    rows = ROWS if args.rows == "all" else ROWS[-1:]
+    report = {}
+    for name in args.sets.split(","):
+        articles, queries = sets[name]()
+        if name == "indosum" and args.limit < len(queries):
+            queries = random.Random(5).sample(queries, args.limit)
+        for label, variant, settings in rows:
+            index_dir = build(name, articles, protected=variant == "protected")
+            scores = evaluate(index_dir, queries, settings)
+            report.setdefault(name, {})[label] = scores
+            print(
+                f"{name:8s} {label:22s} MRR@10 {scores['mrr@10']:.3f}  "
+                f"R@10 {scores['recall@10']:.3f}  ({scores['queries']} queries, "
+                f"{scores['ms_per_query']:.1f} ms/query)",
+                flush=True,
+            )
+    (ROOT / "out").mkdir(exist_ok=True)
+    (ROOT / "out" / "relevance.json").write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
