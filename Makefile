@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean soak quality
+.PHONY: run test lint bench venv clean soak quality bench-web
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -33,6 +33,10 @@ lint: venv
 # Reliability soak (5 minutes, 32 clients, index updates meanwhile); not part of `make test`.
 soak: venv
 	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-300} --clients 32
+
+# Web load: wrk, 16 clients for 30 s against the 25,427-article index (needs `wrk`).
+bench-web: venv
+	$(BIN)/python bench/load.py --seconds 30 --clients 16
 
 # HTML normaliser quality on the saved pages in ../shared (not part of `make test`).
 quality: venv

@@ -1,0 +1,189 @@
+"""Web load benchmark: wrk against `warta serve` on loopback, a mix of realistic requests.
+
+Usage: .venv/bin/python bench/load.py [--seconds 30] [--clients 16] [--threads 8] [--data DIR]
+
+Serves the 25,427-article benchmark archive (built once from
+../shared/data/news/*.jsonl.gz with `warta import` and `warta index build`
+into bench/out/web25k, or --data DIR) with `warta serve`, then runs wrk with
+--clients connections for --seconds over a mix of result pages, JSON API
+searches (with filters, sorting and later pages), article pages, the home page
+and /health. Reports requests/s, p50/p99 latency and errors (socket errors,
+timeouts and non-2xx answers), prints them and writes bench/out/web-load.json.
+Needs `wrk` (Debian package `wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWS = ROOT.parent / "shared" / "data" / "news"
+OUT = ROOT / "bench" / "out"
+WARTA = [sys.executable, "-m", "web.cli", "--quiet"]
+QUERIES = [
+    "pemilu",
+    "banjir jakarta",
+    "harga beras",
+    "presiden jokowi",
+    "timnas indonesia",
+    "korupsi kpk",
+    "gempa bumi",
+    '"bank indonesia"',
+    "pemilu -jakarta",
+    "transportasi online",
+    "apa penyebab kebakaran hutan di riau",
+    "piala dunia",
+    "ekspor batu bara",
+    "demam berdarah",
+    "harga bbm naik",
+    "mudik lebaran",
+]
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
+
+
+def ensure_data(data: Path) -> None:
+    """Import and index the benchmark archive once; later runs reuse it."""
+    if (data / "index").exists():
+        return
+    for args in (["import", *map(str, sorted(NEWS.glob("*.jsonl.gz")))], ["index", "build"]):
+        print(f"warta {args[0]} {args[1] if args[0] == 'index' else '...'}", flush=True)
+        subprocess.run([*WARTA, "--data-dir", str(data), *args], check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def wait_until_up(base: str, server: subprocess.Popen) -> dict:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit(f"warta serve exited with {server.returncode}")
+        try:
+            return get_json(base + "/health")
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("warta serve did not answer /health within 60 s")
+
+
+def request_mix(base: str) -> list[str]:
+    """Paths in realistic proportions: mostly result pages, some API, articles, home."""
+    rng = random.Random(6)
+    ids = []
+    for q in QUERIES[:6]:
+        ids += [h["id"] for h in get_json(f"{base}/api/search?q={urllib.parse.quote(q)}")["hits"]]
+    paths = []
+    for q in QUERIES:
+        enc = urllib.parse.urlencode
+        paths += [f"/?{enc({'q': q})}"] * 3
+        paths.append(f"/?{enc({'q': q, 'page': 2})}")
+        paths.append(f"/?{enc({'q': q, 'sort': 'date'})}")
+        paths.append(f"/api/search?{enc({'q': q, 'size': 20})}")
+        paths.append(f"/api/search?{enc({'q': q, 'from': '2017-01-01', 'to': '2017-12-31'})}")
+    for article_id in ids[:24]:
+        q = urllib.parse.quote(rng.choice(QUERIES))
+        paths.append(f"/article/{urllib.parse.quote(article_id)}?q={q}")
+        paths.append(f"/api/articles/{urllib.parse.quote(article_id)}")
+    paths += ["/"] * 8 + ["/health"] * 2
+    rng.shuffle(paths)
+    return paths
+
+
+def milliseconds(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    percentile = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.M))
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "p50_ms": milliseconds(percentile["50"]),
+        "p90_ms": milliseconds(percentile["90"]),
+        "p99_ms": milliseconds(percentile["99"]),
+        "socket_errors": sum(map(int, sockets.groups())) if sockets else 0,
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+    }
+
+
+def run(args: argparse.Namespace) -> dict:
+    ensure_data(args.data)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = [*WARTA, "--data-dir", str(args.data), "serve", "--port", str(port)]
+    server = subprocess.Popen([*serve, "--threads", str(args.threads)], stdout=subprocess.DEVNULL)
+    try:
+        health = wait_until_up(base, server)
+        paths = request_mix(base)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+            lua.write(LUA % ", ".join(json.dumps(p) for p in paths))
+        wrk = ["wrk", "-t2", f"-c{args.clients}", f"-d{args.seconds}s", "--latency"]
+        wrk += ["--timeout", "10s", "-s", lua.name, base]
+        output = subprocess.run(wrk, capture_output=True, text=True, check=True).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report = {
+        "documents": health["documents"],
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "server_threads": args.threads,
+        "distinct_paths": len(paths),
+        **parse_wrk(output),
+    }
+    report["errors"] = report["socket_errors"] + report["non_2xx"]
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=30, help="How long wrk runs.")
+    parser.add_argument("--clients", type=int, default=16, help="Concurrent connections.")
+    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads.")
+    parser.add_argument("--data", type=Path, default=OUT / "web25k", help="Data directory.")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run `apt-get install wrk`.")
+    report = run(args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "web-load.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(
+        f"{report['documents']} documents, {args.clients} clients, {args.seconds} s: "
+        f"{report['requests_per_s']:.1f} requests/s, p50 {report['p50_ms']:.1f} ms, "
+        f"p99 {report['p99_ms']:.1f} ms, {report['errors']} errors "
+        f"({report['requests']} requests)"
+    )
+
+
+if __name__ == "__main__":
+    main()
