@@ -442,6 +442,13 @@ def test_api_article_returns_metadata_and_body(client):
     }
 
 
+def test_article_ids_with_slashes_and_spaces_work(client, app):
+    with Store.open(app.config["DATA_DIR"]) as store:
+        store.upsert(Article(id="arsip/2024 11", title="Arsip lama", body="Isi arsip lama."))
+    assert "<h1>Arsip lama</h1>" in html_of(client, "/article/arsip/2024%2011")
+    assert client.get("/api/articles/arsip/2024%2011").get_json()["title"] == "Arsip lama"
+
+
 def test_api_unknown_article_is_a_404_in_the_error_shape(client):
     response = client.get("/api/articles/tidak-ada")
     assert response.status_code == 404

@@ -19,7 +19,7 @@ def search():
     return params.run(get_searcher()).to_dict()
 
 
-@bp.get("/articles/<article_id>")
+@bp.get("/articles/<path:article_id>")
 def article(article_id: str):
     """One article: its metadata and its clean text under ``body``."""
     found = get_store().get(article_id)

@@ -31,7 +31,7 @@ def search_page():
     return render_template("results.html", params=params, result=result)
 
 
-@bp.get("/article/<article_id>")
+@bp.get("/article/<path:article_id>")
 def article_page(article_id: str):
     """One article's clean text with the query's words highlighted, and similar articles."""
     article = get_store().get(article_id)
