@@ -19,6 +19,7 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 CACHE_SIZE = 512
+SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
 _LATEST = datetime_to_long(datetime(9999, 12, 30))
@@ -67,6 +68,8 @@ class DocSets:
         self.size = reader.doc_count_all()
         self.live = bits_of(reader.all_doc_ids(), self.size)
         self._cache: OrderedDict = OrderedDict()
+        # Set by the searcher to the ranker's cached per-term scores: one read per term.
+        self.term_scores = None
         self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
         self._dup_column = self._column(reader, "dup")
         self.groups: dict[str, list[int]] = {}
@@ -155,6 +158,8 @@ class DocSets:
         return bits
 
     def _term(self, q) -> int:
+        if self.term_scores is not None and q.fieldname in SCORED_FIELDS:
+            return bits_of(self.term_scores(q.fieldname, q.text), self.size)
         ids: list[int] = []
         text = q.text
         for reader, offset in self.searcher.reader().leaf_readers():

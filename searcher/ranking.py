@@ -35,11 +35,13 @@ class Ranker:
         self._lengths: dict[str, list[int]] = {}
         self._cache: OrderedDict = OrderedDict()
 
-    def top(self, clauses, bits: int, limit: int, coord: float = 0.0) -> list[tuple[int, float]]:
+    def top(self, clauses, bits: int, limit: int, coord: float = 0.0, filtered: bool = True):
         """The ``limit`` best (docnum, score) of ``bits`` for the soft ``clauses``.
 
         With ``coord`` a document's score grows by up to that share with the
         number of clauses it matches (the fallback's coordination bonus).
+        ``filtered=False`` promises that ``bits`` is every document matching
+        some clause, which spares a membership test per posting.
         """
         leaves = []
         for i, clause in enumerate(clauses):
@@ -49,7 +51,11 @@ class Ranker:
         if len(docs) * len(leaves) <= postings:
             scored = self._by_document(docs, leaves, len(clauses), coord)
         else:
-            scored = self._by_posting(set(docs), leaves, len(clauses), coord)
+            allowed = set(docs) if filtered or not coord else None
+            scored = self._by_posting(allowed, leaves, len(clauses), coord, limit)
+            if len(scored) < limit:  # too few scored: the other matches follow at 0
+                scored.update((d, 0.0) for d in docs if d not in scored)
+            scored = scored.items()
         return heapq.nlargest(limit, scored, key=lambda ds: (ds[1], -ds[0]))
 
     @staticmethod
@@ -68,21 +74,30 @@ class Ranker:
         return out
 
     @staticmethod
-    def _by_posting(docs, leaves, n, coord):
+    def _by_posting(docs, leaves, n, coord, limit) -> dict[int, float]:
+        """Sum scores term by term, rarest first.
+
+        Once ``limit`` documents have scores, a term far commoner than that
+        only adds to them (max-score pruning): a document holding nothing but
+        common words can't climb above ones holding the rare words.
+        """
         acc: dict[int, float] = {}
-        hits: dict[int, set] = {}
-        for scores, weight, clause in leaves:
-            for d, v in scores.items():
-                if d in docs:
-                    acc[d] = acc.get(d, 0.0) + v * weight
-                    if coord:
-                        hits.setdefault(d, set()).add(clause)
-        for d in docs:
-            acc.setdefault(d, 0.0)
+        found: dict[int, set] = {}
+        for scores, weight, clause in sorted(leaves, key=lambda leaf: len(leaf[0])):
+            if len(acc) >= limit and len(scores) > 2 * len(acc):
+                pairs = [(d, v) for d in acc if (v := scores.get(d)) is not None]
+            elif docs is None:
+                pairs = scores.items()
+            else:
+                pairs = [(d, v) for d, v in scores.items() if d in docs]
+            for d, v in pairs:
+                acc[d] = acc.get(d, 0.0) + v * weight
+                if coord:
+                    found.setdefault(d, set()).add(clause)
         if coord and n > 1:
-            for d, found in hits.items():
-                acc[d] *= 1.0 + coord * (len(found) - 1) / (n - 1)
-        return acc.items()
+            for d, clauses in found.items():
+                acc[d] *= 1.0 + coord * (len(clauses) - 1) / (n - 1)
+        return acc
 
     def _leaves(self, q, weight, clause, out):
         weight *= getattr(q, "boost", 1.0)

@@ -123,6 +123,7 @@ class Searcher:
         compiler.synonyms = self._synonyms
         docsets = DocSets(searcher)
         ranker = Ranker(searcher, docsets)
+        docsets.term_scores = ranker.term_scores
         return _State(searcher, docsets, ranker, compiler, Suggester(searcher.reader()))
 
     def close(self) -> None:
@@ -178,7 +179,10 @@ class Searcher:
         by_date = sort == "date" or not plan.ranked
         # Browsing (an empty query) lists every article; a search collapses near-duplicates.
         collapse = bits if plan.soft or plan.hard else None
-        leaders = self._ranked(state, plan, bits, fallback, by_date, page * page_size, collapse)
+        filtered = bool(plan.hard or extra)
+        leaders = self._ranked(
+            state, plan, bits, fallback, by_date, page * page_size, collapse, filtered
+        )
         hits = [
             self._hit(state, doc, score, plan, collapse)
             for doc, score in leaders[(page - 1) * page_size : page * page_size]
@@ -197,7 +201,7 @@ class Searcher:
             notice=" ".join(notices) or None,
         )
 
-    def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse):
+    def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse, filtered):
         """The best (docnum, score) pairs, at least ``wanted`` of them (when there are).
 
         With ``collapse``, only the best of each duplicate group is kept.
@@ -209,7 +213,7 @@ class Searcher:
             if by_date:
                 hits = state.docsets.newest(bits, limit)
             else:
-                hits = state.ranker.top(plan.soft, bits, limit, coord)
+                hits = state.ranker.top(plan.soft, bits, limit, coord, filtered)
                 if plan.bonus:
                     hits = state.ranker.with_proximity(
                         hits, plan.bonus, self.settings.phrase_boost, self._proximity_fields

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 UNCOMMON_DF = 50
+MAX_SUSPECTS = 2
 GAIN = 10
 MIN_DF = 5
 FIELD = "body_exact"
@@ -28,12 +29,16 @@ class Suggester:
     def suggest(self, text: str, words: list[str], total: int) -> str | None:
         """``text`` with suspect words respelled, or None when nothing looks wrong."""
         better = {}
+        suspects = 0
         for word in dict.fromkeys(words):
             if len(word) < 4 or not word.isalpha():
                 continue
             df = self.df(word)
             if df and (total or df >= UNCOMMON_DF):
                 continue
+            suspects += 1
+            if suspects > MAX_SUSPECTS:
+                break
             found = self._best(word, df)
             if found:
                 better[word] = found
@@ -46,8 +51,8 @@ class Suggester:
     def _best(self, word: str, df: int) -> str | None:
         candidates = set(self._swaps(word))
         candidates.update(self.reader.terms_within(FIELD, word, 1, prefix=1))
-        if not any(self.df(c) >= MIN_DF for c in candidates - {word}) and len(word) >= 6:
-            candidates.update(self.reader.terms_within(FIELD, word, 2, prefix=2))
+        if not any(self.df(c) >= MIN_DF for c in candidates - {word}) and len(word) >= 7:
+            candidates.update(self.reader.terms_within(FIELD, word, 2, prefix=3))
         scored = [(self.df(c), c) for c in candidates if c != word and c.isalpha()]
         if not scored:
             return None
