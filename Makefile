@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean soak quality bench-web
+.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -37,6 +37,14 @@ soak: venv
 # Web load: wrk, 16 clients for 30 s against the 25,427-article index (needs `wrk`).
 bench-web: venv
 	$(BIN)/python bench/load.py --seconds 30 --clients 16
+
+# Search latency beside SQLite FTS5, then on a 10x archive (built once into bench/out/).
+bench-search: venv
+	$(BIN)/python bench/bench_search.py
+
+# Search relevance: MRR@10 and Recall@10 on facqa and IndoSum, with an ablation.
+bench-relevance: venv
+	$(BIN)/python bench/relevance.py
 
 # HTML normaliser quality on the saved pages in ../shared (not part of `make test`).
 quality: venv
