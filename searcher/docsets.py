@@ -11,6 +11,7 @@ one ``&`` and one ``bit_count()``.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from datetime import datetime
@@ -24,6 +25,28 @@ SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
 _LATEST = datetime_to_long(datetime(9999, 12, 30))
 _NONZERO = re.compile(rb"[^\x00]")
+
+
+class Lru:
+    """A small thread-safe least-recently-used cache; ``get`` computes what is missing."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                return value
+        value = compute()  # outside the lock: two threads may compute the same thing once
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
 
 
 def bits_of(docnums, size: int) -> int:
@@ -67,7 +90,7 @@ class DocSets:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.live = bits_of(reader.all_doc_ids(), self.size)
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = Lru(CACHE_SIZE)
         # Set by the searcher to the ranker's cached per-term scores: one read per term.
         self.term_scores = None
         self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
@@ -147,15 +170,7 @@ class DocSets:
         return self._cached(("q", repr(q)), lambda: self._whoosh(q))
 
     def _cached(self, key, compute) -> int:
-        bits = self._cache.get(key)
-        if bits is None:
-            bits = compute()
-            self._cache[key] = bits
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return bits
+        return self._cache.get(key, compute)
 
     def _term(self, q) -> int:
         if self.term_scores is not None and q.fieldname in SCORED_FIELDS:

@@ -11,14 +11,13 @@ mode. The query tree only supplies leaves: (scores, weight, clause).
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
 from math import log
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from .docsets import members
+from .docsets import Lru, members
 
 B = 0.75
 K1 = 1.2
@@ -33,7 +32,7 @@ class Ranker:
         self.docsets = docsets
         self.reader = searcher.reader()
         self._lengths: dict[str, list[int]] = {}
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = Lru(CACHE_SIZE)
 
     def top(self, clauses, bits: int, limit: int, coord: float = 0.0, filtered: bool = True):
         """The ``limit`` best (docnum, score) of ``bits`` for the soft ``clauses``.
@@ -152,16 +151,7 @@ class Ranker:
 
     def term_scores(self, fieldname: str, text: str) -> dict[int, float]:
         """BM25 score of every document holding the term (cached)."""
-        key = (fieldname, text)
-        scores = self._cache.get(key)
-        if scores is not None:
-            self._cache.move_to_end(key)
-            return scores
-        scores = self._compute(fieldname, text)
-        self._cache[key] = scores
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return scores
+        return self._cache.get((fieldname, text), lambda: self._compute(fieldname, text))
 
     def _compute(self, fieldname: str, text: str) -> dict[int, float]:
         searcher = self.searcher
@@ -196,13 +186,12 @@ class Ranker:
 
     def _phrase_scores(self, q) -> dict[int, float]:
         key = ("phrase", q.fieldname, tuple(q.words), q.slop)
-        scores = self._cache.get(key)
-        if scores is None:
-            docs = members(self.docsets.of(q))
-            parts = [self.term_scores(q.fieldname, w) for w in q.words]
-            scores = {d: sum(p.get(d, 0.0) for p in parts) for d in docs}
-            self._cache[key] = scores
-        return scores
+        return self._cache.get(key, lambda: self._compute_phrase(q))
+
+    def _compute_phrase(self, q) -> dict[int, float]:
+        docs = members(self.docsets.of(q))
+        parts = [self.term_scores(q.fieldname, w) for w in q.words]
+        return {d: sum(p.get(d, 0.0) for p in parts) for d in docs}
 
 
 def _idf(n: int, df: int) -> float:
