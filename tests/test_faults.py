@@ -23,6 +23,7 @@ from searcher import Searcher
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 KILLS = 20
+CORPUS = 400
 
 
 def _sentences() -> list[str]:
@@ -36,7 +37,10 @@ def write_jsonl(path: Path, count: int, start: int = 0, seed: int = 7) -> Path:
     sentences = _sentences()
     with path.open("w", encoding="utf-8") as out:
         for n in range(start, start + count):
-            body = ". ".join(rng.sample(sentences, 12)) + f". Nomor arsip {n}."
+            # Shuffled words: articles sharing whole sentences would be near-duplicates.
+            words = ". ".join(rng.sample(sentences, 12)).split()
+            rng.shuffle(words)
+            body = " ".join(words) + f". Nomor arsip {n}."
             record = {
                 "id": f"syn-{n:06d}",
                 "title": f"Berita sintetis {n}",
@@ -97,7 +101,7 @@ def index_docs(data_dir: Path) -> int:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    return write_jsonl(tmp_path_factory.mktemp("corpus") / "news.jsonl", 1500)
+    return write_jsonl(tmp_path_factory.mktemp("corpus") / "news.jsonl", CORPUS)
 
 
 def test_killed_rebuilds_always_leave_a_serving_index(tmp_path, corpus):
@@ -109,12 +113,12 @@ def test_killed_rebuilds_always_leave_a_serving_index(tmp_path, corpus):
     for _ in range(KILLS):
         # From interpreter start-up to just after the commit and the switch.
         killed += kill_after(start(data, "index", "build"), rng.uniform(0.1, 1.1) * took)
-        assert index_docs(data) == 1500
+        assert index_docs(data) == CORPUS
     assert killed >= KILLS // 2, "the kills should mostly land mid-build"
     rebuilt = run(data, "index", "build")
     assert rebuilt.returncode == 0, rebuilt.stderr
     stats = json.loads(run(data, "index", "stats", "--json").stdout)
-    assert (stats["documents"], stats["not_indexed"], stats["missing_from_store"]) == (1500, 0, 0)
+    assert (stats["documents"], stats["not_indexed"], stats["missing_from_store"]) == (CORPUS, 0, 0)
     generations = list((data / "index.d").iterdir())
     assert len(generations) == 1, "killed builds must not leave generations behind"
 
@@ -125,7 +129,7 @@ def test_killed_updates_serve_old_or_new_never_a_mix(tmp_path, corpus):
     assert run(data, "index", "build").returncode == 0
     took = timed(data, "index", "update")
     rng = random.Random(2)
-    expected = 1500
+    expected = CORPUS
     for round_ in range(KILLS):
         batch = write_jsonl(tmp_path / f"batch{round_}.jsonl", 40, start=10_000 + 40 * round_)
         assert run(data, "import", str(batch)).returncode == 0
@@ -134,7 +138,7 @@ def test_killed_updates_serve_old_or_new_never_a_mix(tmp_path, corpus):
         kill_after(start(data, "index", "update"), rng.uniform(0.2, 1.5) * took)
         after = index_docs(data)
         assert before <= after <= expected
-        assert (after - 1500) % 40 == 0, "an update must land whole or not at all"
+        assert (after - CORPUS) % 40 == 0, "an update must land whole or not at all"
     done = run(data, "index", "update")
     assert done.returncode == 0, done.stderr
     assert index_docs(data) == expected
@@ -144,18 +148,18 @@ def test_killed_updates_serve_old_or_new_never_a_mix(tmp_path, corpus):
 
 def test_killed_import_loses_nothing_and_rerun_has_no_duplicates(tmp_path):
     data = tmp_path / "data"
-    big = write_jsonl(tmp_path / "big.jsonl", 6000)
+    big = write_jsonl(tmp_path / "big.jsonl", 3000)
     rng = random.Random(3)
     for _ in range(5):
         kill_after(start(data, "import", str(big)), rng.uniform(0.5, 2.0))
         with Store.open(data) as store:
             partial = store.count()
-            assert partial % 500 == 0 or partial == 6000, "imports commit in whole batches"
+            assert partial % 500 == 0 or partial == 3000, "imports commit in whole batches"
     done = run(data, "import", str(big))
     assert done.returncode == 0, done.stderr
     with Store.open(data) as store:
-        assert store.count() == 6000
-        assert len(store.ids()) == 6000
+        assert store.count() == 3000
+        assert len(store.ids()) == 3000
 
 
 def test_two_writers_one_waits_or_fails_with_a_sentence(tmp_path, corpus):
@@ -172,7 +176,7 @@ def test_two_writers_one_waits_or_fails_with_a_sentence(tmp_path, corpus):
     for code, output in outcomes:
         assert code == 0 or "Another Warta process is writing the index" in output, output
     assert any(code == 0 for code, _ in outcomes)
-    assert index_docs(data) == 1800
+    assert index_docs(data) == CORPUS + 300
 
 
 def test_import_during_rebuild_is_indexed_by_the_next_update(tmp_path, corpus):
@@ -186,4 +190,4 @@ def test_import_during_rebuild_is_indexed_by_the_next_update(tmp_path, corpus):
     out, err = builder.communicate(timeout=180)
     assert builder.returncode == 0, out + err
     assert run(data, "index", "update").returncode == 0
-    assert index_docs(data) == 1600
+    assert index_docs(data) == CORPUS + 100

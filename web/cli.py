@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 
 import click
 
@@ -17,7 +19,34 @@ DEFAULT_PORT = 5000
 DEFAULT_THREADS = 8
 
 
-@click.group()
+def describe_system_error(e: Exception) -> str:
+    """A sentence for an error of the machine rather than of Warta."""
+    text = str(e).lower()
+    code = getattr(e, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+        return "The disk is full. Free some space and run the command again; nothing was lost."
+    if code == errno.EROFS or "readonly" in text or "read-only" in text:
+        return (
+            "The data directory is read-only. Point --data-dir (WARTA_DATA_DIR) at a "
+            "writable directory, or run only commands that read (search, serve)."
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        where = getattr(e, "filename", None) or e
+        return f"Permission denied: {where}. Check the data directory's permissions."
+    return f"The command failed: {e}."
+
+
+class WartaGroup(click.Group):
+    """The root group: turns machine errors (full disk, read-only) into sentences."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (OSError, sqlite3.Error) as e:
+            raise click.ClickException(describe_system_error(e)) from e
+
+
+@click.group(cls=WartaGroup)
 @click.option(
     "--data-dir",
     default=DEFAULT_DATA_DIR,
@@ -39,12 +68,28 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
 
 
 @cli.command("serve")
-@click.option("--host", default=DEFAULT_HOST, envvar="WARTA_HOST", show_default=True,
-              help="Address to listen on.")
-@click.option("--port", default=DEFAULT_PORT, envvar="WARTA_PORT", show_default=True,
-              type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True,
-              type=click.IntRange(1, 64), help="Worker threads.")
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    envvar="WARTA_HOST",
+    show_default=True,
+    help="Address to listen on.",
+)
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    envvar="WARTA_PORT",
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads.",
+)
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the search site and JSON API with waitress."""
@@ -76,3 +121,7 @@ cli.add_command(search_command)
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
