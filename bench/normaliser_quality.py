@@ -75,6 +75,10 @@ def check_page(html_dir: Path, entry: dict) -> dict:
         "must": not missing,
         "must_not": not leaked,
         "f1": body_f1(html_dir, entry, page.body),
+        # Loose: the gold author field also names editors and sources in free text.
+        "author": bool(page.author)
+        and page.author.split()[0].casefold() in entry.get("author", "").casefold(),
+        "got_author": page.author,
         "got_title": page.title,
         "got_date": page.published,
         "missing": missing,
@@ -85,11 +89,12 @@ def check_page(html_dir: Path, entry: dict) -> dict:
 def report_pages(html_dir: Path, verbose: bool) -> None:
     entries = json.loads((html_dir / "MANIFEST.json").read_text(encoding="utf-8"))
     results = [check_page(html_dir, entry) for entry in entries]
-    print(f"{'page':22} title date must must_not body-F1")
+    print(f"{'page':22} title date must must_not body-F1 author")
     for r in results:
         marks = " ".join("ok " if r[k] else "NO " for k in ("title", "date", "must", "must_not"))
         f1 = f"{r['f1']:.2f}" if r["f1"] is not None else "  - "
-        print(f"{r['file']:22} {marks}    {f1}")
+        author = "ok" if r["author"] else ("--" if r["got_author"] is None else "NO")
+        print(f"{r['file']:22} {marks}    {f1}    {author}")
         if verbose:
             if not r["title"]:
                 print(f"    title: {r['got_title']!r}")
@@ -106,6 +111,12 @@ def report_pages(html_dir: Path, verbose: bool) -> None:
         f"\nTotal over {n} pages: title {totals['title']}/{n}, date {totals['date']}/{n}, "
         f"body must_contain {totals['must']}/{n}, body must_not_contain {totals['must_not']}/{n}, "
         f"all four {perfect}/{n}."
+    )
+    authors = sum(r["author"] for r in results)
+    missing = sum(r["got_author"] is None for r in results)
+    print(
+        f"Author (loose: first name found in the gold byline): {authors}/{n}, "
+        f"none found {missing}, other {n - authors - missing}."
     )
     scored = [r["f1"] for r in results if r["f1"] is not None]
     if scored:

@@ -335,27 +335,63 @@ def _local_if_mislabelled(
     return moment
 
 
-def _author(soup: BeautifulSoup, ld: dict) -> str | None:
-    author = _name(ld.get("author"))
-    if author:
-        return author
-    for value in _meta_values(soup, _AUTHOR_META):
-        name = _name(re.split(r"\s+[-|–]\s+", value)[0])  # "Andi Saputra - detikNews"
-        if name and len(name) < 80:
-            return name
+_NOT_A_PERSON = re.compile(
+    r"\bPT\b|\bmedia\b|cyber|\.com\b|\.co\.id\b|\bredaksi\b|\bnews\b|"
+    r"\btim\b|\bteam\b",
+    re.I,
+)
+_BYLINE_LABEL = re.compile(
+    r"^\s*(penulis|reporter|pewarta|oleh|wartawan)\s*(?::\s*(?P<name>\S.{0,60}))?\s*:?\s*$",
+    re.I,
+)
+_ROLE_PREFIX = re.compile(r"^(oleh|by|penulis|reporter|pewarta|wartawan)\s*:?\s*", re.I)
+_ROLE_SUFFIX = re.compile(r"\s+(jurnalis|reporter|wartawan|kontributor)\b.*$", re.I)
+
+
+def plausible_author(value: str | None, site_words: set[str]) -> str | None:
+    """A person's name from a byline value, or None if it names the outlet or a form field."""
+    if not isinstance(value, str) or re.search(r"wajib|required", value, re.I):
+        return None  # a comment form's "Nama (wajib)"
+    name = re.split(r"\s+[-|–]\s+", clean_text(value).strip())[0]  # "Andi Saputra - detikNews"
+    name = _ROLE_SUFFIX.sub("", _ROLE_PREFIX.sub("", name.strip(" ,;:"))).strip(" ,;:")
+    name = re.sub(r"\s*\(.*\)\s*$", "", name)  # "Masriadi (Kontributor Lhokseumawe)"
+    flat = re.sub(r"[^a-z0-9]", "", name.lower())
+    if not 4 <= len(name) <= 60 or re.search(r"\d", name) or name.startswith("http"):
+        return None
+    if _NOT_A_PERSON.search(name) or any(word in flat for word in site_words):
+        return None
+    words = name.split()
+    if len(words) > 6 or "@" in name or (len(words) == 1 and name.isupper()):
+        return None
+    if re.match(r"^(dok|foto|ilustrasi|sumber|editor)\b", name, re.I):
+        return None
+    return name
+
+
+def _author_candidates(soup: BeautifulSoup, ld: dict) -> Iterator[str]:
+    """Byline values, most trusted first: JSON-LD, meta tags, rel/itemprop, author classes."""
+    yield _name(ld.get("author")) or ""
+    yield from _meta_values(soup, _AUTHOR_META)
     for tag in soup.find_all(attrs={"rel": "author"}) + soup.find_all(itemprop="author"):
-        text = clean_text(tag.get_text(" ", strip=True))
-        if 2 < len(text) < 80:
-            return text
+        yield tag.get("content") or tag.get_text(" ", strip=True)
+    for tag in soup.find_all("author"):
+        yield tag.get_text(" ", strip=True)
+    for label in soup.find_all(string=_BYLINE_LABEL):
+        if _BYLINE_LABEL.match(label).group("name"):  # "Penulis: Rina Wulandari"
+            yield str(label)
+        elif (cell := label.parent.find_next_sibling()) is not None:  # <td>Penulis</td><td>Rina
+            yield cell.get_text(" ", strip=True)
     for tag in soup.find_all(class_=_AUTHOR_CLASS):
-        text = re.sub(
-            r"^(oleh|by|penulis|reporter)\s*:?\s*",
-            "",
-            clean_text(tag.get_text(" ", strip=True)),
-            flags=re.I,
-        )
-        if 2 < len(text) < 60 and not re.search(r"\d{4}", text):
-            return text
+        if tag.find_parent("form") is None and len(tag.get_text()) < 200:
+            yield tag.get_text(" ", strip=True)
+
+
+def _author(soup: BeautifulSoup, ld: dict, url: str | None) -> str | None:
+    words = _site_words(soup, url)
+    for value in _author_candidates(soup, ld):
+        name = plausible_author(value, words)
+        if name:
+            return name
     return None
 
 
@@ -431,7 +467,7 @@ def parse_page(html: str, url: str | None = None) -> ParsedPage:
     page.show_all, page.next_page = _pagination(soup, url)
     page.title = _title(soup, ld, url)
     page.published = _published(soup, ld, url, page.title)
-    page.author = _author(soup, ld)
+    page.author = _author(soup, ld, url)
     page.outlet = _outlet(soup, ld)
     page.canonical = _canonical(soup, ld, url)
     og_type = (_meta(soup, "og:type") or "").lower()

@@ -9,7 +9,14 @@ import pytest
 from crawler.dates import date_from_url, parse_date
 from crawler.feeds import parse_feed, parse_sitemap
 from crawler.normalise import clean_text, parse_text
-from crawler.page import decode_html, join_parts, parse_html, parse_page, strip_site_name
+from crawler.page import (
+    decode_html,
+    join_parts,
+    parse_html,
+    parse_page,
+    plausible_author,
+    strip_site_name,
+)
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
@@ -160,6 +167,25 @@ def test_article_from_html_uses_the_canonical_url_without_tracking():
     article = parse_html((HTML / "jsonld.html").read_bytes(), "https://m.contoh.test/x")
     assert article.url == "https://www.kabarnusantara.test/ekonomi/2024/11/12/harga-beras-naik"
     assert article.id.startswith("kabarnusantara.test-")
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("Andi Saputra - detikNews", "Andi Saputra"),
+        ("Penulis: Rina Wulandari", "Rina Wulandari"),
+        (": Masriadi (Kontributor Lhokseumawe)", "Masriadi"),
+        ("Dewi Kania Jurnalis", "Dewi Kania"),
+        ("Kompas Cyber Media", None),
+        ("PT. VIVA MEDIA BARU", None),
+        ("Twitter @Persib", None),
+        ("Nama (wajib)", None),
+        ("UANG", None),
+        ("Kompas", None),
+    ],
+)
+def test_bylines_name_people_not_outlets(value, name):
+    assert plausible_author(value, {"kompas"}) == name
 
 
 @pytest.mark.parametrize(
