@@ -13,6 +13,7 @@ from crawler.store import Store
 from index.build import build_index, index_path
 from web import create_app
 from web.cli import cli
+from web.state import close_app
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 
@@ -78,7 +79,9 @@ def indexed_data_dir(data_dir, seeds_dir, invoke) -> Path:
 
 @pytest.fixture
 def app(indexed_data_dir):
-    return create_app({"TESTING": True, "DATA_DIR": str(indexed_data_dir)})
+    app = create_app({"TESTING": True, "DATA_DIR": str(indexed_data_dir)})
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from crawler.article import Article
 from crawler.store import Store
 from searcher import Hit, Searcher, SearchResult
 from web import create_app
+from web.state import close_app
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 
@@ -48,7 +49,9 @@ def evil_client(indexed_data_dir):
     with Store.open(indexed_data_dir) as store:
         store.upsert(EVIL)
     assert warta(indexed_data_dir, "index", "update").returncode == 0
-    return create_app({"TESTING": True, "DATA_DIR": str(indexed_data_dir)}).test_client()
+    app = create_app({"TESTING": True, "DATA_DIR": str(indexed_data_dir)})
+    yield app.test_client()
+    close_app(app)
 
 
 def fake_result(**changes) -> SearchResult:
@@ -207,6 +210,22 @@ def test_article_page_lists_similar_articles(client):
     assert similar.count('<a href="/article/') >= 1
 
 
+def test_similar_articles_are_remembered_until_the_index_changes(client, app, monkeypatch):
+    calls = []
+    similar = Searcher.similar
+    monkeypatch.setattr(
+        Searcher, "similar", lambda self, *a, **k: calls.append(a) or similar(self, *a, **k)
+    )
+    for _ in range(3):
+        html_of(client, "/article/000_141db1f0c8dcb74e")
+    assert len(calls) == 1
+    with Store.open(app.config["DATA_DIR"]) as store:
+        store.upsert(Article(id="baru", title="Artikel baru", body="Isi baru."))
+    assert warta(Path(app.config["DATA_DIR"]), "index", "update").returncode == 0
+    html_of(client, "/article/000_141db1f0c8dcb74e")
+    assert len(calls) == 2
+
+
 def test_unknown_article_is_a_friendly_404(client):
     html = html_of(client, "/article/tidak-ada", status=404)
     assert "Halaman tidak ditemukan" in html
@@ -227,6 +246,7 @@ def test_unexpected_error_is_a_friendly_500(indexed_data_dir):
         raise RuntimeError("kaboom")
 
     response = app.test_client().get("/boom")
+    close_app(app)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "Maaf, terjadi kesalahan" in html

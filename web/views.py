@@ -8,7 +8,7 @@ from index.build import WartaIndexError
 
 from . import params as search_params
 from .params import SearchParams
-from .state import get_searcher, get_store, overview
+from .state import get_searcher, get_store, overview, similar_articles
 
 bp = Blueprint("views", __name__)
 
@@ -38,13 +38,12 @@ def article_page(article_id: str):
     if article is None:
         abort(404, f"Artikel dengan id “{article_id}” tidak ada di arsip.")
     query = search_params.query_arg(request.args)
-    searcher = get_searcher()
     return render_template(
         "article.html",
         article=article,
         params=SearchParams(q=query),
-        body=searcher.highlight(article.body, query),
-        similar=searcher.similar(article.id, limit=SIMILAR_LIMIT),
+        body=get_searcher().highlight(article.body, query),
+        similar=similar_articles(article.id, SIMILAR_LIMIT),
     )
 
 
