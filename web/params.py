@@ -7,7 +7,7 @@ parameter, in English for the API and in Indonesian for the pages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from werkzeug.exceptions import BadRequest
@@ -17,6 +17,7 @@ from searcher import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Searcher, SearchResult
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 500
 SORTS = ("relevance", "date")
+_ARG_NAMES = {"date_from": "from", "date_to": "to"}
 
 
 class BadParameter(BadRequest):
@@ -58,13 +59,12 @@ class SearchParams:
 
     def to_args(self) -> dict[str, str]:
         """The query-string form, leaving out defaults, so links keep every parameter."""
-        names = {"date_from": "from", "date_to": "to"}
-        default = asdict(SearchParams())
-        return {
-            names.get(key, key): str(value)
-            for key, value in asdict(self).items()
-            if value is not None and value != default[key]
-        }
+        args = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value is not None and value != field.default:
+                args[_ARG_NAMES.get(field.name, field.name)] = str(value)
+        return args
 
 
 def _int(args: Mapping[str, str], name: str, default: int, high: int) -> int:
