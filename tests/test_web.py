@@ -372,6 +372,17 @@ def test_health_reports_documents_and_generation(client):
     assert data["generation"].startswith("gen-")
 
 
+def test_health_answers_json_even_when_something_breaks(client, monkeypatch):
+    def broken(self):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Searcher, "refresh", broken)
+    response = client.get("/health")
+    assert response.status_code == 500
+    assert response.get_json()["ok"] is False
+    assert "disk on fire" not in response.get_data(as_text=True)
+
+
 # -- JSON API -----------------------------------------------------------------
 
 

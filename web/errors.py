@@ -24,7 +24,8 @@ PESAN = {
 
 
 def _wants_json() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    path = request.path
+    return path in ("/api", "/health") or path.startswith("/api/")
 
 
 def _respond(status: int, message: str, pesan: str | None = None):
