@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance
+.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance bench-index stemmer-eval
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -45,6 +45,14 @@ bench-search: venv
 # Search relevance: MRR@10 and Recall@10 on facqa and IndoSum, with an ablation.
 bench-relevance: venv
 	$(BIN)/python bench/relevance.py
+
+# Index rebuild/update beside an SQLite FTS5 baseline on the 25,427 news articles (minutes).
+bench-index: venv
+	$(BIN)/python bench/bench_index.py --runs $${RUNS:-3}
+
+# Stemmer agreement with the gold pairs, plain Sastrawi vs Warta (protected words).
+stemmer-eval: venv
+	$(BIN)/python bench/stemmer_eval.py
 
 # HTML normaliser quality on the saved pages in ../shared (not part of `make test`).
 quality: venv

@@ -1,16 +1,20 @@
 """Stage 3: the search index, derived from the article store.
 
-Analysis (``analysis``: tokenizer → lowercase → Sastrawi stem) feeds a Whoosh
-schema (``schema``); ``build`` rebuilds the index atomically or updates it
-with what changed in the store.
+Analysis (``analysis``: tokenizer → lowercase → normalise → Sastrawi stem with
+protected words, a stem cache persisted by ``stems``) feeds a Whoosh schema
+(``schema``); ``dedup`` groups near-duplicate articles with MinHash LSH;
+``build`` rebuilds the index atomically with two processes or updates it with
+what changed in the store.
 """
 
+from .analysis import query_stopwords
 from .build import (
-    WartaIndexError,
     IndexLockedError,
     IndexNotFoundError,
+    WartaIndexError,
     build_index,
     index_path,
+    index_stats,
     open_index,
     update_index,
 )
@@ -21,6 +25,8 @@ __all__ = [
     "IndexNotFoundError",
     "build_index",
     "index_path",
+    "index_stats",
     "open_index",
+    "query_stopwords",
     "update_index",
 ]

@@ -4,53 +4,60 @@ Layout: ``<index_dir>`` is a symlink to a generation directory under
 ``<index_dir>.d/``. A rebuild writes a fresh generation and then swaps the
 symlink atomically, so readers never see a half-built index and a failed
 build leaves the old one serving. ``state.json`` inside a generation records
-the store's change number the index reflects.
+the store's change number the index reflects, ``dups.pickle`` its
+near-duplicate groups. Beside the link live the stem cache
+(``<index_dir>-stems.sqlite``) and the lock file (``<index_dir>.lock``) that
+lets one build or update run at a time.
+
+A rebuild uses two processes: a forked child indexes every other article
+into its own segment while the parent indexes the rest; the parent commits
+both segments together.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import LockError
+from whoosh.writing import MERGE_SMALL, LockError
 
 from crawler.article import Article
 from crawler.store import Store
 
+from . import analysis
+from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, signature
+from .errors import IndexLockedError, IndexNotFoundError, WartaIndexError
 from .schema import make_schema
+from .stems import StemCache, stem_cache_path
+from .workers import run_sharded, segments_task, signatures_task
 
 INDEX_DIRNAME = "index"
 STATE_FILE = "state.json"
 LOCK_TIMEOUT = 10.0
+MAX_SEGMENTS = 16
 
 Progress = Callable[[int], None]
 
 
-class WartaIndexError(Exception):
-    """Base class of index errors."""
-
-
-class IndexNotFoundError(WartaIndexError):
-    """There is no index yet."""
-
-
-class IndexLockedError(WartaIndexError):
-    """Another process is writing the index."""
-
-
 @dataclass(frozen=True)
 class BuildReport:
+    """What a build or update did."""
+
     indexed: int
     deleted: int
     seconds: float
     generation: str
+    duplicates: int = 0
+    new_stems: int = 0
 
 
 def index_path(data_dir: str | os.PathLike) -> Path:
@@ -70,8 +77,8 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed
 
 
-def article_fields(article: Article) -> dict:
-    """The Whoosh document for one article."""
+def article_fields(article: Article, dup: str | None = None) -> dict:
+    """The Whoosh document for one article (``dup``: its near-duplicate group)."""
     published = _parse_date(article.published)
     doc = {
         "id": article.id,
@@ -80,7 +87,7 @@ def article_fields(article: Article) -> dict:
         "body": article.body,
         "title_exact": article.title,
         "body_exact": article.body,
-        "dup": article.id,
+        "dup": dup or article.id,
     }
     if article.source:
         doc["source"] = article.source
@@ -117,42 +124,141 @@ def open_index(index_dir: str | os.PathLike):
     return whoosh_index.open_dir(target)
 
 
-def _writer(ix, **kwargs):
+def _locked_message(index_dir: Path, timeout: float) -> str:
+    return (
+        f"Another Warta process is building or updating the index at {index_dir}; "
+        f"waited {timeout:.0f} s. Try again when it has finished."
+    )
+
+
+@contextmanager
+def _exclusive(index_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold the index's lock file: one build or update at a time, waiting up to ``timeout``."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    with open(index_dir.with_name(index_dir.name + ".lock"), "a") as f:
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(_locked_message(index_dir, timeout)) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _writer(ix, index_dir: Path, timeout: float = LOCK_TIMEOUT):
     try:
-        return ix.writer(timeout=LOCK_TIMEOUT, **kwargs)
+        return ix.writer(timeout=timeout)
     except LockError as e:
-        raise IndexLockedError(
-            f"Another Warta process is writing the index; waited {LOCK_TIMEOUT:.0f} s. "
-            "Try again when it has finished."
-        ) from e
+        raise IndexLockedError(_locked_message(index_dir, timeout)) from e
 
 
-def build_index(store: Store, index_dir: str | os.PathLike, progress: Progress | None = None):
-    """Rebuild the whole index from the store, then switch to it atomically."""
-    started = time.perf_counter()
-    link = Path(index_dir)
+# -- rebuild ------------------------------------------------------------------
+
+
+def _signatures(store: Store, protected: dict[str, str], progress) -> tuple[dict, dict]:
+    """Pass 1 (two processes): body signatures; also fills the stem cache."""
+    (mine, my_stems), (theirs, their_stems) = run_sharded(
+        signatures_task, store, (protected,), progress
+    )
+    mine.update(theirs)
+    analysis.remember_stems(their_stems)
+    return mine, {**my_stems, **their_stems}
+
+
+def _segments(ix, gen_dir: Path, store: Store, groups: dict[str, str], progress):
+    """Pass 2 (two processes): Whoosh segments of every article, with its group."""
+
+    def documents(article: Article) -> dict:
+        return article_fields(article, groups.get(article.id))
+
+    (mine, my_stems), (theirs, their_stems) = run_sharded(
+        segments_task, store, (str(gen_dir), documents), progress
+    )
+    return [*mine, *theirs], {**my_stems, **their_stems}
+
+
+def _commit_segments(ix, index_dir: Path, segments: list) -> None:
+    """One commit adds every segment both processes wrote."""
+    writer = _writer(ix, index_dir)
+    try:
+        writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _load_stems(index_dir: Path) -> None:
+    # Start from the persisted cache alone, so every stem this build computes
+    # is new to it and gets saved.
+    analysis.clear_stem_cache()
+    with StemCache(stem_cache_path(index_dir)) as cache:
+        analysis.remember_stems(cache.load())
+
+
+def _save_stems(index_dir: Path, stems: dict[str, str]) -> None:
+    with StemCache(stem_cache_path(index_dir)) as cache:
+        cache.add(stems)
+
+
+def _new_generation(link: Path) -> Path:
     generations = link.parent / (link.name + ".d")
     generations.mkdir(parents=True, exist_ok=True)
-    name = f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
-    gen_dir = generations / name
+    gen_dir = generations / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     gen_dir.mkdir()
-    try:
-        seq = store.seq
-        ix = whoosh_index.create_in(gen_dir, make_schema())
-        count = 0
-        with _writer(ix) as writer:
-            for article, _ in store.iter_articles():
-                writer.add_document(**article_fields(article))
-                count += 1
-                if progress:
-                    progress(1)
-        _write_state(gen_dir, {"seq": seq, "built": _now(), "updated": _now()})
-        _switch(link, gen_dir)
-    except BaseException:
-        shutil.rmtree(gen_dir, ignore_errors=True)
-        raise
-    _remove_old_generations(generations, keep=gen_dir)
-    return BuildReport(count, 0, time.perf_counter() - started, name)
+    return gen_dir
+
+
+def build_index(
+    store: Store,
+    index_dir: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    protected: dict[str, str] | None = None,
+    dup_threshold: float = DEFAULT_THRESHOLD,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> BuildReport:
+    """Rebuild the whole index from the store, then switch to it atomically.
+
+    Two passes over the store, each on two processes: signatures (and stems),
+    then segments. ``progress`` receives article counts of both passes (two
+    per article in all). ``protected`` (word → stem) replaces the shipped
+    protected words and is saved in the index, so queries use the same list;
+    ``dup_threshold`` is the MinHash similarity that makes near-duplicates.
+    """
+    started = time.perf_counter()
+    link = Path(index_dir)
+    protected = analysis.protected_words() if protected is None else protected
+    with _exclusive(link, lock_timeout):
+        gen_dir = _new_generation(link)
+        try:
+            seq = store.seq
+            ix = whoosh_index.create_in(gen_dir, make_schema(protected))
+            _load_stems(link)
+            signatures, stems = _signatures(store, protected, progress)
+            groups = DuplicateGroups.from_signatures(signatures, dup_threshold)
+            segments, more_stems = _segments(ix, gen_dir, store, groups.groups, progress)
+            _commit_segments(ix, link, segments)
+            groups.save(gen_dir)
+            stems.update(more_stems)
+            _save_stems(link, stems)
+            _write_state(gen_dir, {"seq": seq, "built": _now(), "updated": _now()})
+            _switch(link, gen_dir)
+        except BaseException:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+        finally:
+            analysis.set_stem_lookup(None)
+        _remove_old_generations(gen_dir.parent, keep=gen_dir)
+    moved = sum(1 for i, g in groups.groups.items() if g != i)
+    return BuildReport(
+        len(signatures), 0, time.perf_counter() - started, gen_dir.name, moved, len(stems)
+    )
 
 
 def _switch(link: Path, gen_dir: Path) -> None:
@@ -166,32 +272,123 @@ def _switch(link: Path, gen_dir: Path) -> None:
 
 
 def _remove_old_generations(generations: Path, keep: Path) -> None:
+    # Readers opened before the switch keep working: their files stay open.
     for old in generations.iterdir():
         if old != keep and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 
-def update_index(store: Store, index_dir: str | os.PathLike, progress: Progress | None = None):
+# -- update -------------------------------------------------------------------
+
+
+def _merge_policy(writer, segments):
+    """Whoosh's MERGE_SMALL, then merge the smallest until at most MAX_SEGMENTS remain."""
+    from whoosh.reading import SegmentReader
+
+    remaining = sorted(MERGE_SMALL(writer, segments), key=lambda s: s.doc_count_all())
+    while len(remaining) >= MAX_SEGMENTS:
+        segment = remaining.pop(0)
+        writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+    return remaining
+
+
+def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: list[str], protected):
+    """Update the duplicate groups: {id: group} of the changed articles, and of
+    the articles whose group must be renamed."""
+    members: dict[str, set[str]] = {}
+    for article_id, group in groups.groups.items():
+        members.setdefault(group, set()).add(article_id)
+    groups.remove(deleted)
+    placed = groups.place([(a.id, signature(a.body, protected)) for a in changed])
+    relabel = {}
+    for article_id, group in placed.items():
+        followers = members.get(article_id, set()) - {article_id} - placed.keys()
+        if group != article_id and followers:
+            # The group's first article now belongs elsewhere: the rest regroup.
+            leader = min(followers)
+            for follower in followers:
+                groups.groups[follower] = relabel[follower] = leader
+    return placed, relabel
+
+
+def update_index(
+    store: Store,
+    index_dir: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> BuildReport:
     """Apply what changed in the store since the index was last brought up to date."""
     started = time.perf_counter()
-    ix = open_index(index_dir)
-    gen_dir = Path(index_dir).resolve()
-    state = read_state(gen_dir)
-    since = int(state.get("seq", 0))
-    seq = store.seq
-    indexed = deleted = 0
-    with _writer(ix) as writer:
-        for article_id in store.deleted_since(since):
+    link = Path(index_dir)
+    with _exclusive(link, lock_timeout):
+        ix = open_index(link)
+        gen_dir = link.resolve()
+        state = read_state(gen_dir)
+        since = int(state.get("seq", 0))
+        seq = store.seq
+        deleted = store.deleted_since(since)
+        changed = list(store.changed_since(since))
+        groups = DuplicateGroups.load(gen_dir)
+        with StemCache(stem_cache_path(link)) as cache:
+            analysis.clear_stem_cache()
+            analysis.set_stem_lookup(cache.get)
+            try:
+                protected = (
+                    getattr(ix.schema["body"], "protected", None) or analysis.protected_words()
+                )
+                placed, relabel = _place_changes(groups, changed, deleted, protected)
+                _write_changes(
+                    ix, link, store, (changed, deleted, placed, relabel), progress, lock_timeout
+                )
+                stems = analysis.take_fresh_stems()
+                cache.add(stems)
+            finally:
+                analysis.set_stem_lookup(None)
+        groups.save(gen_dir)
+        state.update(seq=seq, updated=_now())
+        _write_state(gen_dir, state)
+    return BuildReport(
+        len(changed),
+        len(deleted),
+        time.perf_counter() - started,
+        gen_dir.name,
+        sum(1 for i, g in placed.items() if g != i),
+        len(stems),
+    )
+
+
+def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
+    """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up."""
+    changed, deleted, placed, relabel = changes
+    writer = _writer(ix, link, lock_timeout)
+    try:
+        for article_id in deleted:
             writer.delete_by_term("id", article_id)
-            deleted += 1
-        for article in store.changed_since(since):
-            writer.update_document(**article_fields(article))
-            indexed += 1
+        for article in changed:
+            writer.update_document(**article_fields(article, placed[article.id]))
             if progress:
                 progress(1)
-    state.update(seq=seq, updated=_now())
-    _write_state(gen_dir, state)
-    return BuildReport(indexed, deleted, time.perf_counter() - started, gen_dir.name)
+        for article_id, group in relabel.items():
+            article = store.get(article_id)
+            if article is not None:
+                writer.update_document(**article_fields(article, group))
+        writer.commit(mergetype=_merge_policy)
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+# -- stats --------------------------------------------------------------------
+
+
+def _live_ids(reader) -> set[str]:
+    """Ids of the documents not deleted (without loading their stored text)."""
+    ids = set()
+    for term in reader.lexicon("id"):
+        if reader.postings("id", term).is_active():
+            ids.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+    return ids
 
 
 def index_stats(store: Store, index_dir: str | os.PathLike) -> dict:
@@ -199,14 +396,16 @@ def index_stats(store: Store, index_dir: str | os.PathLike) -> dict:
     ix = open_index(index_dir)
     gen_dir = Path(index_dir).resolve()
     state = read_state(gen_dir)
-    with ix.searcher() as searcher:
-        indexed_ids = {fields["id"] for fields in searcher.all_stored_fields()}
-        terms = sum(1 for _ in searcher.reader().all_terms())
+    with ix.reader() as reader:
+        indexed_ids = _live_ids(reader)
+        terms = sum(1 for _ in reader.all_terms())
+        documents = reader.doc_count()
+        segments = len(ix._segments())
     store_ids = store.ids()
     size = sum(f.stat().st_size for f in gen_dir.iterdir() if f.is_file())
     return {
-        "documents": ix.doc_count(),
-        "segments": len(ix._segments()),
+        "documents": documents,
+        "segments": segments,
         "terms": terms,
         "size_bytes": size,
         "generation": gen_dir.name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import uuid
@@ -52,7 +53,9 @@ def warta(data: Path, *args: str) -> subprocess.CompletedProcess:
 def articles(path: Path, count: int, prefix: str, words: int = 60) -> Path:
     with path.open("w") as out:
         for n in range(count):
-            body = " ".join(f"kata{(n * 7 + i) % 400}" for i in range(words))
+            # Random words: overlapping windows of one sequence would be near-duplicates.
+            rng = random.Random(f"{prefix}-{n}")
+            body = " ".join(f"kata{rng.randrange(400)}" for _ in range(words))
             out.write(
                 json.dumps(
                     {

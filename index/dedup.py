@@ -1,0 +1,205 @@
+"""Near-duplicate groups: datasketch MinHash signatures, banded LSH in numpy.
+
+Copies of one story (syndicated, or translated and lightly rewritten, like
+the sample archive's 000 and 002) share word pairs once words are stemmed and
+stopwords dropped. Each article gets a datasketch MinHash signature of those
+pairs (128 permutations). Candidates are found by LSH banding (64 bands of 2
+values, the scheme of datasketch's ``MinHashLSH(params=(64, 2))``), done with
+numpy over the whole signature matrix: datasketch's own index costs 7.6 s to
+fill with 25k articles and 7 s to load from its 55 MB pickle, this one
+milliseconds. An article joins the group of its most similar *earlier*
+article (by id) whose estimated Jaccard similarity reaches the threshold; a
+group's id is the id of its first article.
+
+The signatures and groups are kept beside the index (``dups.pickle``), so an
+update only places the articles that changed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash
+
+from .analysis import WORD_PATTERN, protected_words, sastrawi_stem, stopwords
+
+NUM_PERM = 128
+SEED = 1
+BANDS = 64  # of NUM_PERM // BANDS == 2 values: a pair at 0.1 is found half the time, at 0.2 93 %
+# Measured on the sample archive: 000/002 score 0.117, other seed pairs at most
+# 0.039. See docs/BENCHMARKS.md for what thresholds do on 25k articles.
+DEFAULT_THRESHOLD = 0.1
+MAX_WORDS = 3000
+MAX_BUCKET = 200  # a band value shared by more articles than this says nothing
+DUPS_FILE = "dups.pickle"
+
+_word_hashes: dict[str, int] = {}
+_PERMUTER = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+
+
+def content_stems(text: str, protected: dict[str, str] | None = None) -> list[str]:
+    """The text's stemmed words in order, stopwords left out."""
+    skip = stopwords()
+    protected = protected_words() if protected is None else protected
+    words = WORD_PATTERN.findall(text.lower(), 0)[:MAX_WORDS]
+    return [protected.get(w) or sastrawi_stem(w) for w in words if w not in skip]
+
+
+def _hash_words(words: list[str]) -> np.ndarray:
+    hashes = _word_hashes
+    out = []
+    for word in words:
+        h = hashes.get(word)
+        if h is None:
+            h = hashes[word] = zlib.crc32(word.encode("utf-8"))
+        out.append(h)
+    return np.array(out, dtype=np.uint64)
+
+
+def shingles(text: str, protected: dict[str, str] | None = None) -> list[int]:
+    """32-bit hashes of the text's content-stem pairs (its stem if it has one)."""
+    h = _hash_words(content_stems(text, protected))
+    if len(h) > 1:
+        h = (h[:-1] * 0x9E3779B1) ^ h[1:]
+    return np.unique(h & 0xFFFFFFFF).tolist()
+
+
+def signature(text: str, protected: dict[str, str] | None = None) -> np.ndarray | None:
+    """The MinHash hash values of a text, or None if it has no content words."""
+    values = shingles(text, protected)
+    if not values:
+        return None
+    m = _PERMUTER.copy()
+    m.update_batch(values)
+    return np.ascontiguousarray(m.hashvalues, dtype=np.uint32)
+
+
+def _bands(matrix: np.ndarray) -> np.ndarray:
+    # Two 32-bit values side by side read as one 64-bit band key.
+    return np.ascontiguousarray(matrix, dtype=np.uint32).view(np.uint64)
+
+
+class DuplicateGroups:
+    """Signatures and group ids of the indexed articles."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD):
+        self.threshold = threshold
+        self.ids: list[str] = []
+        self.matrix = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self.groups: dict[str, str] = {}
+
+    @classmethod
+    def from_signatures(cls, signatures: dict, threshold: float = DEFAULT_THRESHOLD):
+        """Group every article at once, in id order (a full rebuild)."""
+        groups = cls(threshold)
+        ids = sorted(signatures)
+        groups.groups = {i: i for i in ids}
+        groups.ids = [i for i in ids if signatures[i] is not None]
+        if groups.ids:
+            groups.matrix = np.stack([signatures[i] for i in groups.ids])
+        for later, choices in groups._similar_earlier().items():
+            # Join the most similar *first article* of a group: no chains of
+            # articles that are each like the next but not like the first.
+            for earlier in choices:
+                leader = groups.ids[earlier]
+                if groups.groups[leader] == leader:
+                    groups.groups[groups.ids[later]] = leader
+                    break
+        return groups
+
+    def _similar_earlier(self) -> dict[int, list[int]]:
+        """Row → earlier rows at or above the threshold, most similar first, in row order."""
+        bands = _bands(self.matrix)
+        pairs = set()
+        for b in range(bands.shape[1]):
+            order = np.argsort(bands[:, b], kind="stable")
+            keys = bands[order, b]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys)])
+            for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+                if size <= MAX_BUCKET:
+                    rows = np.sort(order[start : start + size])
+                    pairs.update(
+                        (int(rows[j]), int(rows[i])) for j in range(size) for i in range(j)
+                    )
+        if not pairs:
+            return {}
+        later, earlier = np.array(sorted(pairs)).T
+        similarity = (self.matrix[later] == self.matrix[earlier]).mean(axis=1)
+        keep = similarity >= self.threshold
+        found: dict[int, list[tuple[float, int]]] = {}
+        for j, i, s in zip(
+            later[keep].tolist(), earlier[keep].tolist(), similarity[keep].tolist(), strict=True
+        ):
+            found.setdefault(j, []).append((-s, i))
+        return {j: [i for _, i in sorted(found[j])] for j in sorted(found)}
+
+    def _best_leader(self, values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray):
+        """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1)."""
+        if not len(matrix):
+            return 0.0, -1
+        shared = (_bands(matrix) == _bands(values[None, :])).any(axis=1)
+        hits = np.flatnonzero(shared & leaders)
+        if not len(hits):
+            return 0.0, -1
+        similarity = (matrix[hits] == values).mean(axis=1)
+        best = int(similarity.argmax())
+        return float(similarity[best]), int(hits[best])
+
+    def place(self, articles: list[tuple[str, np.ndarray | None]]) -> dict[str, str]:
+        """Put new or changed articles in the group of the most similar group leader.
+
+        Each may join a group already there or one started earlier in this
+        call; return {id: group}.
+        """
+        self.remove([article_id for article_id, _ in articles])
+        leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
+        new_ids, new_rows, new_leaders, placed = [], [], [], {}
+        for article_id, values in articles:
+            group = article_id
+            if values is not None:
+                old = self._best_leader(values, self.matrix, leaders)
+                new = self._best_leader(
+                    values, np.array(new_rows, dtype=np.uint32), np.array(new_leaders, dtype=bool)
+                )
+                if max(old[0], new[0]) >= self.threshold:
+                    group = self.ids[old[1]] if old[0] >= new[0] else new_ids[new[1]]
+                new_ids.append(article_id)
+                new_rows.append(values)
+                new_leaders.append(group == article_id)
+            self.groups[article_id] = placed[article_id] = group
+        if new_rows:
+            self.ids.extend(new_ids)
+            self.matrix = np.vstack([self.matrix, np.array(new_rows, dtype=np.uint32)])
+        return placed
+
+    def remove(self, article_ids: Iterable[str]) -> None:
+        """Forget articles (a group keeps its first article's id as its label)."""
+        gone = {i for i in article_ids if self.groups.pop(i, None) is not None}
+        if gone:
+            keep = [n for n, i in enumerate(self.ids) if i not in gone]
+            if len(keep) < len(self.ids):
+                self.ids = [self.ids[n] for n in keep]
+                self.matrix = self.matrix[keep]
+
+    def save(self, gen_dir: str | os.PathLike) -> None:
+        """Write the groups beside the index (atomically)."""
+        path = Path(gen_dir) / DUPS_FILE
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, gen_dir: str | os.PathLike) -> DuplicateGroups:
+        """Read the groups kept beside an index (empty if there are none)."""
+        try:
+            with open(Path(gen_dir) / DUPS_FILE, "rb") as f:
+                return pickle.load(f)
+        except FileNotFoundError:
+            return cls()

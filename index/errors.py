@@ -1,0 +1,13 @@
+"""The index stage's exceptions: each message says what to do next."""
+
+
+class WartaIndexError(Exception):
+    """Base class of index errors."""
+
+
+class IndexNotFoundError(WartaIndexError):
+    """There is no index yet."""
+
+
+class IndexLockedError(WartaIndexError):
+    """Another process is writing the index."""

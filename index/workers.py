@@ -1,0 +1,172 @@
+"""Two processes for a rebuild: the parent and one forked child share the work.
+
+Each pass splits the store's articles by position (even ones to the parent,
+odd ones to the child), so both cores stay busy without sending article text
+between processes: the child reads the store through its own connection.
+
+- ``signatures_task``: MinHash signatures of the bodies (this also fills the
+  stem cache, so a cold rebuild stems each word once per process at most).
+- ``segments_task``: Whoosh segments of ``SEGMENT_DOCS`` articles each; every
+  segment's postings fit in memory, so Whoosh never spills sorted runs to
+  disk (pickling each posting out and back in cost a third of the time).
+  The parent commits all segments at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import SegmentWriter
+
+from crawler.store import Store
+
+from . import analysis
+from .dedup import signature
+from .errors import WartaIndexError
+
+SEGMENT_DOCS = 2500
+POOL_LIMIT_MB = 512
+
+PR_SET_PDEATHSIG = 1
+
+Tick = Callable[[], None]
+
+
+class _Lengths:
+    """Field lengths read once per field, not once per posting (a sixth of a flush)."""
+
+    def __init__(self, reader, doc_count: int):
+        self.reader, self.doc_count, self.fields = reader, doc_count, {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self.fields.get(fieldname)
+        if lengths is None:
+            read = self.reader.doc_field_length
+            lengths = [read(n, fieldname, default) for n in range(self.doc_count)]
+            self.fields[fieldname] = lengths
+        return lengths[docnum]
+
+
+class SegmentBuilder(SegmentWriter):
+    """A lock-free sub-writer that builds one segment for the parent to commit.
+
+    Its postings use zlib level 1 (Whoosh's default is 3: more time, little
+    space). Segments stay compound files: a reader opens the one file at once,
+    so it keeps working after a rebuild removes the old generation.
+    """
+
+    def __init__(self, ix):
+        super().__init__(ix, _lk=False, limitmb=POOL_LIMIT_MB, codec=W3Codec(compression=1))
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        reader = self.per_document_reader()
+        lengths = _Lengths(reader, self.docnum)
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        reader.close()
+
+
+def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected):
+    """Signatures of every ``shards``-th article body; with the stems it computed."""
+    signatures = {}
+    for i, (article, _) in enumerate(store.iter_articles()):
+        if i % shards == shard:
+            signatures[article.id] = signature(article.body, protected)
+            tick()
+    return signatures, analysis.take_fresh_stems()
+
+
+def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, documents):
+    """Whoosh segments holding every ``shards``-th article; with the stems computed."""
+    ix = whoosh_index.open_dir(gen_dir)
+    segments, writer, count = [], None, 0
+    for i, (article, _) in enumerate(store.iter_articles()):
+        if i % shards != shard:
+            continue
+        if writer is None:
+            writer = SegmentBuilder(ix)
+        writer.add_document(**documents(article))
+        count += 1
+        tick()
+        if count % SEGMENT_DOCS == 0:
+            # The step MpWriter's sub-writers take: close the segment, hand it over.
+            segments.append(writer._finalize_segment())
+            writer = None
+    if writer is not None:
+        segments.append(writer._finalize_segment())
+    return segments, analysis.take_fresh_stems()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this child when the parent dies (a killed build stops whole)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def _child(task, store_file: str, conn, counter, args, parent: int) -> None:
+    _die_with_parent(parent)
+
+    def tick():
+        counter.value += 1
+
+    try:
+        with Store(store_file) as store:
+            conn.send(("ok", task(store, 1, 2, tick, *args)))
+    except BaseException as e:  # the parent raises it
+        conn.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+class _SharedProgress:
+    """The parent's articles plus the child's (a counter in shared memory)."""
+
+    def __init__(self, progress, counter):
+        self.progress, self.counter = progress, counter
+        self.own = self.reported = 0
+
+    def tick(self, own: int = 1) -> None:
+        self.own += own
+        total = self.own + self.counter.value
+        if self.progress and total > self.reported:
+            self.progress(total - self.reported)
+            self.reported = total
+
+
+def run_sharded(task, store: Store, args: tuple, progress=None) -> tuple:
+    """Run ``task`` on half the articles here and half in a forked child; both results."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    counter = context.Value("l", 0, lock=False)
+    child = context.Process(
+        target=_child,
+        args=(task, str(store.path), send, counter, args, os.getpid()),
+    )
+    shared = _SharedProgress(progress, counter)
+    child.start()
+    send.close()
+    try:
+        mine = task(store, 0, 2, shared.tick, *args)
+        status, theirs = receive.recv()
+        child.join()
+    except BaseException:
+        child.kill()
+        child.join()
+        raise
+    if status != "ok":
+        raise WartaIndexError(
+            f"Indexing failed in the worker process ({theirs}). The old index still serves."
+        )
+    shared.tick(0)
+    return mine, theirs

@@ -1,0 +1,239 @@
+"""The Whoosh index: rebuild, update, duplicates, stats, locking, stem cache."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from whoosh.query import Phrase, Term
+
+from crawler.article import Article
+from crawler.importer import read_path
+from crawler.store import Store
+from index import analysis, build, workers
+from index.build import (
+    IndexLockedError,
+    WartaIndexError,
+    build_index,
+    index_path,
+    index_stats,
+    open_index,
+    update_index,
+)
+from index.stems import StemCache, stem_cache_path
+
+SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
+SEED_000 = "000_141db1f0c8dcb74e"
+SEED_002 = "002_6247ad75e0456af4"
+
+BANJIR = Article(
+    id="bekasi-banjir",
+    title="Banjir melanda Bekasi",
+    body="Banjir besar melanda Kota Bekasi pada Senin pagi. Warga mengungsi ke masjid di ibu kota.",
+    source="Kompas",
+    published="2024-11-14T10:30:00+07:00",
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "data") as store:
+        for path in sorted(SEEDS.glob("*.txt")):
+            store.upsert_many(a for a in read_path(path) if isinstance(a, Article))
+        store.upsert_many([BANJIR])
+        yield store
+
+
+@pytest.fixture
+def link(store, tmp_path):
+    link = index_path(tmp_path / "data")
+    build_index(store, link)
+    return link
+
+
+def stored(link: Path) -> dict[str, dict]:
+    with open_index(link).searcher() as searcher:
+        return {fields["id"]: fields for fields in searcher.all_stored_fields()}
+
+
+def hits(link: Path, query) -> list[str]:
+    with open_index(link).searcher() as searcher:
+        return sorted(hit["id"] for hit in searcher.search(query, limit=None))
+
+
+def test_build_indexes_every_article(store, link):
+    report = build_index(store, link)
+    assert report.indexed == 6
+    stats = index_stats(store, link)
+    assert stats["documents"] == 6
+    assert (stats["not_indexed"], stats["missing_from_store"], stats["pending_changes"]) == (
+        0,
+        0,
+        0,
+    )
+    assert stats["terms"] > 1000
+    assert stats["size_bytes"] > 0
+    assert stats["segments"] >= 1
+    assert stats["last_update"] == stats["built"]
+
+
+def test_stemmed_and_exact_fields(link):
+    assert hits(link, Term("body", "kirim")) == hits(link, Term("body", "kirim"))
+    assert "bekasi-banjir" in hits(link, Term("body", "bekasi"))
+    assert hits(link, Term("body", "bekas")) == []
+    assert hits(link, Term("body_exact", "mengungsi")) == ["bekasi-banjir"]
+    assert hits(link, Term("body", "ungsi")) == ["bekasi-banjir"]
+    assert hits(link, Phrase("body_exact", ["ibu", "kota"])) == ["bekasi-banjir"]
+    assert hits(link, Term("title_exact", "banjir")) == ["bekasi-banjir"]
+
+
+def test_syndicated_seeds_share_a_duplicate_group(link):
+    groups = {article_id: fields["dup"] for article_id, fields in stored(link).items()}
+    assert groups[SEED_002] == groups[SEED_000] == SEED_000
+    others = {i: g for i, g in groups.items() if i not in (SEED_000, SEED_002)}
+    assert others == {i: i for i in others}
+
+
+def test_rebuild_while_a_reader_is_open(store, link):
+    reader = open_index(link).searcher()
+    old_generation = link.resolve()
+    store.upsert_many([dataclasses.replace(BANJIR, id="baru", title="Artikel baru")])
+    build_index(store, link)
+    assert reader.doc_count() == 6
+    assert len(list(reader.all_stored_fields())) == 6
+    assert len(reader.search(Term("body", "bekasi"))) == 1
+    assert link.resolve() != old_generation
+    assert list(link.resolve().parent.iterdir()) == [link.resolve()]
+    assert open_index(link).doc_count() == 7
+    reader.close()
+
+
+def test_a_failed_build_leaves_the_old_index_serving(store, link, monkeypatch):
+    before = link.resolve()
+
+    def broken(*args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(workers, "segments_task", broken)
+    monkeypatch.setattr(build, "segments_task", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build_index(store, link)
+    assert link.resolve() == before
+    assert list(before.parent.iterdir()) == [before]
+    assert open_index(link).doc_count() == 6
+
+
+def test_a_failure_in_the_worker_process_is_a_sentence(store, link, monkeypatch):
+    def broken(store, shard, *args):
+        if shard == 1:
+            raise OSError("No space left on device")
+        return workers.segments_task(store, shard, *args)
+
+    monkeypatch.setattr(build, "segments_task", broken)
+    with pytest.raises(
+        WartaIndexError,
+        match=r"\(OSError: No space left on device\)\. The old index still serves\.",
+    ):
+        build_index(store, link)
+    assert open_index(link).doc_count() == 6
+
+
+def test_update_after_add_change_and_delete(store, link):
+    store.upsert_many(
+        [dataclasses.replace(BANJIR, id="gempa", title="Gempa", body="Gempa di Cianjur.")]
+    )
+    store.upsert_many([dataclasses.replace(BANJIR, body="Banjir surut di Bekasi. Warga pulang.")])
+    store.delete("004_2217b1388aee775f")
+    report = update_index(store, link)
+    assert (report.indexed, report.deleted) == (2, 1)
+    docs = stored(link)
+    assert sorted(docs) == sorted(store.ids())
+    assert docs["bekasi-banjir"]["body"].startswith("Banjir surut")
+    assert hits(link, Term("body", "surut")) == ["bekasi-banjir"]
+    assert hits(link, Term("body", "ungsi")) == []
+    assert hits(link, Term("body", "gempa")) == ["gempa"]
+    stats = index_stats(store, link)
+    assert (stats["documents"], stats["not_indexed"], stats["missing_from_store"]) == (6, 0, 0)
+    assert stats["pending_changes"] == 0
+    assert update_index(store, link).indexed == 0
+
+
+def test_update_puts_a_new_copy_in_its_group(store, link):
+    copy = dataclasses.replace(store.get(SEED_000), id="zz-copy", url="https://contoh.test/copy")
+    store.upsert_many([copy])
+    update_index(store, link)
+    assert stored(link)["zz-copy"]["dup"] == SEED_000
+
+
+def test_update_regroups_when_a_group_first_article_changes(store, link):
+    store.upsert_many([dataclasses.replace(store.get(SEED_000), body=BANJIR.body)])
+    update_index(store, link)
+    groups = {article_id: fields["dup"] for article_id, fields in stored(link).items()}
+    assert groups[SEED_002] == SEED_002
+    assert groups[SEED_000] in (SEED_000, "bekasi-banjir")
+
+
+def test_segments_are_merged_when_they_pile_up(store, link, monkeypatch):
+    monkeypatch.setattr(build, "MAX_SEGMENTS", 3)
+    for n in range(4):
+        store.upsert_many([dataclasses.replace(BANJIR, id=f"tambahan-{n}")])
+        update_index(store, link)
+        assert index_stats(store, link)["segments"] <= 3
+    assert open_index(link).doc_count() == 10
+
+
+def test_a_second_writer_waits_then_fails_with_a_sentence(store, link):
+    with build._exclusive(link, 1.0):
+        with pytest.raises(IndexLockedError, match=r"Another Warta process .* waited 0 s\. Try"):
+            update_index(store, link, lock_timeout=0.2)
+        with pytest.raises(IndexLockedError, match="Another Warta process is building"):
+            build_index(store, link, lock_timeout=0.2)
+    assert len(list(link.resolve().parent.iterdir())) == 1, "the waiting build made nothing"
+
+
+def test_a_held_whoosh_writer_also_gives_the_sentence(store, link):
+    writer = open_index(link).writer()
+    try:
+        store.upsert_many([dataclasses.replace(BANJIR, id="baru")])
+        with pytest.raises(IndexLockedError, match="Try again when it has finished"):
+            update_index(store, link, lock_timeout=0.2)
+    finally:
+        writer.cancel()
+    assert update_index(store, link).indexed == 1
+
+
+def test_the_stem_cache_is_persisted_and_reused(store, link, monkeypatch):
+    with StemCache(stem_cache_path(link)) as cache:
+        assert cache.get("pengiriman") == "kirim"
+        assert len(cache) > 500
+    analysis.clear_stem_cache()
+    monkeypatch.setattr(analysis, "_stemmer", lambda: pytest.fail("Sastrawi was called"))
+    report = build_index(store, link)  # the forked worker would fail too
+    assert report.new_stems == 0
+    assert hits(link, Term("body", "kirim")) != []
+
+
+def test_an_update_stems_only_new_words_and_remembers_them(store, link):
+    store.upsert_many([dataclasses.replace(BANJIR, id="baru", body="Pemerintah menyelenggarakan.")])
+    report = update_index(store, link)
+    assert report.new_stems == 1
+    with StemCache(stem_cache_path(link)) as cache:
+        assert cache.get("menyelenggarakan") == "selenggara"
+
+
+def test_protected_words_travel_with_the_index(store, tmp_path):
+    link = index_path(tmp_path / "other")
+    protected = {**analysis.protected_words(), "banjir": "air"}
+    build_index(store, link, protected=protected)
+    assert hits(link, Term("body", "air")) == ["bekasi-banjir"]
+    field = open_index(link).schema["body"]
+    assert [t.text for t in field.analyzer("Banjir", mode="query")] == ["air"]
+
+
+def test_cli_build_prints_a_summary(indexed_data_dir, invoke):
+    result = invoke("index", "build")
+    assert "Indexed 7 articles" in result.output
+    assert "near-duplicate" in result.output
+    result = invoke("index", "stats", "--json")
+    assert '"not_indexed": 0' in result.output
