@@ -142,23 +142,24 @@ def main() -> None:
     args = parser.parse_args()
     sets = {"facqa": facqa, "indosum": indosum}
     rows = ROWS if args.rows == "all" else ROWS[-1:]
-    report = {}
+    saved = ROOT / "out" / "relevance.json"
+    report = json.loads(saved.read_text()) if saved.exists() else {}
     for name in args.sets.split(","):
         articles, queries = sets[name]()
         if name == "indosum" and args.limit < len(queries):
             queries = random.Random(5).sample(queries, args.limit)
+        report[name] = {}
         for label, variant, settings in rows:
             index_dir = build(name, articles, protected=variant == "protected")
             scores = evaluate(index_dir, queries, settings)
-            report.setdefault(name, {})[label] = scores
+            report[name][label] = scores
             print(
                 f"{name:8s} {label:22s} MRR@10 {scores['mrr@10']:.3f}  "
                 f"R@10 {scores['recall@10']:.3f}  ({scores['queries']} queries, "
                 f"{scores['ms_per_query']:.1f} ms/query)",
                 flush=True,
             )
-    (ROOT / "out").mkdir(exist_ok=True)
-    (ROOT / "out" / "relevance.json").write_text(json.dumps(report, indent=1))
+    saved.write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

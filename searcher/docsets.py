@@ -19,7 +19,7 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
-CACHE_SIZE = 512
+CACHE_SIZE = 2048
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
@@ -28,11 +28,16 @@ _NONZERO = re.compile(rb"[^\x00]")
 
 
 class Lru:
-    """A small thread-safe least-recently-used cache; ``get`` computes what is missing."""
+    """A thread-safe least-recently-used cache; ``get`` computes what is missing.
 
-    def __init__(self, size: int):
-        self.size = size
+    ``capacity`` bounds the summed ``weight`` of the values (1 each by default).
+    """
+
+    def __init__(self, capacity: int, weight=lambda value: 1):
+        self.capacity = capacity
+        self.weight = weight
         self._items: OrderedDict = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key, compute):
@@ -43,9 +48,11 @@ class Lru:
                 return value
         value = compute()  # outside the lock: two threads may compute the same thing once
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = value
+                self._total += self.weight(value)
+            while self._total > self.capacity and len(self._items) > 1:
+                self._total -= self.weight(self._items.popitem(last=False)[1])
         return value
 
 

@@ -21,7 +21,8 @@ from .docsets import Lru, members
 
 B = 0.75
 K1 = 1.2
-CACHE_SIZE = 1024
+# Cached postings (term → document → score): about 100 bytes each.
+CACHE_POSTINGS = 3_000_000
 
 
 class Ranker:
@@ -32,7 +33,7 @@ class Ranker:
         self.docsets = docsets
         self.reader = searcher.reader()
         self._lengths: dict[str, list[int]] = {}
-        self._cache = Lru(CACHE_SIZE)
+        self._cache = Lru(CACHE_POSTINGS, weight=lambda scores: len(scores) + 1)
 
     def top(self, clauses, bits: int, limit: int, coord: float = 0.0, filtered: bool = True):
         """The ``limit`` best (docnum, score) of ``bits`` for the soft ``clauses``.
