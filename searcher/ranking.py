@@ -46,15 +46,14 @@ class Ranker:
         leaves = []
         for i, clause in enumerate(clauses):
             self._leaves(clause, 1.0, i, leaves)
-        docs = members(bits)
         postings = sum(len(scores) for scores, _, _ in leaves)
-        if len(docs) * len(leaves) <= postings:
-            scored = self._by_document(docs, leaves, len(clauses), coord)
+        if bits.bit_count() * len(leaves) <= postings:
+            scored = self._by_document(members(bits), leaves, len(clauses), coord)
         else:
-            allowed = set(docs) if filtered or not coord else None
+            allowed = set(members(bits)) if filtered or not coord else None
             scored = self._by_posting(allowed, leaves, len(clauses), coord, limit)
             if len(scored) < limit:  # too few scored: the other matches follow at 0
-                scored.update((d, 0.0) for d in docs if d not in scored)
+                scored.update((d, 0.0) for d in members(bits) if d not in scored)
             scored = scored.items()
         return heapq.nlargest(limit, scored, key=lambda ds: (ds[1], -ds[0]))
 
@@ -82,7 +81,8 @@ class Ranker:
         common words can't climb above ones holding the rare words.
         """
         acc: dict[int, float] = {}
-        found: dict[int, set] = {}
+        found: dict[int, int] = {}  # document → bit mask of the clauses it matches
+        get, found_get = acc.get, found.get
         for scores, weight, clause in sorted(leaves, key=lambda leaf: len(leaf[0])):
             if len(acc) >= limit and len(scores) > 2 * len(acc):
                 pairs = [(d, v) for d in acc if (v := scores.get(d)) is not None]
@@ -90,13 +90,18 @@ class Ranker:
                 pairs = scores.items()
             else:
                 pairs = [(d, v) for d, v in scores.items() if d in docs]
-            for d, v in pairs:
-                acc[d] = acc.get(d, 0.0) + v * weight
-                if coord:
-                    found.setdefault(d, set()).add(clause)
+            if coord:
+                bit = 1 << clause
+                for d, v in pairs:
+                    acc[d] = get(d, 0.0) + v * weight
+                    found[d] = found_get(d, 0) | bit
+            else:
+                for d, v in pairs:
+                    acc[d] = get(d, 0.0) + v * weight
         if coord and n > 1:
-            for d, clauses in found.items():
-                acc[d] *= 1.0 + coord * (len(clauses) - 1) / (n - 1)
+            share = coord / (n - 1)
+            for d, mask in found.items():
+                acc[d] *= 1.0 + share * (mask.bit_count() - 1)
         return acc
 
     def _leaves(self, q, weight, clause, out):
