@@ -11,6 +11,7 @@ from .analysis import query_stopwords
 from .build import (
     IndexLockedError,
     IndexNotFoundError,
+    IndexOutdatedError,
     WartaIndexError,
     build_index,
     index_path,
@@ -23,6 +24,7 @@ __all__ = [
     "WartaIndexError",
     "IndexLockedError",
     "IndexNotFoundError",
+    "IndexOutdatedError",
     "build_index",
     "index_path",
     "index_stats",

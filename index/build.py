@@ -17,10 +17,12 @@ both segments together.
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,8 +37,13 @@ from crawler.store import Store
 
 from . import analysis
 from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, signature
-from .errors import IndexLockedError, IndexNotFoundError, WartaIndexError
-from .schema import make_schema
+from .errors import (
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    WartaIndexError,
+)
+from .schema import INDEX_FORMAT, make_schema
 from .stems import StemCache, stem_cache_path
 from .workers import run_sharded, segments_task, signatures_task
 
@@ -119,9 +126,26 @@ def _now() -> str:
 def open_index(index_dir: str | os.PathLike):
     """Open the current generation of the index for reading."""
     target = Path(index_dir).resolve()
-    if not whoosh_index.exists_in(target):
-        raise IndexNotFoundError(f"No index at {index_dir}. Run `warta index build` first.")
-    return whoosh_index.open_dir(target)
+    missing = f"No index at {index_dir}. Run `warta index build` first."
+    if not target.is_dir() or not any(target.glob("_*.toc")):
+        raise IndexNotFoundError(missing)
+    rebuild = (
+        f"The index at {index_dir} was written by another version of Warta or cannot be "
+        "read. Run `warta index build` to rebuild it from the store (no article is lost)."
+    )
+    if read_state(target).get("format") != INDEX_FORMAT:
+        raise IndexOutdatedError(rebuild)
+    # Whoosh leaves an unreadable file open when it fails; let it close quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return whoosh_index.open_dir(target)
+        except whoosh_index.EmptyIndexError:
+            raise IndexNotFoundError(missing) from None
+        except Exception:  # an unpicklable schema, a truncated TOC: all mean "rebuild"
+            pass
+        gc.collect()
+    raise IndexOutdatedError(rebuild)
 
 
 def _locked_message(index_dir: Path, timeout: float) -> str:
@@ -247,7 +271,10 @@ def build_index(
             groups.save(gen_dir)
             stems.update(more_stems)
             _save_stems(link, stems)
-            _write_state(gen_dir, {"seq": seq, "built": _now(), "updated": _now()})
+            _write_state(
+                gen_dir,
+                {"format": INDEX_FORMAT, "seq": seq, "built": _now(), "updated": _now()},
+            )
             _switch(link, gen_dir)
         except BaseException:
             shutil.rmtree(gen_dir, ignore_errors=True)

@@ -11,3 +11,7 @@ class IndexNotFoundError(WartaIndexError):
 
 class IndexLockedError(WartaIndexError):
     """Another process is writing the index."""
+
+
+class IndexOutdatedError(IndexNotFoundError):
+    """The index was written by another Warta version (or is unreadable): rebuild it."""

@@ -12,6 +12,11 @@ from .analysis import exact_analyzer, index_terms, protected_words, stem_analyze
 
 TITLE_BOOST = 2.0
 
+# The on-disk format of the index: bump it whenever the schema or the analysis
+# changes in a way an existing index cannot serve. An index with another format
+# is refused with a message to rebuild (the store, the source of truth, is safe).
+INDEX_FORMAT = 2
+
 
 class NewsText(TEXT):
     """A text field with positions, analysed in one pass when indexing.

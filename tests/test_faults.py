@@ -174,7 +174,7 @@ def test_two_writers_one_waits_or_fails_with_a_sentence(tmp_path, corpus):
         out, err = proc.communicate(timeout=120)
         outcomes.append((proc.returncode, out + err))
     for code, output in outcomes:
-        assert code == 0 or "Another Warta process is writing the index" in output, output
+        assert code == 0 or "Another Warta process is" in output, output
     assert any(code == 0 for code, _ in outcomes)
     assert index_docs(data) == CORPUS + 300
 
