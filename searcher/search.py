@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from importlib import resources
@@ -66,6 +66,14 @@ class _State:
     ranker: Ranker
     compiler: Compiler
     suggester: Suggester
+    ids: dict = field(default_factory=dict)
+
+    def article_id(self, docnum: int) -> str:
+        """The article id of a document (remembered: stored fields hold the whole body)."""
+        found = self.ids.get(docnum)
+        if found is None:
+            found = self.ids[docnum] = self.searcher.stored_fields(docnum)["id"]
+        return found
 
 
 class Searcher:
@@ -267,7 +275,7 @@ class Searcher:
         others = [
             d for d in state.docsets.groups[key] if d != docnum and state.docsets.has(bits, d)
         ]
-        return [state.searcher.stored_fields(d)["id"] for d in others]
+        return [state.article_id(d) for d in others]
 
     # -- the article page --------------------------------------------------------
 
