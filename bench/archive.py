@@ -5,13 +5,18 @@ Both are built once into ``bench/out/`` (git-ignored) and reused by later runs.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+
 from crawler.store import Store
-from index.build import build_index, index_path
+from index.build import STATE_FILE, build_index, index_path, open_index
 
 OUT = Path(__file__).resolve().parent / "out"
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
@@ -41,11 +46,42 @@ def repeated_data_dir(times: int = 10) -> Path:
     return data_dir
 
 
-def _renamed(article, copy: int):
-    if copy == 0:
+def copied_index_dir(times: int = 10) -> Path:
+    """The 25,427-article index's segment ``times`` over in one index (built in seconds).
+
+    For latency only: the copies keep their article ids and near-duplicate
+    group, so the ten copies of an article collapse into one hit, as they
+    would in a real build (which groups identical texts).
+    """
+    target = OUT / f"news{times}x-copies"
+    if whoosh_index.exists_in(target):
+        return target
+    source = open_index(index_path(news_data_dir()))
+    segments = []
+    target.mkdir(parents=True, exist_ok=True)
+    for segment in source._segments():
+        if not segment.is_compound():
+            raise SystemExit("copied_index_dir needs an index of compound segments")
+        for _ in range(times):
+            clone = copy.copy(segment)
+            clone.segid = clone._random_id()
+            shutil.copyfile(
+                Path(source.storage.folder) / segment.make_filename(".seg"),
+                target / clone.make_filename(".seg"),
+            )
+            segments.append(clone)
+    toc = whoosh_index.TOC(source.schema, segments, 1)
+    toc.write(FileStorage(str(target)), source.indexname)
+    state = Path(source.storage.folder) / STATE_FILE
+    shutil.copyfile(state, target / STATE_FILE)
+    return target
+
+
+def _renamed(article, n: int):
+    if n == 0:
         return article
-    url = f"{article.url}#copy{copy}" if article.url else None
-    return dataclasses.replace(article, id=f"{article.id}~{copy}", url=url)
+    url = f"{article.url}#copy{n}" if article.url else None
+    return dataclasses.replace(article, id=f"{article.id}~{n}", url=url)
 
 
 if __name__ == "__main__":

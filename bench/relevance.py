@@ -25,8 +25,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
-from index.build import article_fields
-from index.schema import make_schema
+from index.build import STATE_FILE, article_fields
+from index.schema import INDEX_FORMAT, make_schema
 from searcher import Searcher
 from searcher.compiler import Settings
 
@@ -48,7 +48,7 @@ def build(name: str, articles, protected: bool) -> Path:
     """A Whoosh index of ``articles`` (built once), with or without protected words."""
     target = OUT / f"{name}-{'protected' if protected else 'plain'}"
     if whoosh_index.exists_in(target):
-        return target
+        return _stamped(target)
     target.mkdir(parents=True, exist_ok=True)
     schema = make_schema() if protected else make_schema(protected={})
     ix = whoosh_index.create_in(target, schema)
@@ -57,6 +57,12 @@ def build(name: str, articles, protected: bool) -> Path:
         for article in articles():
             writer.add_document(**article_fields(article))
     print(f"built {target.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return _stamped(target)
+
+
+def _stamped(target: Path) -> Path:
+    """Mark the index with the index package's on-disk format, as ``warta index build`` does."""
+    (target / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     return target
 
 
