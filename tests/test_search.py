@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import date
 
@@ -7,8 +8,8 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
-from index.build import article_fields, index_path
-from index.schema import make_schema
+from index.build import STATE_FILE, article_fields, index_path
+from index.schema import INDEX_FORMAT, make_schema
 from searcher import QueryError, Searcher
 from searcher.search import FALLBACK_NOTICE, MAX_QUERY_CHARS
 
@@ -258,6 +259,7 @@ def dup_searcher(tmp_path):
             doc = article_fields(article)
             doc["dup"] = "group" if name in "abc" else name
             w.add_document(**doc)
+    (tmp_path / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     s = Searcher(tmp_path, synonyms_file=None)
     yield s
     s.close()
