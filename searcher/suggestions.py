@@ -24,6 +24,15 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 class Suggester:
     def __init__(self, reader):
         self.reader = reader
+        self._words: frozenset[str] | None = None
+
+    def words(self) -> frozenset[str]:
+        """The field's vocabulary, read once (a set answers faster than the lexicon)."""
+        if self._words is None:
+            self._words = frozenset(
+                w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon(FIELD)
+            )
+        return self._words
 
     def df(self, word: str) -> int:
         return self.reader.doc_frequency(FIELD, word)
@@ -51,8 +60,7 @@ class Suggester:
         return suggestion if suggestion != text else None
 
     def _best(self, word: str, df: int) -> str | None:
-        scored = [(self.df(c), c) for c in _edits(word)]
-        scored = [(n, c) for n, c in scored if n]
+        scored = [(self.df(c), c) for c in _edits(word) & self.words()]
         if not scored:
             return None
         best_df, best = max(scored)
