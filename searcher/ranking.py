@@ -140,6 +140,8 @@ class Ranker:
         found: dict[int, dict[str, list[int]]] = {}
         for leaf, offset in self.reader.leaf_readers():
             local = [d - offset for d in docs if 0 <= d - offset < leaf.doc_count_all()]
+            if not local:
+                continue
             for stem in stems:
                 if (fieldname, stem) not in leaf:
                     continue

@@ -36,6 +36,7 @@ MAX_QUERY_CHARS = 1000
 FEW_RESULTS = 3
 LONG_QUERY = 4
 RERANK_DEPTH = 30
+SNIPPET_SCAN_CHARS = 6000
 SORTS = ("relevance", "date")
 USER_SYNONYMS = "synonyms.txt"
 FALLBACK_NOTICE = "Few articles contain all the words: showing those that contain most of them."
@@ -241,7 +242,8 @@ class Searcher:
     def _hit(self, state: _State, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         body = fields.get("body", "")
-        spans = match_spans(body, plan.marks, self._tokenize(state), state.compiler.stem)
+        scanned = body[:SNIPPET_SCAN_CHARS]  # snippets come from the start of long articles
+        spans = match_spans(scanned, plan.marks, self._tokenize(state), state.compiler.stem)
         return Hit(
             id=fields["id"],
             url=fields.get("url"),
