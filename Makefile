@@ -34,6 +34,9 @@ lint: venv
 soak: venv
 	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-300} --clients 32
 
+# Every benchmark and quality script (needs ../shared; tens of minutes).
+bench: bench-index bench-search bench-relevance bench-web stemmer-eval quality
+
 # Web load: wrk, 16 clients for 30 s against the 25,427-article index (needs `wrk`).
 bench-web: venv
 	$(BIN)/python bench/load.py --seconds 30 --clients 16

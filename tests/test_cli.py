@@ -13,7 +13,14 @@ def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
     ids = {hit["id"] for hit in out["hits"]} | {d for hit in out["hits"] for d in hit["duplicates"]}
     assert {"000_141db1f0c8dcb74e", "001_ca1151ea58444d6d", "002_6247ad75e0456af4"} <= ids
     assert set(out) == {
-        "query", "total", "page", "page_size", "took_ms", "suggestion", "facets", "hits",
+        "query",
+        "total",
+        "page",
+        "page_size",
+        "took_ms",
+        "suggestion",
+        "facets",
+        "hits",
         "fallback",
     }
     assert set(out["facets"]) == {"source", "month"}
@@ -29,7 +36,15 @@ def test_search_dikirim_finds_inflected_forms(invoke, seeds_dir):
     assert out["total"] >= 4
     hit = out["hits"][0]
     assert set(hit) == {
-        "id", "url", "title", "source", "published", "author", "score", "snippet", "duplicates"
+        "id",
+        "url",
+        "title",
+        "source",
+        "published",
+        "author",
+        "score",
+        "snippet",
+        "duplicates",
     }
     assert "<mark>" in hit["snippet"]
 
@@ -57,8 +72,15 @@ def test_text_import_uses_file_name_as_id_and_cleans_noise(invoke, seeds_dir, da
 
 def test_jsonl_import_keeps_ids_and_reports_bad_lines(invoke, tmp_path, data_dir):
     path = tmp_path / "news.jsonl.gz"
-    good = {"id": "n1", "title": "Judul", "date": "2019-05-01", "url": "https://x.test/1",
-            "source": "tempo", "body": "Isi berita pertama.", "extra": 1}
+    good = {
+        "id": "n1",
+        "title": "Judul",
+        "date": "2019-05-01",
+        "url": "https://x.test/1",
+        "source": "tempo",
+        "body": "Isi berita pertama.",
+        "extra": 1,
+    }
     with gzip.open(path, "wt", encoding="utf-8") as f:
         f.write(json.dumps(good) + "\n{broken\n" + json.dumps({"id": "n2"}) + "\n")
     result = invoke("import", str(path))
@@ -67,8 +89,11 @@ def test_jsonl_import_keeps_ids_and_reports_bad_lines(invoke, tmp_path, data_dir
     assert f"{path}:3: no body" in result.output
     with Store.open(data_dir) as store:
         article = store.get("n1")
-    assert (article.source, article.published, article.url) == ("tempo", "2019-05-01",
-                                                                "https://x.test/1")
+    assert (article.source, article.published, article.url) == (
+        "tempo",
+        "2019-05-01",
+        "https://x.test/1",
+    )
 
 
 def test_search_without_index_says_what_to_do(invoke):
@@ -80,8 +105,10 @@ def test_index_update_picks_up_new_articles(invoke, seeds_dir, tmp_path):
     invoke("import", str(seeds_dir))
     invoke("index", "build")
     extra = tmp_path / "extra.jsonl"
-    extra.write_text(json.dumps({"id": "x1", "title": "Gempa di Cianjur",
-                                 "body": "Gempa mengguncang Cianjur."}) + "\n")
+    extra.write_text(
+        json.dumps({"id": "x1", "title": "Gempa di Cianjur", "body": "Gempa mengguncang Cianjur."})
+        + "\n"
+    )
     invoke("import", str(extra))
     assert "1 indexed" in invoke("index", "update").output
     out = json.loads(invoke("search", "--json", "gempa").output)
