@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import statistics
@@ -53,6 +54,12 @@ def _peak_mb() -> float:
     return (own + child) / 1024
 
 
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + child.ru_utime + child.ru_stime
+
+
 def _fts_text(text: str, stemmed: bool, protected: dict[str, str]) -> str:
     words = analysis.split_words(text)
     if not stemmed:
@@ -66,7 +73,7 @@ def baseline(data_dir: Path, stemmed: bool) -> dict:
     path = data_dir / "baseline-fts5.sqlite"
     path.unlink(missing_ok=True)
     protected = analysis.protected_words()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     db = sqlite3.connect(path)
     db.execute(
         "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
@@ -80,21 +87,27 @@ def baseline(data_dir: Path, stemmed: bool) -> dict:
         db.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
     count = db.execute("SELECT count(*) FROM docs WHERE docs MATCH 'banjir'").fetchone()[0]
     db.close()
-    return {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(), "hits": count}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": _cpu_seconds() - cpu,
+        "peak_mb": _peak_mb(),
+        "hits": count,
+    }
 
 
 def warta(data_dir: Path, mode: str) -> dict:
     """A Warta rebuild or update."""
     with Store.open(data_dir) as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds()
         if mode == "update":
             report = update_index(store, index_path(data_dir))
         else:
             report = build_index(store, index_path(data_dir))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         stats = index_stats(store, index_path(data_dir))
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "peak_mb": _peak_mb(),
         "indexed": report.indexed,
         "duplicates": report.duplicates,
@@ -121,7 +134,11 @@ def measure(mode: str, data_dir: Path) -> dict:
         check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"  {mode:15} {result['seconds']:7.1f} s  {result['peak_mb']:6.0f} MB", flush=True)
+    print(
+        f"  {mode:15} {result['seconds']:7.1f} s  cpu {result['cpu']:7.1f} s  "
+        f"{result['peak_mb']:6.0f} MB",
+        flush=True,
+    )
     return result
 
 
@@ -156,6 +173,7 @@ def median(runs: list[dict], key: str, field: str = "seconds") -> float:
 def report(runs: list[dict], articles: int) -> str:
     m = {k: median(runs, k) for k in ("baseline", "baseline-plain", "cold", "warm", "update")}
     peak = max(run[k]["peak_mb"] for run in runs for k in ("cold", "warm"))
+    cpu = {k: median(runs, k, "cpu") for k in ("baseline", "baseline-plain", "cold", "warm")}
     warm = runs[-1]["warm"]
     lines = [
         f"{articles} articles, {len(runs)} run(s), medians:",
@@ -170,6 +188,11 @@ def report(runs: list[dict], articles: int) -> str:
         f"| warm rebuild {m['warm']:.1f} s "
         f"| {m['update'] / m['warm']:.1%} | ≤ 5 % |",
         f"| peak memory of a rebuild (process + worker) | {peak:.0f} MB | | | ≤ 1536 MB |",
+        "",
+        "CPU seconds (process tree; robust to a busy machine): "
+        f"cold {cpu['cold']:.0f} vs baseline {cpu['baseline']:.0f}, "
+        f"warm {cpu['warm']:.0f} vs baseline without stemming {cpu['baseline-plain']:.0f}.",
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
         "",
         f"Index: {warm['segments']} segments, {warm['size_mb']:.0f} MB; "
         f"{warm['duplicates']} articles in near-duplicate groups.",

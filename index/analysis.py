@@ -37,7 +37,6 @@ WORD_PATTERN = re.compile(_WORDS, re.VERBOSE)
 TOKEN_PATTERN = re.compile(_LINKS + _WORDS, re.VERBOSE)
 _APOSTROPHES = re.compile(r"['’‘`]")
 _STEMMABLE = re.compile(r"[a-z]{4,}|[a-z]+(?:-[a-z]+)+")
-MIN_STEM_LENGTH = 4
 
 StemLookup = Callable[[str], "str | None"]
 
