@@ -19,7 +19,7 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
-CACHE_SIZE = 2048
+CACHE_SIZE = 8192
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))

@@ -21,8 +21,10 @@ from .docsets import Lru, members
 
 B = 0.75
 K1 = 1.2
-# Cached postings (term → document → score): about 100 bytes each.
+# Cached postings (term → document → score), about 100 bytes each: at least
+# 3 million, or 40 per document of the archive (a warm working set of terms).
 CACHE_POSTINGS = 3_000_000
+CACHE_POSTINGS_PER_DOC = 40
 
 
 class Ranker:
@@ -33,7 +35,8 @@ class Ranker:
         self.docsets = docsets
         self.reader = searcher.reader()
         self._lengths: dict[str, list[int]] = {}
-        self._cache = Lru(CACHE_POSTINGS, weight=lambda scores: len(scores) + 1)
+        capacity = max(CACHE_POSTINGS, CACHE_POSTINGS_PER_DOC * self.reader.doc_count_all())
+        self._cache = Lru(capacity, weight=lambda scores: len(scores) + 1)
 
     def top(self, clauses, bits: int, limit: int, coord: float = 0.0, filtered: bool = True):
         """The ``limit`` best (docnum, score) of ``bits`` for the soft ``clauses``.

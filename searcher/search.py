@@ -223,10 +223,6 @@ class Searcher:
                 hits = state.docsets.newest(bits, limit)
             else:
                 hits = state.ranker.top(plan.soft, bits, limit, coord, filtered)
-                if plan.bonus:
-                    hits = state.ranker.with_proximity(
-                        hits, plan.bonus, self.settings.phrase_boost, self._proximity_fields
-                    )
             leaders, seen = [], set()
             for docnum, score in hits:
                 key = state.docsets.dup_key(docnum) if collapse else None
@@ -236,8 +232,17 @@ class Searcher:
                     seen.add(key)
                 leaders.append((docnum, score))
             if len(leaders) >= wanted or limit >= available:
-                return leaders
+                break
             limit = min(available, limit * 4)
+        if plan.bonus and not by_date:  # re-rank the best few by proximity of the query words
+            head = state.ranker.with_proximity(
+                leaders[:RERANK_DEPTH],
+                plan.bonus,
+                self.settings.phrase_boost,
+                self._proximity_fields,
+            )
+            leaders = head + leaders[RERANK_DEPTH:]
+        return leaders
 
     def _hit(self, state: _State, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = state.searcher.stored_fields(docnum)
