@@ -189,14 +189,14 @@ class Searcher:
         # Browsing (an empty query) lists every article; a search collapses near-duplicates.
         collapse = bits if plan.soft or plan.hard else None
         filtered = bool(plan.hard or extra)
-        leaders = self._ranked(
-            state, plan, bits, fallback, by_date, page * page_size, collapse, filtered
-        )
-        hits = [
-            self._hit(state, doc, score, plan, collapse)
-            for doc, score in leaders[(page - 1) * page_size : page * page_size]
-        ]
         total = docsets.collapsed_count(bits) if collapse else bits.bit_count()
+        # Fetch enough hits that, once collapsed, they still fill the page.
+        spread = max(1, round(bits.bit_count() / max(total, 1)))
+        leaders = self._ranked(
+            state, plan, bits, fallback, by_date, (page * page_size, spread), collapse, filtered
+        )
+        leaders = leaders[(page - 1) * page_size : page * page_size]
+        hits = [self._hit(state, doc, score, plan, collapse) for doc, score in leaders]
         return SearchResult(
             query=text,
             total=total,
@@ -211,12 +211,14 @@ class Searcher:
         )
 
     def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse, filtered):
-        """The best (docnum, score) pairs, at least ``wanted`` of them (when there are).
+        """The best (docnum, score) pairs, at least ``wanted[0]`` of them (when there are).
 
-        With ``collapse``, only the best of each duplicate group is kept.
+        With ``collapse``, only the best of each duplicate group is kept;
+        ``wanted[1]`` is how many matches there are per collapsed hit, on average.
         """
+        wanted, spread = wanted
         available = bits.bit_count()
-        limit = min(available, max(wanted * 2 + 10, RERANK_DEPTH))
+        limit = min(available, max(wanted * 2 + 10, RERANK_DEPTH) * spread)
         coord = self.settings.coord_bonus if loose else 0.0
         while True:
             if by_date:
