@@ -154,7 +154,7 @@ def main() -> None:
         articles, queries = sets[name]()
         if name == "indosum" and args.limit < len(queries):
             queries = random.Random(5).sample(queries, args.limit)
-        report[name] = {}
+        report.setdefault(name, {})
         for label, variant, settings in rows:
             index_dir = build(name, articles, protected=variant == "protected")
             scores = evaluate(index_dir, queries, settings)
