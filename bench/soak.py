@@ -53,6 +53,9 @@ QUERIES = [
 ]
 
 
+FILLER = [f"kata{i}" for i in range(2000)]
+
+
 def warta(data: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*WARTA, "--data-dir", str(data), *args],
@@ -126,10 +129,12 @@ def pick_path(rng: random.Random, ids: list[str]) -> str:
     roll = rng.random()
     if roll < 0.45:
         return f"/api/search?q={q}&page={rng.randint(1, 3)}"
-    if roll < 0.85:
-        return f"/search?q={q}" if rng.random() < 0.5 else f"/?q={q}"
-    if roll < 0.97:
+    if roll < 0.80:
+        return f"/?q={q}&page={rng.randint(1, 2)}"
+    if roll < 0.90:
         return f"/api/articles/{urllib.parse.quote(rng.choice(ids))}"
+    if roll < 0.97:
+        return f"/article/{urllib.parse.quote(rng.choice(ids))}?q={q}"
     return "/health"
 
 
@@ -158,7 +163,8 @@ def new_articles(path: Path, round_: int, count: int = 100) -> list[str]:
         for n in range(count):
             article_id = f"soak-{round_}-{n}"
             ids.append(article_id)
-            body = f"Artikel uji ketahanan putaran {round_} nomor {n}. Kata unik soakword{round_}."
+            words = " ".join(random.Random(f"{round_}-{n}").sample(FILLER, 25))
+            body = f"Artikel uji ketahanan {round_}-{n}: {words}. Kata unik soakword{round_}."
             out.write(
                 json.dumps(
                     {
@@ -202,17 +208,22 @@ def main() -> None:
     data = work / "data"
     shutil.copytree(args.data or base_data(), data, symlinks=True)
     port = free_port()
+    # The server's output goes to a file: an unread pipe would fill and stall it.
+    server_log = (work / "server.log").open("w")
     server = subprocess.Popen(
         [*WARTA, "--data-dir", str(data), "serve", "--port", str(port)],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
     )
     try:
         run_soak(args, data, port, server)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server_log.close()
+        log = (work / "server.log").read_text()
+        print("server log (last 3000 characters):\n" + log[-3000:])
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -272,7 +283,10 @@ def searchable(port: int, round_: int) -> int:
 
 def report(args, stats, updates, rss_start, rss_end, rss_samples, port) -> None:
     n = len(stats.latencies)
-    found = [searchable(port, r) for r, _ in updates]
+    try:
+        found = [searchable(port, r) for r, _ in updates]
+    except (OSError, http.client.HTTPException) as e:
+        found = f"the server did not answer after the run: {e!r}"
     print(
         f"soak: {args.seconds:.0f} s, {args.clients} clients, {n} requests, "
         f"{n / args.seconds:.1f} req/s"

@@ -38,6 +38,8 @@ LONG_QUERY = 4
 RERANK_DEPTH = 30
 SNIPPET_SCAN_CHARS = 6000
 SORTS = ("relevance", "date")
+# A replaced index generation stays open this long for requests still reading it.
+RETIRE_AFTER_SECONDS = 60.0
 USER_SYNONYMS = "synonyms.txt"
 FALLBACK_NOTICE = "Few articles contain all the words: showing those that contain most of them."
 _DATA_DIR = object()
@@ -98,6 +100,7 @@ class Searcher:
         self.synonyms_file = synonyms_file
         self.settings = settings
         self._lock = threading.Lock()
+        self._retired: list[tuple[float, _State]] = []
         self._ix = None
         self._target = None
         self._state: _State | None = None
@@ -117,13 +120,22 @@ class Searcher:
             if state is not None and target == self._target:
                 if state.searcher.up_to_date():
                     return
+                # The refreshed searcher shares the unchanged segments' readers with the
+                # old one, so the old one must not be closed.
                 self._state = self._new_state(state.searcher.refresh())
                 return
             ix = open_index(self.index_dir)
             self._ix, self._target = ix, target
             self._state = self._new_state(ix.searcher(weighting=scoring.BM25F()))
             if state is not None:
-                state.searcher.close()
+                self._retire(state)
+
+    def _retire(self, state: _State) -> None:
+        """Close a replaced generation later: requests on other threads may still read it."""
+        now = time.monotonic()
+        self._retired.append((now, state))
+        while self._retired and now - self._retired[0][0] > RETIRE_AFTER_SECONDS:
+            self._retired.pop(0)[1].searcher.close()
 
     def _new_state(self, searcher) -> _State:
         compiler = Compiler(searcher, None, self._stopwords, self.settings)
@@ -137,6 +149,9 @@ class Searcher:
 
     def close(self) -> None:
         with self._lock:
+            for _, state in self._retired:
+                state.searcher.close()
+            self._retired.clear()
             if self._state is not None:
                 self._state.searcher.close()
                 self._state = None
