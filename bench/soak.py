@@ -222,8 +222,11 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-        log = (work / "server.log").read_text()
-        print("server log (last 3000 characters):\n" + log[-3000:])
+        kept = ROOT / "bench" / "out" / "soak-server.log"
+        shutil.copyfile(work / "server.log", kept)
+        errors = [line for line in kept.read_text().splitlines() if "queue depth" not in line]
+        print(f"server log: {kept}; lines other than queue-depth warnings:")
+        print("\n".join(errors[-60:]))
         shutil.rmtree(work, ignore_errors=True)
 
 
