@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -79,6 +80,23 @@ class _State:
         return found
 
 
+def _serialised(method):
+    """Run one Whoosh-reading method at a time per Searcher.
+
+    Whoosh's segment readers share file objects between matchers: two threads
+    reading postings of one segment at once can interleave seeks and reads and
+    get corrupt blocks (seen in the soak as zlib errors). The work is CPU-bound
+    under the GIL anyway, so serialising costs little throughput.
+    """
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._use:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class Searcher:
     """A long-lived, thread-safe handle on the index that follows new generations.
 
@@ -100,6 +118,7 @@ class Searcher:
         self.synonyms_file = synonyms_file
         self.settings = settings
         self._lock = threading.Lock()
+        self._use = threading.RLock()
         self._retired: list[tuple[float, _State]] = []
         self._ix = None
         self._target = None
@@ -166,6 +185,7 @@ class Searcher:
 
     # -- searching -------------------------------------------------------------
 
+    @_serialised
     def search(
         self,
         query: str,
@@ -303,6 +323,7 @@ class Searcher:
 
     # -- the article page --------------------------------------------------------
 
+    @_serialised
     def highlight(self, text: str, query: str) -> str:
         """The whole ``text``, HTML-escaped, with the query's matches in <mark>."""
         state = self._state
@@ -313,6 +334,7 @@ class Searcher:
         spans = match_spans(text, plan.marks, self._tokenize(state), state.compiler.stem)
         return mark(text, spans)
 
+    @_serialised
     def similar(self, article_id: str, limit: int = 5) -> list[Hit]:
         """Articles like this one: its near-duplicates first, then more-like-this."""
         self.refresh()
