@@ -89,8 +89,10 @@ def test_any_api_parameters_give_a_result_or_a_400(hostile_client, params):
 def test_any_article_id_gives_an_article_or_a_404(hostile_client, article_id):
     quoted = urllib.parse.quote(article_id, safe="")
     api = hostile_client.get(f"/api/articles/{quoted}")
-    assert api.status_code in (200, 404), api.status_code
-    assert_well_formed(api)
+    # A leading or doubled slash is merged by a redirect (308), never a 500.
+    assert api.status_code in (200, 404, 308), api.status_code
+    if api.status_code != 308:
+        assert_well_formed(api)
     page = hostile_client.get(f"/article/{quoted}")
     assert page.status_code in (200, 404, 308), page.status_code
 
