@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
+import socket
 import sqlite3
 
 import click
@@ -17,6 +20,7 @@ from searcher.cli import search_command
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_THREADS = 8
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def describe_system_error(e: Exception) -> str:
@@ -90,16 +94,63 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
     type=click.IntRange(1, 64),
     help="Worker threads.",
 )
+@click.option(
+    "--workers",
+    default=DEFAULT_WORKERS,
+    envvar="WARTA_WORKERS",
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Server processes sharing the port, each with its own searcher (searching is "
+    "CPU-bound, so one per core).",
+)
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, threads: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search site and JSON API with waitress."""
-    from waitress import serve
-
     from . import create_app
 
     app = create_app({"DATA_DIR": ctx.obj["data_dir"]})
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as e:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {e.strerror}.") from e
     click.echo(f"Warta is serving {ctx.obj['data_dir']} at http://{host}:{port}/")
-    serve(app, host=host, port=port, threads=threads, ident="Warta")
+    if workers == 1:
+        _serve(app, sock, threads)
+    else:
+        _serve_forked(app, sock, threads, workers)
+
+
+def _serve(app, sock: socket.socket, threads: int) -> None:
+    from waitress import serve
+
+    serve(app, sockets=[sock], threads=threads, ident="Warta")
+
+
+def _serve_forked(app, sock: socket.socket, threads: int, workers: int) -> None:
+    """Fork ``workers`` waitress processes on one listening socket; stop them together.
+
+    Each child opens its own searcher on first use (the app holds none before).
+    """
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                _serve(app, sock, threads)
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(signum, frame):
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 def index_after_crawl(data_dir: str) -> str:
