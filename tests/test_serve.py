@@ -1,0 +1,96 @@
+"""`warta serve` for real: worker processes share the port and stop together."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(c) for c in text.split()]
+
+
+def get_json(url: str) -> dict:
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url}")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_and_stops_on_sigterm(indexed_data_dir, workers):
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "--data-dir",
+            str(indexed_data_dir),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = get_json(f"http://127.0.0.1:{port}/health")
+        assert health["documents"] == 7
+        found = get_json(f"http://127.0.0.1:{port}/api/search?q=banjir")
+        assert found["hits"][0]["id"] == "bekasi-banjir"
+        workers_seen = children(server.pid)
+        assert len(workers_seen) == (workers if workers > 1 else 0)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
+    assert f"at http://127.0.0.1:{port}/" in output
+    for pid in workers_seen:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_serve_on_a_taken_port_says_so(indexed_data_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "web.cli",
+                "--data-dir",
+                str(indexed_data_dir),
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
