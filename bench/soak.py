@@ -29,6 +29,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from load import free_port  # noqa: E402 - bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT.parent / "shared" / "data" / "news"
 CACHE = ROOT / "bench" / "out" / "soak-base"
@@ -76,12 +78,6 @@ def base_data() -> Path:
     warta(CACHE, "import", str(NEWS))
     warta(CACHE, "index", "build")
     return CACHE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kb(pid: int) -> int:

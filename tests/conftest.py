@@ -15,6 +15,11 @@ from web import create_app
 from web.cli import cli
 from web.state import close_app
 
+# The top-level keys of the stable search result shape (CLI --json and the API).
+RESULT_KEYS = frozenset(
+    {"query", "total", "page", "page_size", "took_ms", "suggestion", "facets", "hits", "fallback"}
+)
+
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 
 SMALL_ARTICLES = [

@@ -2,6 +2,7 @@ import gzip
 import json
 
 from crawler.store import Store
+from tests.conftest import RESULT_KEYS
 
 
 def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
@@ -12,17 +13,7 @@ def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
     # Syndicated copies (000 and 002) may collapse into one hit that lists the other.
     ids = {hit["id"] for hit in out["hits"]} | {d for hit in out["hits"] for d in hit["duplicates"]}
     assert {"000_141db1f0c8dcb74e", "001_ca1151ea58444d6d", "002_6247ad75e0456af4"} <= ids
-    assert set(out) == {
-        "query",
-        "total",
-        "page",
-        "page_size",
-        "took_ms",
-        "suggestion",
-        "facets",
-        "hits",
-        "fallback",
-    }
+    assert set(out) == RESULT_KEYS
     assert set(out["facets"]) == {"source", "month"}
     snippets = " ".join(hit["snippet"] for hit in out["hits"]).lower()
     assert "<mark>pengiriman</mark>" in snippets

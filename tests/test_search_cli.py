@@ -3,6 +3,7 @@ import json
 import pytest
 
 from searcher.cli import render_snippet
+from tests.conftest import RESULT_KEYS
 
 
 @pytest.fixture
@@ -24,17 +25,7 @@ def test_readable_list_has_title_outlet_date_snippet_and_link(search):
 
 def test_json_has_the_stable_shape(search):
     out = json.loads(search("--json", "korea", "--limit", "2", "--page", "2").output)
-    assert set(out) == {
-        "query",
-        "total",
-        "page",
-        "page_size",
-        "took_ms",
-        "suggestion",
-        "facets",
-        "hits",
-        "fallback",
-    }
+    assert set(out) == RESULT_KEYS
     assert (out["total"], out["page"], out["page_size"], len(out["hits"])) == (3, 2, 2, 1)
 
 

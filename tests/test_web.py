@@ -12,6 +12,7 @@ import pytest
 from crawler.article import Article
 from crawler.store import Store
 from searcher import Hit, Searcher, SearchResult
+from tests.conftest import RESULT_KEYS
 from web import create_app
 from web.state import close_app
 
@@ -393,17 +394,7 @@ def test_api_search_returns_the_stable_shape(client):
     assert data["total"] == 1
     assert data["hits"][0]["id"] == "bekasi-banjir"
     assert data["hits"][0]["published"].startswith("2024-11-14")
-    assert {
-        "query",
-        "total",
-        "page",
-        "page_size",
-        "took_ms",
-        "suggestion",
-        "facets",
-        "hits",
-        "fallback",
-    } <= set(data)
+    assert RESULT_KEYS <= set(data)
 
 
 def test_api_search_filters_and_sorts(client):
