@@ -10,12 +10,12 @@ one ``&`` and one ``bit_count()``.
 
 from __future__ import annotations
 
-import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from datetime import datetime
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
@@ -24,7 +24,6 @@ SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
 _LATEST = datetime_to_long(datetime(9999, 12, 30))
-_NONZERO = re.compile(rb"[^\x00]")
 
 
 class Lru:
@@ -57,21 +56,27 @@ class Lru:
 
 
 def bits_of(docnums, size: int) -> int:
-    """A bitset holding ``docnums``."""
-    buf = bytearray((size + 8) // 8)
-    for d in docnums:
-        buf[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buf, "little")
+    """A bitset holding ``docnums`` (a sequence or a numpy array of document numbers)."""
+    mask = np.zeros(size, bool)
+    if not isinstance(docnums, (np.ndarray, list, tuple)):
+        docnums = list(docnums)
+    ids = np.asarray(docnums, np.int64)
+    if len(ids):
+        mask[ids] = True
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def mask_of(bits: int, size: int) -> np.ndarray:
+    """A bitset as a boolean array over ``size`` documents."""
+    raw = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), np.uint8)
+    return np.unpackbits(raw, count=size, bitorder="little").view(bool)
 
 
 def members(bits: int) -> list[int]:
     """The document numbers in a bitset, ascending."""
-    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-    out = []
-    for m in _NONZERO.finditer(raw):
-        base, byte = m.start() * 8, raw[m.start()]
-        out.extend(base + i for i in range(8) if byte >> i & 1)
-    return out
+    if not bits:
+        return []
+    return np.flatnonzero(mask_of(bits, bits.bit_length())).tolist()
 
 
 def _leaf_ids(reader, fieldname: str, text: str) -> list[int]:
@@ -109,10 +114,14 @@ class DocSets:
                 if key:
                     seen.setdefault(key, []).append(docnum)
             self.groups = {k: v for k, v in seen.items() if len(v) > 1}
+        # Each grouped document's group as a number, for counting groups in numpy.
+        self._group_codes = np.full(self.size, -1, np.int32)
+        for code, docs in enumerate(self.groups.values()):
+            self._group_codes[docs] = code
         published = self._column(reader, "published", raw=True) or []
         dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
         self._dates = [v for v, _ in dated]
-        self._dated_docs = [d for _, d in dated]
+        self._dated_docs = np.array([d for _, d in dated], np.int64)
         grouped = [d for docs in self.groups.values() for d in docs]
         self.grouped = bits_of(grouped, self.size) & self.live
 
@@ -181,7 +190,7 @@ class DocSets:
 
     def _term(self, q) -> int:
         if self.term_scores is not None and q.fieldname in SCORED_FIELDS:
-            return bits_of(self.term_scores(q.fieldname, q.text), self.size)
+            return bits_of(self.term_scores(q.fieldname, q.text).ids, self.size)
         ids: list[int] = []
         text = q.text
         for reader, offset in self.searcher.reader().leaf_readers():
@@ -214,20 +223,19 @@ class DocSets:
         grouped = bits & self.grouped
         if not grouped:
             return total
-        docs = members(grouped)
-        return total - len(docs) + len({self._dup_column[d] for d in docs})
+        codes = self._group_codes[mask_of(grouped, self.size)]
+        groups = np.zeros(len(self.groups), bool)
+        groups[codes] = True
+        return total - len(codes) + int(np.count_nonzero(groups))
 
     def newest(self, bits: int, limit: int) -> list[tuple[int, float]]:
         """The ``limit`` most recently published documents of ``bits`` (undated last)."""
-        found, docs = [], set(members(bits))
-        for d in reversed(self._dated_docs):
-            if d in docs:
-                found.append((d, 0.0))
-                docs.discard(d)
-                if len(found) >= limit:
-                    return found
-        found.extend((d, 0.0) for d in sorted(docs)[: limit - len(found)])
-        return found
+        mask = mask_of(bits, self.size)
+        dated = self._dated_docs[mask[self._dated_docs]][::-1][:limit].tolist()
+        if len(dated) < limit:
+            mask[self._dated_docs] = False
+            dated += np.flatnonzero(mask)[: limit - len(dated)].tolist()
+        return [(d, 0.0) for d in dated]
 
     def has(self, bits: int, docnum: int) -> bool:
         return bool(bits >> docnum & 1)

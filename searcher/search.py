@@ -223,12 +223,11 @@ class Searcher:
         by_date = sort == "date" or not plan.ranked
         # Browsing (an empty query) lists every article; a search collapses near-duplicates.
         collapse = bits if plan.soft or plan.hard else None
-        filtered = bool(plan.hard or extra)
         total = docsets.collapsed_count(bits) if collapse else bits.bit_count()
         # Fetch enough hits that, once collapsed, they still fill the page.
         spread = max(1, round(bits.bit_count() / max(total, 1)))
         leaders = self._ranked(
-            state, plan, bits, fallback, by_date, (page * page_size, spread), collapse, filtered
+            state, plan, bits, fallback, by_date, (page * page_size, spread), collapse
         )
         leaders = leaders[(page - 1) * page_size : page * page_size]
         hits = [self._hit(state, doc, score, plan, collapse) for doc, score in leaders]
@@ -245,7 +244,7 @@ class Searcher:
             notice=" ".join(notices) or None,
         )
 
-    def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse, filtered):
+    def _ranked(self, state, plan: Plan, bits, loose, by_date, wanted, collapse):
         """The best (docnum, score) pairs, at least ``wanted[0]`` of them (when there are).
 
         With ``collapse``, only the best of each duplicate group is kept;
@@ -259,7 +258,7 @@ class Searcher:
             if by_date:
                 hits = state.docsets.newest(bits, limit)
             else:
-                hits = state.ranker.top(plan.soft, bits, limit, coord, filtered)
+                hits = state.ranker.top(plan.soft, bits, limit, coord)
             leaders, seen = [], set()
             for docnum, score in hits:
                 key = state.docsets.dup_key(docnum) if collapse else None

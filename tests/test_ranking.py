@@ -1,0 +1,137 @@
+"""The numpy ranking and bitsets, checked against plain Python over the same real index."""
+
+from math import log
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.build import index_path
+from searcher import Searcher
+from searcher.docsets import bits_of, mask_of, members
+from searcher.query import parse
+from searcher.ranking import K1, B, _best
+
+
+@pytest.fixture
+def state(search_data_dir):
+    s = Searcher(index_path(search_data_dir))
+    s.refresh()
+    yield s._state
+    s.close()
+
+
+@pytest.fixture
+def seeds_state(indexed_data_dir):
+    s = Searcher(index_path(indexed_data_dir))
+    s.refresh()
+    yield s._state
+    s.close()
+
+
+def slow_scores(searcher, fieldname: str, text: str) -> dict[int, float]:
+    """BM25 (Lucene idf) of every posting, one Whoosh matcher call at a time."""
+    reader = searcher.reader()
+    n, df = reader.doc_count_all(), reader.doc_frequency(fieldname, text)
+    idf = log(1 + (n - df + 0.5) / (df + 0.5))
+    avg = searcher.avg_field_length(fieldname)
+    scores = {}
+    m = reader.postings(fieldname, text)
+    while m.is_active():
+        w, length = m.weight(), reader.doc_field_length(m.id(), fieldname)
+        scores[m.id()] = idf * (K1 + 1) * w / (w + K1 * (1 - B) + K1 * B * length / avg)
+        m.next()
+    return scores
+
+
+@pytest.mark.parametrize(
+    ("fieldname", "text"), [("body", "kirim"), ("title", "banjir"), ("body_exact", "korea")]
+)
+def test_term_scores_are_bm25_of_every_posting(state, fieldname, text):
+    expected = slow_scores(state.searcher, fieldname, text)
+    found = state.ranker.term_scores(fieldname, text)
+    assert expected, "the term must occur in the test archive"
+    assert found.ids.tolist() == sorted(expected)
+    assert found.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)])
+    assert found.get(max(expected)) == pytest.approx(expected[max(expected)])
+    assert found.get(state.docsets.size + 5) is None
+    probe = np.arange(state.docsets.size)
+    assert found.at(probe).tolist() == pytest.approx([expected.get(d, 0.0) for d in probe])
+
+
+def test_a_missing_term_has_no_scores(state):
+    assert len(state.ranker.term_scores("body", "tidakadadiarsip")) == 0
+
+
+@pytest.mark.parametrize("query", ["korea utara", "banjir bekasi", "kopi", "pasukan rusia korea"])
+@pytest.mark.parametrize("coord", [0.0, 0.5])
+def test_top_is_the_sum_of_leaf_scores_in_order(state, query, coord):
+    plan = state.compiler.compile(parse(query))
+    bits = state.docsets.of(plan.matching(loose=True))
+    assert bits, query
+    leaves_per_clause = []
+    for i, clause in enumerate(plan.soft):
+        leaves = []
+        state.ranker._leaves(clause, 1.0, i, leaves)
+        leaves_per_clause.append(leaves)
+    expected = {}
+    for d in members(bits):
+        score, found = 0.0, 0
+        for leaves in leaves_per_clause:
+            hit = [s.get(d) * w for s, w, _ in leaves if s.get(d) is not None]
+            score += sum(hit)
+            found += bool(hit)
+        n = len(plan.soft)
+        if coord and n > 1 and found:
+            score *= 1 + coord * (found - 1) / (n - 1)
+        expected[d] = score
+    ordered = sorted(expected.items(), key=lambda ds: (-ds[1], ds[0]))
+    for limit in (1, 2, len(ordered), len(ordered) + 3):
+        got = state.ranker.top(plan.soft, bits, limit, coord)
+        assert [d for d, _ in got] == [d for d, _ in ordered[:limit]]
+        assert [s for _, s in got] == pytest.approx([s for _, s in ordered[:limit]])
+
+
+def test_best_keeps_the_lowest_documents_among_ties():
+    docs = np.array([1, 3, 4, 7, 9, 12])
+    values = np.array([0.5, 2.0, 0.5, 0.5, 3.0, 0.5])
+    kept, scores = _best(docs, values, 4)
+    assert sorted(zip(kept.tolist(), scores.tolist(), strict=True)) == [
+        (1, 0.5),
+        (3, 2.0),
+        (4, 0.5),
+        (9, 3.0),
+    ]
+
+
+@given(st.sets(st.integers(0, 700)), st.integers(0, 300))
+def test_bitsets_round_trip(docnums, extra):
+    size = max(docnums, default=0) + 1 + extra
+    bits = bits_of(sorted(docnums), size)
+    assert bits == sum(1 << d for d in docnums)
+    assert members(bits) == sorted(docnums)
+    assert np.flatnonzero(mask_of(bits, size)).tolist() == sorted(docnums)
+    assert bits_of(iter(docnums), size) == bits
+
+
+def test_collapsed_count_counts_each_group_once(seeds_state):
+    docsets = seeds_state.docsets
+    assert docsets.groups, "the seeds 000 and 002 form a duplicate group"
+    live = members(docsets.live)
+    keys = {docsets.dup_key(d) or f"alone-{d}" for d in live}
+    assert docsets.collapsed_count(docsets.live) == len(keys) < len(live)
+    one_of_group = next(iter(docsets.groups.values()))[0]
+    assert docsets.collapsed_count(bits_of([one_of_group], docsets.size)) == 1
+
+
+def test_newest_lists_dated_documents_newest_first_then_undated(seeds_state):
+    searcher, docsets = seeds_state.searcher, seeds_state.docsets
+    live = members(docsets.live)
+    dates = {d: searcher.stored_fields(d).get("published") for d in live}
+    dated = sorted((d for d in live if dates[d]), key=lambda d: (dates[d], d), reverse=True)
+    undated = sorted(d for d in live if not dates[d])
+    assert len(dated) > 2
+    for limit in (1, 3, len(live)):
+        got = [d for d, _ in docsets.newest(docsets.live, limit)]
+        assert got == (dated + undated)[:limit]
