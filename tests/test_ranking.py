@@ -131,7 +131,7 @@ def test_newest_lists_dated_documents_newest_first_then_undated(seeds_state):
     dates = {d: searcher.stored_fields(d).get("published") for d in live}
     dated = sorted((d for d in live if dates[d]), key=lambda d: (dates[d], d), reverse=True)
     undated = sorted(d for d in live if not dates[d])
-    assert len(dated) > 2
+    assert len(dated) >= 2 and undated
     for limit in (1, 3, len(live)):
         got = [d for d, _ in docsets.newest(docsets.live, limit)]
         assert got == (dated + undated)[:limit]
