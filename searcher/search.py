@@ -37,6 +37,7 @@ MAX_QUERY_CHARS = 1000
 FEW_RESULTS = 3
 LONG_QUERY = 4
 RERANK_DEPTH = 30
+SNIPPET_HEAD_CHARS = 1500
 SNIPPET_SCAN_CHARS = 6000
 SORTS = ("relevance", "date")
 # A replaced index generation stays open this long for requests still reading it.
@@ -283,8 +284,7 @@ class Searcher:
     def _hit(self, state: _State, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = state.searcher.stored_fields(docnum)
         body = fields.get("body", "")
-        scanned = body[:SNIPPET_SCAN_CHARS]  # snippets come from the start of long articles
-        spans = match_spans(scanned, plan.marks, self._tokenize(state), state.compiler.stem)
+        scanned, spans = self._spans(state, body, plan)
         return Hit(
             id=fields["id"],
             url=fields.get("url"),
@@ -293,9 +293,23 @@ class Searcher:
             published=_iso(fields.get("published")),
             author=fields.get("author"),
             score=round(float(score or 0.0), 4),
-            snippet=snippet(body, spans),
+            snippet=snippet(scanned, spans) if spans else leading_text(body),
             duplicates=self._duplicates(state, docnum, collapse) if collapse else [],
         )
+
+    def _spans(self, state: _State, body: str, plan: Plan) -> tuple[str, list]:
+        """The start of ``body`` that snippets come from, and the query's matches in it.
+
+        Most articles show every query word early: the first ``SNIPPET_HEAD_CHARS``
+        are scanned, and up to ``SNIPPET_SCAN_CHARS`` only when some word is missing.
+        """
+        tokenize, stem = self._tokenize(state), state.compiler.stem
+        scanned = _cut(body, SNIPPET_HEAD_CHARS)
+        spans = match_spans(scanned, plan.marks, tokenize, stem)
+        if len(scanned) < len(body) and not _shows_all(scanned, spans, plan.marks, stem):
+            scanned = _cut(body, SNIPPET_SCAN_CHARS)
+            spans = match_spans(scanned, plan.marks, tokenize, stem)
+        return scanned, spans
 
     @staticmethod
     def _tokenize(state: _State):
@@ -363,6 +377,22 @@ class Searcher:
             score=0.0,
             snippet=leading_text(fields.get("body", "")),
         )
+
+
+def _cut(text: str, chars: int) -> str:
+    """At most ``chars`` of the start of ``text``, cut after a word."""
+    if len(text) <= chars:
+        return text
+    space = text.rfind(" ", 0, chars)
+    return text[: space if space > 0 else chars]
+
+
+def _shows_all(text: str, spans, marks, stem) -> bool:
+    """Whether ``spans`` of ``text`` show every stem the query marks (and a phrase, if any)."""
+    if not spans:
+        return False
+    shown = {stem(word) for a, b in spans for word in text[a:b].lower().split()}
+    return marks.stems <= shown
 
 
 def _too_few(found: int, clauses: int) -> bool:

@@ -22,33 +22,43 @@ Span = tuple[int, int]
 def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[Span]:
     """(start, end) of every marked word or phrase in ``text``, in order, not overlapping.
 
-    ``tokenize(text)`` gives (word, position, start, end) for each token.
+    ``tokenize(text)`` gives (word, position, start, end) for each token; a
+    hyphenated word comes whole and then by parts, at one position.
     """
     if not marks or not text:
         return []
+    tokens = tokenize(text)
+    if not isinstance(tokens, list):
+        tokens = list(tokens)
+    known: dict[str, bool] = {}
+    stems, prefixes = marks.stems, _tuple(marks.prefixes)
+    spans = []
+    for word, _, start, end in tokens:
+        found = known.get(word)
+        if found is None:
+            found = known[word] = stem(word) in stems or word.startswith(prefixes)
+        if found:
+            spans.append((start, end))
+    if marks.phrases:
+        spans.extend(_phrase_spans(tokens, marks.phrases))
+    return _merge(spans)
+
+
+def _phrase_spans(tokens, phrases) -> list[Span]:
     positions: list[tuple[int, int, set]] = []  # (start, end, forms) per word position
     last = None
-    for word, pos, start, end in tokenize(text):
+    for word, pos, start, end in tokens:
         if pos != last:
             positions.append((start, end, {word}))
             last = pos
         else:
             positions[-1][2].add(word)
-    known: dict[str, bool] = {}
-    stems, prefixes = marks.stems, _tuple(marks.prefixes)
-    firsts = {phrase[0] for phrase in marks.phrases}
+    firsts = {phrase[0] for phrase in phrases}
     spans = []
-    for i, (start, end, forms) in enumerate(positions):
-        for form in forms:
-            found = known.get(form)
-            if found is None:
-                found = known[form] = stem(form) in stems or form.startswith(prefixes)
-            if found:
-                spans.append((start, end))
-                break
-        if firsts and not firsts.isdisjoint(forms):
-            spans.extend(_phrases_at(positions, i, marks.phrases))
-    return _merge(spans)
+    for i, (_, _, forms) in enumerate(positions):
+        if not firsts.isdisjoint(forms):
+            spans.extend(_phrases_at(positions, i, phrases))
+    return spans
 
 
 def _phrases_at(positions, i, phrases) -> list[Span]:

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.build import index_path
+from crawler.article import Article
+from crawler.store import Store
+from index.build import build_index, index_path
 from searcher import Searcher
 from searcher.docsets import bits_of, mask_of, members
 from searcher.query import parse
@@ -135,3 +137,38 @@ def test_newest_lists_dated_documents_newest_first_then_undated(seeds_state):
     for limit in (1, 3, len(live)):
         got = [d for d, _ in docsets.newest(docsets.live, limit)]
         assert got == (dated + undated)[:limit]
+
+
+# -- snippets scan the start of an article, further when a word is missing -----------
+
+
+@pytest.fixture
+def long_searcher(data_dir):
+    # Different fillers: the two articles must not be near-duplicates of each other.
+    watch = " ".join(f"Warga memantau pos {n} di lapangan." for n in range(60))
+    market = " ".join(f"Harga cabai di pasar {n} naik lagi." for n in range(60))
+    articles = [
+        Article(id="late", title="Laporan", body=f"Banjir melanda. {watch} Bekasi terendam."),
+        Article(id="early", title="Laporan", body=f"Banjir di Bekasi pagi ini. {market}"),
+    ]
+    with Store.open(data_dir) as store:
+        store.upsert_many(articles)
+        build_index(store, index_path(data_dir))
+    s = Searcher(index_path(data_dir), synonyms_file=None)
+    yield s
+    s.close()
+
+
+def snippet_of(result, article_id):
+    return next(h.snippet for h in result.hits if h.id == article_id)
+
+
+def test_a_word_far_into_the_article_still_shows_in_the_snippet(long_searcher):
+    late = snippet_of(long_searcher.search("banjir bekasi"), "late")
+    assert "<mark>Banjir</mark>" in late and "<mark>Bekasi</mark>" in late
+
+
+def test_a_snippet_of_words_found_early_comes_from_the_start(long_searcher):
+    early = snippet_of(long_searcher.search("banjir bekasi"), "early")
+    assert early.startswith("<mark>Banjir</mark> di <mark>Bekasi</mark>")
+    assert early.count("<mark>") == 2
