@@ -33,6 +33,10 @@ class NewsText(TEXT):
         analyzer = stem_analyzer(self.protected) if stemmed else exact_analyzer()
         super().__init__(analyzer=analyzer, **kwargs)
 
+    def terms(self, value: str) -> dict[str, list[int]]:
+        """Term → positions of a text, as this field indexes it."""
+        return index_terms(value, self.protected)
+
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             return super().index(value, **kwargs)
@@ -40,7 +44,7 @@ class NewsText(TEXT):
         encode = self.format.encode
         return [
             (term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses))
-            for term, poses in index_terms(value, self.protected).items()
+            for term, poses in self.terms(value).items()
         ]
 
 

@@ -21,56 +21,19 @@ import signal
 from collections.abc import Callable
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.writing import SegmentWriter
 
 from crawler.store import Store
 
 from . import analysis
 from .dedup import signature
 from .errors import WartaIndexError
+from .segments import BulkSegmentWriter
 
 SEGMENT_DOCS = 2500
-POOL_LIMIT_MB = 512
 
 PR_SET_PDEATHSIG = 1
 
 Tick = Callable[[], None]
-
-
-class _Lengths:
-    """Field lengths read once per field, not once per posting (a sixth of a flush)."""
-
-    def __init__(self, reader, doc_count: int):
-        self.reader, self.doc_count, self.fields = reader, doc_count, {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self.fields.get(fieldname)
-        if lengths is None:
-            read = self.reader.doc_field_length
-            lengths = [read(n, fieldname, default) for n in range(self.doc_count)]
-            self.fields[fieldname] = lengths
-        return lengths[docnum]
-
-
-class SegmentBuilder(SegmentWriter):
-    """A lock-free sub-writer that builds one segment for the parent to commit.
-
-    Its postings use zlib level 1 (Whoosh's default is 3: more time, little
-    space). Segments stay compound files: a reader opens the one file at once,
-    so it keeps working after a rebuild removes the old generation.
-    """
-
-    def __init__(self, ix):
-        super().__init__(ix, _lk=False, limitmb=POOL_LIMIT_MB, codec=W3Codec(compression=1))
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        reader = self.per_document_reader()
-        lengths = _Lengths(reader, self.docnum)
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        reader.close()
 
 
 def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected):
@@ -91,7 +54,7 @@ def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, do
         if i % shards != shard:
             continue
         if writer is None:
-            writer = SegmentBuilder(ix)
+            writer = BulkSegmentWriter(ix)
         writer.add_document(**documents(article))
         count += 1
         tick()
