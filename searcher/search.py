@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh import scoring
 
+from index.analysis import stopwords as index_stopwords
 from index.build import open_index
 
 try:
@@ -38,6 +40,8 @@ FEW_RESULTS = 3
 LONG_QUERY = 4
 RERANK_DEPTH = 30
 SNIPPET_HEAD_CHARS = 1500
+SIMILAR_TERMS = 12
+SIMILAR_SCAN_CHARS = 20_000
 SNIPPET_SCAN_CHARS = 6000
 SORTS = ("relevance", "date")
 # A replaced index generation stays open this long for requests still reading it.
@@ -359,10 +363,41 @@ class Searcher:
         key = state.docsets.dup_key(docnum)
         docs = [d for d in state.docsets.groups.get(key, []) if d != docnum] if key else []
         if len(docs) < limit:
-            for hit in searcher.more_like(docnum, "body", top=limit + len(docs)):
-                if hit.docnum not in docs and hit.docnum != docnum:
-                    docs.append(hit.docnum)
+            for d in self._more_like(state, docnum, limit + len(docs)):
+                if d not in docs:
+                    docs.append(d)
         return [self._plain_hit(state, d) for d in docs[:limit]]
+
+    def _more_like(self, state: _State, docnum: int, limit: int) -> list[int]:
+        """Documents sharing the most weight of this one's key terms (more-like-this).
+
+        The key terms are the article's ``SIMILAR_TERMS`` stems of highest
+        tf·idf among those found in other articles too; the other documents
+        holding any of them are ranked by BM25 with each term weighted by its
+        tf·idf, as a query of those words would be.
+        """
+        fields = state.searcher.stored_fields(docnum)
+        text = f"{fields.get('title', '')}\n{fields.get('body', '')}"[:SIMILAR_SCAN_CHARS]
+        counts: dict[str, int] = {}
+        stem, common = state.compiler.stem, index_stopwords()
+        for word, _, _, _ in self._tokenize(state)(text):
+            if len(word) > 2 and not word.isdigit() and word not in common:
+                term = stem(word)
+                counts[term] = counts.get(term, 0) + 1
+        reader = state.searcher.reader()
+        size = reader.doc_count_all()
+        weights = {}
+        for term, count in counts.items():
+            df = reader.doc_frequency("body", term)
+            if 1 < df < size:
+                weights[term] = count * math.log(size / df)
+        key_terms = sorted(weights, key=lambda t: (-weights[t], t))[:SIMILAR_TERMS]
+        if not key_terms:
+            return []
+        top = weights[key_terms[0]]
+        clause = wq.Or([wq.Term("body", t, boost=weights[t] / top) for t in key_terms])
+        bits = state.docsets.of(clause) & ~(1 << docnum)
+        return [d for d, _ in state.ranker.top([clause], bits, limit)]
 
     @staticmethod
     def _plain_hit(state: _State, docnum: int) -> Hit:
