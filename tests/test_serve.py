@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,31 @@ def test_serve_on_a_taken_port_says_so(indexed_data_dir):
         )
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_workers_answer_one_request_per_connection_and_never_stall(indexed_data_dir):
+    """With one thread per process, parallel requests still all get answers quickly:
+    a busy process stops accepting and the other (or the next free one) takes over."""
+    port = free_port()
+    command = [sys.executable, "-m", "web.cli", "--data-dir", str(indexed_data_dir)]
+    command += ["serve", "--port", str(port), "--workers", "2", "--threads", "1"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        get_json(f"{base}/health")
+
+        def fetch(i):
+            query = ["banjir", "korea", "kirim", "pasukan"][i % 4]
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{base}/api/search?q={query}", timeout=10) as r:
+                body = json.loads(r.read())
+                return r.headers["Connection"], "hits" in body, time.monotonic() - started
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(fetch, range(24)))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert all(connection == "close" and ok for connection, ok, _ in answers)
+    # A stalled accept loop would wait for its one-second select timeout.
+    assert max(seconds for _, _, seconds in answers) < 5

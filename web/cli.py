@@ -17,6 +17,8 @@ from index.build import IndexNotFoundError, build_index, index_path, update_inde
 from index.cli import index_group
 from searcher.cli import search_command
 
+from . import serving
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_THREADS = 8
@@ -115,15 +117,9 @@ def serve_command(ctx: click.Context, host: str, port: int, threads: int, worker
         raise click.ClickException(f"Cannot listen on {host}:{port}: {e.strerror}.") from e
     click.echo(f"Warta is serving {ctx.obj['data_dir']} at http://{host}:{port}/")
     if workers == 1:
-        _serve(app, sock, threads)
+        serving.serve(app, sock, threads)
     else:
         _serve_forked(app, sock, threads, workers)
-
-
-def _serve(app, sock: socket.socket, threads: int) -> None:
-    from waitress import serve
-
-    serve(app, sockets=[sock], threads=threads, ident="Warta")
 
 
 def _serve_forked(app, sock: socket.socket, threads: int, workers: int) -> None:
@@ -137,7 +133,7 @@ def _serve_forked(app, sock: socket.socket, threads: int, workers: int) -> None:
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                _serve(app, sock, threads)
+                serving.serve(app, sock, threads, balanced=True)
             finally:
                 os._exit(0)
         children.append(pid)

@@ -1,0 +1,56 @@
+"""waitress, one process or several sharing a listening socket.
+
+Several processes (``warta serve --workers``) use both cores, but waitress
+keeps a connection with the process that accepted it, and a client that
+keeps its connection alive sends every request there: with 16 clients an
+unlucky split (12 on one process, 4 on the other) doubles the slowest
+answers. So with several processes a connection carries one request, and a
+process accepts only while one of its threads is free: each request goes
+to a process that can start on it at once, or waits in the kernel's queue
+for the first one that can.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+
+def serve(app, sock: socket.socket, threads: int, balanced: bool = False) -> None:
+    """Run waitress on ``sock`` until stopped (``balanced``: share it fairly with others)."""
+    from waitress.adjustments import Adjustments
+    from waitress.server import TcpWSGIServer
+
+    logging.basicConfig()  # as waitress.serve does: its warnings reach stderr
+    server_class = _balanced_server_class() if balanced else TcpWSGIServer
+    adj = Adjustments(sockets=[sock], threads=threads, ident="Warta")
+    sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
+    server = server_class(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+def _balanced_server_class():
+    from waitress.channel import HTTPChannel
+    from waitress.server import TcpWSGIServer
+    from waitress.task import WSGITask
+
+    class OneRequestTask(WSGITask):
+        def build_response_header(self):
+            self.set_close_on_finish()  # also answers "Connection: close"
+            return super().build_response_header()
+
+    class OneRequestChannel(HTTPChannel):
+        task_class = OneRequestTask
+
+    class BalancedServer(TcpWSGIServer):
+        channel_class = OneRequestChannel
+
+        def readable(self):
+            accepting = super().readable()  # also closes idle channels
+            # Requests read whole and not yet answered: a connection still being
+            # read (a slow client) holds no thread and doesn't count.
+            busy = sum(1 for channel in tuple(self.active_channels.values()) if channel.requests)
+            return accepting and busy < self.adj.threads
+
+    return BalancedServer
