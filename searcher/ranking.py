@@ -14,6 +14,7 @@ supplies leaves: (scores, weight, clause).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from math import log
 
 import numpy as np
@@ -143,16 +144,9 @@ class Ranker:
             if not local:
                 continue
             for stem in stems:
-                if (fieldname, stem) not in leaf:
-                    continue
-                m = leaf.postings(fieldname, stem)
-                for d in local:
-                    if not m.is_active():
-                        break
-                    if m.id() < d:
-                        m.skip_to(d)
-                    if m.is_active() and m.id() == d:
-                        found.setdefault(d + offset, {})[stem] = m.value_as("positions")
+                if (fieldname, stem) in leaf:
+                    for d, positions in _leaf_positions(leaf, fieldname, stem, local):
+                        found.setdefault(d + offset, {})[stem] = positions
         return found
 
     # -- per-term scores -----------------------------------------------------------
@@ -237,6 +231,42 @@ def _postings(leaf, fieldname: str, text: str):
         weights.extend(m._weights[m._i :])
         m._next_block()
     return ids, weights
+
+
+def _leaf_positions(leaf, fieldname: str, text: str, docs: list[int]):
+    """(docnum, positions) of the term in those of ascending ``docs`` that hold it.
+
+    Reads whole blocks: blocks without a wanted document are passed over
+    unread, and a wanted document is found in its block by bisection rather
+    than by stepping through the postings one call at a time.
+    """
+    m = leaf.postings(fieldname, text)
+    m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
+    if not hasattr(m, "_read_values"):  # another codec: the general way
+        for d in docs:
+            if not m.is_active():
+                return
+            if m.id() < d:
+                m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                yield d, m.value_as("positions")
+        return
+    decode = m.format.decoder("positions")
+    j = 0
+    while m.is_active() and j < len(docs):
+        last = m.block_max_id()
+        if docs[j] <= last:
+            if m._ids is None:
+                m._read_ids()
+            ids = m._ids
+            while j < len(docs) and docs[j] <= last:
+                k = bisect_left(ids, docs[j])
+                if k < len(ids) and ids[k] == docs[j]:
+                    if m._values is None:
+                        m._read_values()
+                    yield docs[j], decode(m._values[k])
+                j += 1
+        m._next_block()
 
 
 def _leaf_lengths(leaf, fieldname: str) -> np.ndarray:
