@@ -120,6 +120,8 @@ def milliseconds(text: str) -> float:
 
 
 def parse_wrk(output: str) -> dict:
+    if "99%" not in output:
+        raise SystemExit(f"wrk gave no latency distribution:\n{output}")
     percentile = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.M))
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
