@@ -18,9 +18,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from bisect import insort
+from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
+from itertools import compress, count
+from operator import is_, not_
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
@@ -163,6 +167,7 @@ def clear_stem_cache() -> None:
     global _lookup
     _memo.clear()
     _fresh.clear()
+    _tables.clear()
     _lookup = None
 
 
@@ -297,56 +302,89 @@ def exact_terms(text: str) -> dict[str, list[int]]:
     """Term → positions of the unstemmed words of a text, as the exact analyzer indexes it.
 
     The same tokens as ``split_words`` without their character offsets, which
-    only highlighting needs: the pattern's ``findall`` and one ``lower()`` of
-    all words at once cost a third of splitting word by word.
+    only highlighting needs, and without a Python loop over the words: one
+    ``findall``, one ``lower()`` of all words, positions appended by ``map``.
+    Only the few words with other characters than a-z and 0-9 (hyphens,
+    apostrophes, accents, dots in numbers) are revisited one by one.
     """
     links = "@" in text or "://" in text or "www." in text
     found = (TOKEN_PATTERN if links else WORD_PATTERN).findall(text)
-    terms: dict[str, list[int]] = {}
     if not found:
-        return terms
-    get = terms.get
+        return {}
     # No token holds a space, so one join, lower and split keeps them apart.
-    for pos, word in enumerate(" ".join(found).lower().split(" ")):
-        if not (word.isalnum() and word.isascii()):
-            _add_compound(terms, normalise(word), pos)
-            continue
-        poses = get(word)
-        if poses is None:
-            terms[word] = [pos]
-        else:
-            poses.append(pos)
-    return terms
+    joined = " ".join(found).lower()
+    terms: defaultdict[str, list[int]] = defaultdict(list)
+    any(map(list.append, map(terms.__getitem__, joined.split(" ")), count()))
+    pos = start = 0
+    for match in _OTHER_WORDS.finditer(joined):
+        pos += joined.count(" ", start, match.start())
+        start = match.start()
+        _redo_word(terms, match.group(), pos)
+    return dict(terms)
 
 
-def _add_compound(terms: dict[str, list[int]], word: str, pos: int) -> None:
-    # As split_words: the whole word, then its parts at the same position.
+_OTHER_WORDS = re.compile(r"[^ ]*[^ a-z0-9][^ ]*")
+
+
+def _redo_word(terms: dict[str, list[int]], word: str, pos: int) -> None:
+    # As split_words: the normalised word, then its parts at the same position.
+    poses = terms[word]
+    poses.remove(pos)
+    if not poses:
+        del terms[word]
+    word = normalise(word)
     words = [word]
     if "-" in word and "@" not in word and "/" not in word:
         words += [part for part in dict.fromkeys(word.split("-")) if part and part != word]
     for word in words:
-        poses = terms.get(word)
-        if poses is None:
-            terms[word] = [pos]
-        else:
-            poses.append(pos)
+        insort(terms[word], pos)
+
+
+class _StemTable(dict):
+    """word → the term a stemmed field indexes (protected words, then Sastrawi)."""
+
+    def __init__(self, protected: dict[str, str]):
+        super().__init__()
+        self.protected = protected
+
+    def __missing__(self, word: str) -> str:
+        stem = self[word] = self.protected.get(word) or sastrawi_stem(word)
+        return stem
+
+
+_tables: list[_StemTable] = []
+
+
+def stem_table(protected: dict[str, str]) -> dict[str, str]:
+    """word → its stem with these protected words (a dict that fills itself as asked).
+
+    One table per protected list (the schema's fields share one dict); don't
+    change the list while its table is in use.
+    """
+    for table in _tables:
+        if table.protected is protected:
+            return table
+    table = _StemTable(protected)
+    _tables[:] = [table, *_tables[:3]]
+    return table
 
 
 def stemmed_terms(exact: dict[str, list[int]], protected: dict[str, str]) -> dict[str, list[int]]:
     """Stemmed term → positions, from the exact terms of the same text.
 
-    Stemming each distinct word once per text, not each token, is half the
-    work; a stem that only one word has shares that word's position list.
+    Each distinct word is stemmed once per text, through a table of the
+    words met so far; a stem that only one word has shares that word's
+    position list, the others get merged ones.
     """
-    terms: dict[str, list[int]] = {}
-    memo = _memo
-    for word, poses in exact.items():
-        term = protected.get(word) or memo.get(word) or sastrawi_stem(word)
-        found = terms.get(term)
-        if found is None:
-            terms[term] = poses
-        else:
-            terms[term] = sorted({*found, *poses})
+    stems = list(map(stem_table(protected).__getitem__, exact))
+    poses = list(exact.values())
+    terms = dict(zip(stems, poses, strict=True))
+    if len(terms) < len(stems):
+        # A word whose list did not end up under its stem shares it with another.
+        kept = list(map(is_, map(terms.__getitem__, stems), poses))
+        for i in compress(range(len(stems)), map(not_, kept)):
+            stem = stems[i]
+            terms[stem] = sorted({*terms[stem], *poses[i]})
     return terms
 
 

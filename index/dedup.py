@@ -21,12 +21,13 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable
+from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
 
-from .analysis import WORD_PATTERN, protected_words, sastrawi_stem, stopwords
+from .analysis import WORD_PATTERN, protected_words, stem_table, stopwords
 
 NUM_PERM = 128
 SEED = 1
@@ -38,7 +39,16 @@ MAX_WORDS = 3000
 MAX_BUCKET = 200  # a band value shared by more articles than this says nothing
 DUPS_FILE = "dups.pickle"
 
-_word_hashes: dict[str, int] = {}
+
+class _WordHashes(dict):
+    """word → its CRC32, computed once."""
+
+    def __missing__(self, word: str) -> int:
+        h = self[word] = zlib.crc32(word.encode("utf-8"))
+        return h
+
+
+_word_hashes = _WordHashes()
 _PERMUTER = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
 
 
@@ -47,18 +57,11 @@ def content_stems(text: str, protected: dict[str, str] | None = None) -> list[st
     skip = stopwords()
     protected = protected_words() if protected is None else protected
     words = WORD_PATTERN.findall(text.lower(), 0)[:MAX_WORDS]
-    return [protected.get(w) or sastrawi_stem(w) for w in words if w not in skip]
+    return list(map(stem_table(protected).__getitem__, filterfalse(skip.__contains__, words)))
 
 
 def _hash_words(words: list[str]) -> np.ndarray:
-    hashes = _word_hashes
-    out = []
-    for word in words:
-        h = hashes.get(word)
-        if h is None:
-            h = hashes[word] = zlib.crc32(word.encode("utf-8"))
-        out.append(h)
-    return np.array(out, dtype=np.uint64)
+    return np.array(list(map(_word_hashes.__getitem__, words)), dtype=np.uint64)
 
 
 def shingles(text: str, protected: dict[str, str] | None = None) -> list[int]:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import struct
 import zlib
 from collections import defaultdict
-from itertools import repeat
-from operator import sub
+from itertools import compress, repeat
+from operator import itemgetter, sub
 from pickle import dumps
 
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.fields import ID
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
@@ -32,6 +34,10 @@ from .schema import NewsText
 BLOCK_POSTINGS = 128  # the W3 codec's default block size
 COMPRESSION = 1  # zlib level: Whoosh's default is 3 (more time, little space)
 MIN_COMPRESS = 256  # smaller blocks are stored plain: zlib would cost more than it saves
+# Whoosh pickles a block with protocol 2, which writes each posting's value
+# (bytes) as a call to _codecs.encode: 20 times slower and twice the size of
+# protocol 4. Readers unpickle any protocol.
+BLOCK_PICKLE = 4
 
 _TERMINFO = W3TermInfo._struct
 _BLOCK_LENGTH = struct.Struct("!i")
@@ -55,12 +61,30 @@ def encode_positions(poses: list[int]) -> bytes:
     return pack_uint(len(poses)) + dumps(list(map(sub, poses, [0, *poses[:-1]])), 2)
 
 
+def encode_all(poses: list[list[int]], freqs: list[int]) -> list[bytes]:
+    """``encode_positions`` of each list (``freqs``: their lengths)."""
+    # Most postings have one position: those go through map() without a Python call.
+    values = list(map(_ONE.__getitem__, map(itemgetter(0), poses)))
+    if freqs.count(1) < len(freqs):
+        for i in compress(range(len(freqs)), map((1).__ne__, freqs)):
+            p = poses[i]
+            values[i] = pack_uint(len(p)) + dumps(list(map(sub, p, [0, *p[:-1]])), 2)
+    return values
+
+
 def _mini_weights(weights: list[float]):
     # As W3PostingsWriter._mini_weights: None if all 1.0, one float if all equal.
     first = weights[0]
     if weights.count(first) == len(weights):
         return None if first == 1.0 else first
     return tuple(weights)
+
+
+def _compress(data: bytes) -> bytes:
+    # A 4 KB window and little memory: a third of zlib.compress's time for
+    # these few-KB blocks, the same size. Any zlib reader inflates it.
+    packer = zlib.compressobj(COMPRESSION, zlib.DEFLATED, 12, 4)
+    return packer.compress(data) + packer.flush()
 
 
 def _block(ids, weights, values, lengths, last: bool) -> tuple[bytes, int, int, float]:
@@ -70,10 +94,10 @@ def _block(ids, weights, values, lengths, last: bool) -> tuple[bytes, int, int, 
     if not minlength:  # the codec ignores zero lengths
         minlength = min([x for x in lengths if x], default=None)
     deltas = tuple(map(sub, ids, [0, *ids[:-1]]))  # each block starts from 0
-    data = dumps((deltas, _mini_weights(weights), tuple(values)), 2)
+    data = dumps((deltas, _mini_weights(weights), tuple(values)), BLOCK_PICKLE)
     comp = COMPRESSION if len(data) >= MIN_COMPRESS else 0
     if comp:
-        data = zlib.compress(data, comp)
+        data = _compress(data)
     info = dumps(
         (len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)),
         2,
@@ -95,6 +119,10 @@ def postings_bytes(ids, weights, values, lengths, offset: int) -> tuple[bytes, b
     compressed (each block says whether it is).
     """
     n = len(ids)
+    if n == 1:  # half the terms of a segment
+        found = _one_posting(ids[0], weights[0], values[0], lengths[0], offset)
+        if found is not None:
+            return found
     if n <= BLOCK_POSTINGS:
         data, minlength, maxlength, maxweight = _block(ids, weights, values, lengths, True)
         data = WHOOSH3_HEADER_MAGIC + data
@@ -121,6 +149,18 @@ def postings_bytes(ids, weights, values, lengths, offset: int) -> tuple[bytes, b
     return data, info + pack_long(offset) + pack_int(len(data))
 
 
+def _one_posting(docnum, weight, value, length, offset: int) -> tuple[bytes, bytes] | None:
+    """``postings_bytes`` of a single posting, if its block needs no compression."""
+    data = dumps(((docnum,), None if weight == 1.0 else weight, (value,)), BLOCK_PICKLE)
+    if len(data) >= MIN_COMPRESS:
+        return None
+    lb = length_to_byte(length or None)
+    info = dumps((1, docnum, weight, 0, lb, lb), 2)
+    block = b"".join((WHOOSH3_HEADER_MAGIC, _BLOCK_LENGTH.pack(-len(info) - len(data)), info, data))
+    head = _TERMINFO.pack(0, weight, 1, lb, lb, weight, docnum, docnum)
+    return block, head + pack_long(offset) + pack_int(len(block))
+
+
 class BulkSegmentWriter(SegmentWriter):
     """A lock-free sub-writer that builds one segment for a parent writer to commit.
 
@@ -132,9 +172,15 @@ class BulkSegmentWriter(SegmentWriter):
     def __init__(self, ix):
         super().__init__(ix, _lk=False, codec=W3Codec(compression=COMPRESSION))
         self._postings: dict[str, _Postings] = {}
+        self._ids = set()
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise ValueError(f"BulkSegmentWriter cannot write field {name!r}")
+            if type(field) is ID and type(field.analyzer) is IDTokenizer:
+                self._ids.add(name)
+        # Stored fields (title and body text) compressed at zlib level 1, not 3:
+        # any level reads the same.
+        self.perdocwriter._colwriters["_stored"]._child._level = COMPRESSION
 
     def add_document(self, **fields):
         self._check_state()
@@ -163,8 +209,11 @@ class BulkSegmentWriter(SegmentWriter):
         postings = self._postings.get(name)
         if postings is None:
             postings = self._postings[name] = _Postings(field)
-        if isinstance(field, NewsText) and isinstance(value, str):
-            return postings.add_terms(docnum, field.terms(value))
+        if isinstance(value, str):
+            if isinstance(field, NewsText):
+                return postings.add_terms(docnum, field.terms(value))
+            if name in self._ids:  # what ID.index gives, without its analyzer
+                return postings.add_items(docnum, [(value.encode("utf-8"), 1, 1.0, b"")])
         return postings.add_items(docnum, field.index(value))
 
     def _flush_segment(self):
@@ -223,6 +272,12 @@ class _Postings:
         self.lengths[docnum] = length
         return length
 
+    def _weights_values(self, poses: list[list[int]]) -> tuple[list[float], list[bytes]]:
+        freqs = list(map(len, poses))
+        boost = float(self.boost)
+        weights = list(map(float, freqs) if boost == 1.0 else map(boost.__mul__, freqs))
+        return weights, encode_all(poses, freqs)
+
     def terms(self, doc_count: int):
         """(term bytes, ids, weights, values, lengths) in term order."""
         lengths = [0] * doc_count
@@ -235,6 +290,5 @@ class _Postings:
             if term in self.weights:
                 weights, values = self.weights[term], poses
             else:
-                weights = [len(p) * self.boost for p in poses]
-                values = list(map(encode_positions, poses))
+                weights, values = self._weights_values(poses)
             yield tbytes, ids, weights, values, list(map(get_length, ids))

@@ -15,10 +15,12 @@ between processes: the child reads the store through its own connection.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
 
@@ -29,7 +31,7 @@ from .dedup import signature
 from .errors import WartaIndexError
 from .segments import BulkSegmentWriter
 
-SEGMENT_DOCS = 2500
+SEGMENT_DOCS = 15000
 
 PR_SET_PDEATHSIG = 1
 
@@ -107,8 +109,29 @@ class _SharedProgress:
             self.reported = total
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: a segment holds millions of lists and no cycles.
+
+    Python would otherwise walk them again and again as they pile up (a fifth
+    of a rebuild's time). The forked child inherits the setting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_sharded(task, store: Store, args: tuple, progress=None) -> tuple:
     """Run ``task`` on half the articles here and half in a forked child; both results."""
+    with _without_cyclic_gc():
+        return _run_sharded(task, store, args, progress)
+
+
+def _run_sharded(task, store: Store, args: tuple, progress) -> tuple:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     counter = context.Value("l", 0, lock=False)
