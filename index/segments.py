@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
 from collections import defaultdict
-from itertools import compress, repeat
-from operator import itemgetter, sub
+from itertools import accumulate, compress, repeat
+from operator import add, itemgetter, neg, not_, sub
 from pickle import dumps
 
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.fields import ID
-from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -41,6 +42,8 @@ BLOCK_PICKLE = 4
 
 _TERMINFO = W3TermInfo._struct
 _BLOCK_LENGTH = struct.Struct("!i")
+_EXTENT = struct.Struct("!qi")  # where a term's postings start in the file, their length
+_ROW = struct.Struct("!ii")  # a row of the term index: key length, value length
 
 
 class _OnePosition(dict):
@@ -111,18 +114,14 @@ def _block(ids, weights, values, lengths, last: bool) -> tuple[bytes, int, int, 
     )
 
 
-def postings_bytes(ids, weights, values, lengths, offset: int) -> tuple[bytes, bytes]:
-    """One term's postings as W3 blocks written at ``offset``; and its term info.
+def postings_bytes(ids, weights, values, lengths) -> tuple[bytes, bytes]:
+    """One term's postings as W3 blocks; and its term info without their place.
 
     ``ids`` are sorted docnums; ``lengths`` the field length of each (0 when
     the field keeps none). Blocks of fewer than ``MIN_COMPRESS`` bytes are not
     compressed (each block says whether it is).
     """
     n = len(ids)
-    if n == 1:  # half the terms of a segment
-        found = _one_posting(ids[0], weights[0], values[0], lengths[0], offset)
-        if found is not None:
-            return found
     if n <= BLOCK_POSTINGS:
         data, minlength, maxlength, maxweight = _block(ids, weights, values, lengths, True)
         data = WHOOSH3_HEADER_MAGIC + data
@@ -146,19 +145,45 @@ def postings_bytes(ids, weights, values, lengths, offset: int) -> tuple[bytes, b
         ids[0],
         ids[-1],
     )
-    return data, info + pack_long(offset) + pack_int(len(data))
+    return data, info
 
 
-def _one_posting(docnum, weight, value, length, offset: int) -> tuple[bytes, bytes] | None:
-    """``postings_bytes`` of a single posting, if its block needs no compression."""
-    data = dumps(((docnum,), None if weight == 1.0 else weight, (value,)), BLOCK_PICKLE)
-    if len(data) >= MIN_COMPRESS:
-        return None
-    lb = length_to_byte(length or None)
-    info = dumps((1, docnum, weight, 0, lb, lb), 2)
-    block = b"".join((WHOOSH3_HEADER_MAGIC, _BLOCK_LENGTH.pack(-len(info) - len(data)), info, data))
-    head = _TERMINFO.pack(0, weight, 1, lb, lb, weight, docnum, docnum)
-    return block, head + pack_long(offset) + pack_int(len(block))
+class _LengthBytes(dict):
+    """field length → Whoosh's one-byte approximation (0 for none)."""
+
+    def __missing__(self, length: int) -> int:
+        found = self[length] = length_to_byte(length or None)
+        return found
+
+
+_LENGTH_BYTE = _LengthBytes()
+_NONE_IF_ONE = {1.0: None}  # a weight of 1.0 is left out of a block
+
+
+def single_postings(ids, weights, values, lengths) -> tuple[list[bytes], list[bytes]]:
+    """``postings_bytes`` of many terms that have one posting each (half a segment's terms).
+
+    ``ids``, ``weights``, ``values`` and ``lengths`` hold that posting of each
+    term; built with ``map`` and ``zip``, no Python code runs per term. Blocks
+    this small are never compressed.
+    """
+    datas = list(
+        map(
+            dumps,
+            zip(zip(ids), map(_NONE_IF_ONE.get, weights, weights), zip(values), strict=True),
+            repeat(BLOCK_PICKLE),
+        )
+    )
+    lbs = list(map(_LENGTH_BYTE.__getitem__, lengths))
+    infos = list(map(dumps, zip(repeat(1), ids, weights, repeat(0), lbs, lbs), repeat(2)))
+    sizes = map(neg, map(add, map(len, infos), map(len, datas)))
+    heads = repeat(WHOOSH3_HEADER_MAGIC)
+    blocks = list(
+        map(b"".join, zip(heads, map(_BLOCK_LENGTH.pack, sizes), infos, datas, strict=False))
+    )
+    pack = _TERMINFO.pack
+    infos = list(map(pack, repeat(0), weights, repeat(1), lbs, lbs, weights, ids, ids))
+    return blocks, infos
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -221,22 +246,46 @@ class BulkSegmentWriter(SegmentWriter):
         fieldwriter = self.fieldwriter
         for name in sorted(self._postings):
             fieldwriter.start_field(name, self.schema[name])
-            self._write_terms(fieldwriter, self._postings[name].terms(self.docnum))
+            terms, blocks, infos = self._postings[name].blocks(self.docnum)
+            _write_field(fieldwriter, terms, blocks, infos)
             fieldwriter.finish_field()
         fieldwriter.close()
         self._postings = {}
 
-    def _write_terms(self, fieldwriter, terms) -> None:
-        postfile = fieldwriter._postfile
-        write = postfile.write
-        offset = postfile.tell()
-        add = fieldwriter._tindex.add
-        prefix = pack_ushort(fieldwriter._fieldid)
-        for tbytes, ids, weights, values, lengths in terms:
-            data, info = postings_bytes(ids, weights, values, lengths, offset)
-            write(data)
-            offset += len(data)
-            add(prefix + tbytes, info)
+
+def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: list[bytes]):
+    """Write a field's postings and its rows of the term index, all at once.
+
+    What ``W3FieldWriter`` and its ``OrderedHashWriter`` do term by term
+    (``add``), in a few calls: the terms are sorted and each block is known.
+    """
+    postfile = fieldwriter._postfile
+    sizes = list(map(len, blocks))
+    offsets = accumulate(sizes[:-1], initial=postfile.tell())
+    postfile.write(b"".join(blocks))
+    infos = list(map(add, infos, map(_EXTENT.pack, offsets, sizes)))
+    keys = list(map(pack_ushort(fieldwriter._fieldid).__add__, terms))
+    tindex = fieldwriter._tindex
+    if keys[0] <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    rows = list(
+        map(
+            b"".join, zip(map(_ROW.pack, map(len, keys), map(len, infos)), keys, infos, strict=True)
+        )
+    )
+    dbfile = tindex.dbfile
+    places = list(accumulate(map(len, rows[:-1]), initial=dbfile.tell()))
+    dbfile.write(b"".join(rows))
+    buckets = tindex.buckets
+    for h, place in zip(map(tindex.hashfn, keys), places, strict=True):
+        buckets[h & 255].append((h, place))
+    index = tindex.index
+    try:
+        array(index.array.typecode, places[-1:])
+    except OverflowError:
+        index._retype(places[-1])
+    index.array.extend(places)
+    tindex.lastkey = keys[-1]
 
 
 class _Postings:
@@ -278,17 +327,41 @@ class _Postings:
         weights = list(map(float, freqs) if boost == 1.0 else map(boost.__mul__, freqs))
         return weights, encode_all(poses, freqs)
 
-    def terms(self, doc_count: int):
-        """(term bytes, ids, weights, values, lengths) in term order."""
+    def blocks(self, doc_count: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+        """The terms in order, the postings bytes of each and its term info (without place)."""
         lengths = [0] * doc_count
         for docnum, length in self.lengths.items():
             lengths[docnum] = length
         get_length = lengths.__getitem__
-        encoded = sorted((t.encode("utf-8") if isinstance(t, str) else t, t) for t in self.ids)
-        for tbytes, term in encoded:
-            ids, poses = self.ids[term], self.poses[term]
-            if term in self.weights:
-                weights, values = self.weights[term], poses
+        order = sorted((t.encode("utf-8") if isinstance(t, str) else t, t) for t in self.ids)
+        names = list(map(itemgetter(1), order))
+        idss = list(map(self.ids.__getitem__, names))
+        counts = list(map(len, idss))
+        blocks, infos = [b""] * len(names), [b""] * len(names)
+        single = list(compress(range(len(names)), map((1).__eq__, counts)))
+        if single:
+            self._single_blocks(single, [names[i] for i in single], lengths, blocks, infos)
+        for i in compress(range(len(names)), map(not_, blocks)):
+            ids, poses = idss[i], self.poses[names[i]]
+            if names[i] in self.weights:
+                weights, values = self.weights[names[i]], poses
             else:
                 weights, values = self._weights_values(poses)
-            yield tbytes, ids, weights, values, list(map(get_length, ids))
+            blocks[i], infos[i] = postings_bytes(ids, weights, values, list(map(get_length, ids)))
+        return list(map(itemgetter(0), order)), blocks, infos
+
+    def _single_blocks(self, where, names, lengths, blocks, infos) -> None:
+        """Fill ``blocks`` and ``infos`` at ``where`` for terms with one posting."""
+        first = itemgetter(0)
+        ids = list(map(first, map(self.ids.__getitem__, names)))
+        poses = list(map(first, map(self.poses.__getitem__, names)))
+        if self.weights:
+            weights = list(map(first, map(self.weights.__getitem__, names)))
+            values = poses
+        else:
+            weights, values = self._weights_values(poses)
+        found = single_postings(ids, weights, values, list(map(lengths.__getitem__, ids)))
+        for i, block, info in zip(where, *found, strict=True):
+            # A long position list needs compressing: the general path does it.
+            if len(block) < MIN_COMPRESS:
+                blocks[i], infos[i] = block, info
