@@ -289,21 +289,20 @@ def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: li
 
 
 class _Postings:
-    """One field's postings in a segment: term → docnums and positions (or values)."""
+    """One field's postings in a segment: term → [docnum, positions (or value), docnum, ...]."""
 
     def __init__(self, field):
         self.boost = field.format.field_boost
         self.scorable = field.scorable
-        self.ids: defaultdict[str | bytes, list[int]] = defaultdict(list)
-        self.poses: defaultdict[str | bytes, list] = defaultdict(list)
+        self.flat: defaultdict[str | bytes, list] = defaultdict(list)
         self.weights: dict[bytes, list[float]] = {}
         self.lengths: dict[int, int] = {}
 
     def add_terms(self, docnum: int, terms: dict[str, list[int]]) -> int:
         """Add one document's term → positions; its field length."""
-        # A million postings a segment: append them without a Python loop.
-        any(map(list.append, map(self.ids.__getitem__, terms), repeat(docnum)))
-        any(map(list.append, map(self.poses.__getitem__, terms), terms.values()))
+        # A million postings a segment: add them without a Python loop.
+        pairs = zip(repeat(docnum), terms.values())
+        any(map(list.extend, map(self.flat.__getitem__, terms), pairs))
         length = sum(map(len, terms.values()))
         self.lengths[docnum] = length
         return length
@@ -312,8 +311,7 @@ class _Postings:
         """Add Whoosh's (term bytes, frequency, weight, value) of one document."""
         length = 0
         for tbytes, freq, weight, vbytes in items:
-            self.ids[tbytes].append(docnum)
-            self.poses[tbytes].append(vbytes or b"")
+            self.flat[tbytes] += (docnum, vbytes or b"")
             self.weights.setdefault(tbytes, []).append(weight)
             length += freq
         if not self.scorable:
@@ -333,16 +331,16 @@ class _Postings:
         for docnum, length in self.lengths.items():
             lengths[docnum] = length
         get_length = lengths.__getitem__
-        order = sorted((t.encode("utf-8") if isinstance(t, str) else t, t) for t in self.ids)
+        order = sorted((t.encode("utf-8") if isinstance(t, str) else t, t) for t in self.flat)
         names = list(map(itemgetter(1), order))
-        idss = list(map(self.ids.__getitem__, names))
-        counts = list(map(len, idss))
+        flats = list(map(self.flat.__getitem__, names))
         blocks, infos = [b""] * len(names), [b""] * len(names)
-        single = list(compress(range(len(names)), map((1).__eq__, counts)))
+        single = list(compress(range(len(names)), map((2).__eq__, map(len, flats))))
         if single:
-            self._single_blocks(single, [names[i] for i in single], lengths, blocks, infos)
+            picked = [names[i] for i in single], [flats[i] for i in single]
+            self._single_blocks(single, *picked, lengths, blocks, infos)
         for i in compress(range(len(names)), map(not_, blocks)):
-            ids, poses = idss[i], self.poses[names[i]]
+            ids, poses = flats[i][0::2], flats[i][1::2]
             if names[i] in self.weights:
                 weights, values = self.weights[names[i]], poses
             else:
@@ -350,13 +348,12 @@ class _Postings:
             blocks[i], infos[i] = postings_bytes(ids, weights, values, list(map(get_length, ids)))
         return list(map(itemgetter(0), order)), blocks, infos
 
-    def _single_blocks(self, where, names, lengths, blocks, infos) -> None:
+    def _single_blocks(self, where, names, flats, lengths, blocks, infos) -> None:
         """Fill ``blocks`` and ``infos`` at ``where`` for terms with one posting."""
-        first = itemgetter(0)
-        ids = list(map(first, map(self.ids.__getitem__, names)))
-        poses = list(map(first, map(self.poses.__getitem__, names)))
+        ids = list(map(itemgetter(0), flats))
+        poses = list(map(itemgetter(1), flats))
         if self.weights:
-            weights = list(map(first, map(self.weights.__getitem__, names)))
+            weights = list(map(itemgetter(0), map(self.weights.__getitem__, names)))
             values = poses
         else:
             weights, values = self._weights_values(poses)
