@@ -87,6 +87,25 @@ def _bands(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix, dtype=np.uint32).view(np.uint64)
 
 
+def _band_pairs(band: np.ndarray) -> np.ndarray:
+    """later * rows + earlier for every two rows with the same value in one band.
+
+    Buckets of one size are handled together, so numpy does the work.
+    """
+    rows = len(band)
+    order = np.argsort(band, kind="stable")
+    keys = band[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, rows])
+    found = [np.zeros(0, dtype=np.int64)]
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BUCKET)]).tolist():
+        first = starts[sizes == size]
+        members = np.sort(order[first[:, None] + np.arange(size)], axis=1).astype(np.int64)
+        earlier, later = np.triu_indices(size, 1)
+        found.append((members[:, later] * rows + members[:, earlier]).ravel())
+    return np.concatenate(found)
+
+
 class DuplicateGroups:
     """Signatures and group ids of the indexed articles."""
 
@@ -117,30 +136,18 @@ class DuplicateGroups:
 
     def _similar_earlier(self) -> dict[int, list[int]]:
         """Row → earlier rows at or above the threshold, most similar first, in row order."""
-        bands = _bands(self.matrix)
-        pairs = set()
-        for b in range(bands.shape[1]):
-            order = np.argsort(bands[:, b], kind="stable")
-            keys = bands[order, b]
-            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            sizes = np.diff(np.r_[starts, len(keys)])
-            for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-                if size <= MAX_BUCKET:
-                    rows = np.sort(order[start : start + size])
-                    pairs.update(
-                        (int(rows[j]), int(rows[i])) for j in range(size) for i in range(j)
-                    )
-        if not pairs:
+        pairs = np.unique(np.concatenate([_band_pairs(band) for band in _bands(self.matrix).T]))
+        if not len(pairs):
             return {}
-        later, earlier = np.array(sorted(pairs)).T
+        later, earlier = np.divmod(pairs, len(self.matrix))
         similarity = (self.matrix[later] == self.matrix[earlier]).mean(axis=1)
         keep = similarity >= self.threshold
-        found: dict[int, list[tuple[float, int]]] = {}
-        for j, i, s in zip(
-            later[keep].tolist(), earlier[keep].tolist(), similarity[keep].tolist(), strict=True
-        ):
-            found.setdefault(j, []).append((-s, i))
-        return {j: [i for _, i in sorted(found[j])] for j in sorted(found)}
+        later, earlier, similarity = later[keep], earlier[keep], similarity[keep]
+        order = np.lexsort((earlier, -similarity, later))
+        found: dict[int, list[int]] = {}
+        for j, i in zip(later[order].tolist(), earlier[order].tolist(), strict=True):
+            found.setdefault(j, []).append(i)
+        return found
 
     def _best_leader(self, values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray):
         """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1)."""
