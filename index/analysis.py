@@ -316,14 +316,21 @@ def exact_terms(text: str) -> dict[str, list[int]]:
     terms: defaultdict[str, list[int]] = defaultdict(list)
     any(map(list.append, map(terms.__getitem__, joined.split(" ")), count()))
     pos = start = 0
-    for match in _OTHER_WORDS.finditer(joined):
-        pos += joined.count(" ", start, match.start())
-        start = match.start()
-        _redo_word(terms, match.group(), pos)
+    found = _OTHER_CHAR.search(joined)
+    while found is not None:
+        # The word around that character (a pattern for whole words would
+        # retry at every letter of every word: a quarter of the time).
+        begin = joined.rfind(" ", 0, found.start()) + 1
+        end = joined.find(" ", found.end())
+        end = len(joined) if end < 0 else end
+        pos += joined.count(" ", start, begin)
+        start = begin
+        _redo_word(terms, joined[begin:end], pos)
+        found = _OTHER_CHAR.search(joined, end)
     return dict(terms)
 
 
-_OTHER_WORDS = re.compile(r"[^ ]*[^ a-z0-9][^ ]*")
+_OTHER_CHAR = re.compile(r"[^ a-z0-9]")
 
 
 def _redo_word(terms: dict[str, list[int]], word: str, pos: int) -> None:
