@@ -44,6 +44,7 @@ from .errors import (
     WartaIndexError,
 )
 from .schema import INDEX_FORMAT, make_schema
+from .segments import BulkSegmentWriter
 from .stems import StemCache, stem_cache_path
 from .workers import run_sharded, segments_task, signatures_task
 
@@ -308,14 +309,20 @@ def _remove_old_generations(generations: Path, keep: Path) -> None:
 # -- update -------------------------------------------------------------------
 
 
-def _merge_policy(writer, segments):
-    """Whoosh's MERGE_SMALL, then merge the smallest until at most MAX_SEGMENTS remain."""
+def _merge_policy(writer, segments, added: int = 0):
+    """Whoosh's MERGE_SMALL, then merge the smallest until at most MAX_SEGMENTS remain.
+
+    Counted with the writer's own segment (where merged documents go) and the
+    ``added`` segments the commit brings.
+    """
     from whoosh.reading import SegmentReader
 
     remaining = sorted(MERGE_SMALL(writer, segments), key=lambda s: s.doc_count_all())
-    while len(remaining) >= MAX_SEGMENTS:
+    merged = len(remaining) < len(segments)
+    while len(remaining) + merged + added > MAX_SEGMENTS:
         segment = remaining.pop(0)
         writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
+        merged = True
     return remaining
 
 
@@ -386,23 +393,46 @@ def update_index(
 
 
 def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
-    """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up."""
+    """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up.
+
+    The re-added articles go into a segment of their own, written in bulk like
+    a rebuild's; the writer deletes their old versions and commits it.
+    """
     changed, deleted, placed, relabel = changes
+    documents = [article_fields(article, placed[article.id]) for article in changed]
+    for article_id, group in relabel.items():
+        article = store.get(article_id)
+        if article is not None:
+            documents.append(article_fields(article, group))
     writer = _writer(ix, link, lock_timeout)
+    segment = None
     try:
-        for article_id in deleted:
+        for article_id in [*deleted, *(doc["id"] for doc in documents)]:
             writer.delete_by_term("id", article_id)
-        for article in changed:
-            writer.update_document(**article_fields(article, placed[article.id]))
-            if progress:
-                progress(1)
-        for article_id, group in relabel.items():
-            article = store.get(article_id)
-            if article is not None:
-                writer.update_document(**article_fields(article, group))
-        writer.commit(mergetype=_merge_policy)
+        if documents:
+            segment = _bulk_segment(ix, documents, progress, len(changed))
+        added = [segment] if segment is not None else []
+        writer.commit(mergetype=lambda w, old: [*_merge_policy(w, old, len(added)), *added])
     except BaseException:
         writer.cancel()
+        raise
+
+
+def _bulk_segment(ix, documents: list[dict], progress, reported: int):
+    """A new segment holding ``documents`` (the writer that commits it holds the lock).
+
+    ``progress`` hears of the first ``reported`` (the changed articles, not the
+    regrouped ones).
+    """
+    bulk = BulkSegmentWriter(ix)
+    try:
+        for n, document in enumerate(documents):
+            bulk.add_document(**document)
+            if progress and n < reported:
+                progress(1)
+        return bulk._finalize_segment()
+    except BaseException:
+        bulk.cancel()
         raise
 
 

@@ -106,6 +106,27 @@ def _band_pairs(band: np.ndarray) -> np.ndarray:
     return np.concatenate(found)
 
 
+class _BandIndex:
+    """Rows of a signature matrix by band value: each band sorted once."""
+
+    def __init__(self, bands: np.ndarray):
+        orders = np.argsort(bands, axis=0, kind="stable")
+        # One contiguous row per band: searchsorted on a column would copy it.
+        self.keys = np.ascontiguousarray(np.take_along_axis(bands, orders, axis=0).T)
+        self.orders = np.ascontiguousarray(orders.T)
+
+    def near(self, signatures: list[np.ndarray]) -> list[np.ndarray]:
+        """For each signature, the rows sharing at least one band with it, in order."""
+        wanted = _bands(np.stack(signatures))
+        found: list[list[np.ndarray]] = [[] for _ in signatures]
+        for keys, order, column in zip(self.keys, self.orders, wanted.T, strict=True):
+            lows, highs = keys.searchsorted(column), keys.searchsorted(column, side="right")
+            for n in np.flatnonzero(highs > lows).tolist():
+                found[n].append(order[lows[n] : highs[n]])
+        empty = np.zeros(0, dtype=np.int64)
+        return [np.unique(np.concatenate(rows)) if rows else empty for rows in found]
+
+
 class DuplicateGroups:
     """Signatures and group ids of the indexed articles."""
 
@@ -149,12 +170,16 @@ class DuplicateGroups:
             found.setdefault(j, []).append(i)
         return found
 
-    def _best_leader(self, values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray):
-        """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1)."""
+    def _best_leader(self, values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray, near=None):
+        """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1).
+
+        ``near``: the rows sharing a band with ``values``, when the caller knows them.
+        """
         if not len(matrix):
             return 0.0, -1
-        shared = (_bands(matrix) == _bands(values[None, :])).any(axis=1)
-        hits = np.flatnonzero(shared & leaders)
+        if near is None:
+            near = np.flatnonzero((_bands(matrix) == _bands(values[None, :])).any(axis=1))
+        hits = near[leaders[near]]
         if not len(hits):
             return 0.0, -1
         similarity = (matrix[hits] == values).mean(axis=1)
@@ -169,11 +194,13 @@ class DuplicateGroups:
         """
         self.remove([article_id for article_id, _ in articles])
         leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
+        signed = [values for _, values in articles if values is not None]
+        near = iter(_BandIndex(_bands(self.matrix)).near(signed) if signed else [])
         new_ids, new_rows, new_leaders, placed = [], [], [], {}
         for article_id, values in articles:
             group = article_id
             if values is not None:
-                old = self._best_leader(values, self.matrix, leaders)
+                old = self._best_leader(values, self.matrix, leaders, next(near))
                 new = self._best_leader(
                     values, np.array(new_rows, dtype=np.uint32), np.array(new_leaders, dtype=bool)
                 )
