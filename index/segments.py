@@ -19,6 +19,7 @@ import struct
 import zlib
 from array import array
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import accumulate, compress, repeat
 from operator import add, itemgetter, neg, not_, sub
 from pickle import dumps
@@ -33,6 +34,7 @@ from whoosh.writing import SegmentWriter
 from .schema import NewsText
 
 BLOCK_POSTINGS = 128  # the W3 codec's default block size
+CHUNK_TERMS = 20000  # terms whose postings are written together
 COMPRESSION = 1  # zlib level: Whoosh's default is 3 (more time, little space)
 MIN_COMPRESS = 256  # smaller blocks are stored plain: zlib would cost more than it saves
 # Whoosh pickles a block with protocol 2, which writes each posting's value
@@ -246,15 +248,15 @@ class BulkSegmentWriter(SegmentWriter):
         fieldwriter = self.fieldwriter
         for name in sorted(self._postings):
             fieldwriter.start_field(name, self.schema[name])
-            terms, blocks, infos = self._postings[name].blocks(self.docnum)
-            _write_field(fieldwriter, terms, blocks, infos)
+            for terms, blocks, infos in self._postings.pop(name).blocks(self.docnum):
+                _write_field(fieldwriter, terms, blocks, infos)
             fieldwriter.finish_field()
         fieldwriter.close()
         self._postings = {}
 
 
 def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: list[bytes]):
-    """Write a field's postings and its rows of the term index, all at once.
+    """Write postings of a field's next terms and their rows of the term index, at once.
 
     What ``W3FieldWriter`` and its ``OrderedHashWriter`` do term by term
     (``add``), in a few calls: the terms are sorted and each block is known.
@@ -325,14 +327,25 @@ class _Postings:
         weights = list(map(float, freqs) if boost == 1.0 else map(boost.__mul__, freqs))
         return weights, encode_all(poses, freqs)
 
-    def blocks(self, doc_count: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
-        """The terms in order, the postings bytes of each and its term info (without place)."""
+    def blocks(self, doc_count: int) -> Iterator[tuple[list[bytes], list[bytes], list[bytes]]]:
+        """Chunks of terms in order: the terms, their postings bytes and term infos.
+
+        Each chunk's postings are dropped once it is made, so memory peaks
+        with the gathered postings, not with them and all their bytes.
+        """
         lengths = [0] * doc_count
         for docnum, length in self.lengths.items():
             lengths[docnum] = length
-        get_length = lengths.__getitem__
         order = sorted((t.encode("utf-8") if isinstance(t, str) else t, t) for t in self.flat)
-        names = list(map(itemgetter(1), order))
+        for start in range(0, len(order), CHUNK_TERMS):
+            chunk = order[start : start + CHUNK_TERMS]
+            names = list(map(itemgetter(1), chunk))
+            yield list(map(itemgetter(0), chunk)), *self._chunk(names, lengths)
+            for name in names:
+                del self.flat[name]
+
+    def _chunk(self, names: list, lengths: list[int]) -> tuple[list[bytes], list[bytes]]:
+        get_length = lengths.__getitem__
         flats = list(map(self.flat.__getitem__, names))
         blocks, infos = [b""] * len(names), [b""] * len(names)
         single = list(compress(range(len(names)), map((2).__eq__, map(len, flats))))
@@ -346,7 +359,7 @@ class _Postings:
             else:
                 weights, values = self._weights_values(poses)
             blocks[i], infos[i] = postings_bytes(ids, weights, values, list(map(get_length, ids)))
-        return list(map(itemgetter(0), order)), blocks, infos
+        return blocks, infos
 
     def _single_blocks(self, where, names, flats, lengths, blocks, infos) -> None:
         """Fill ``blocks`` and ``infos`` at ``where`` for terms with one posting."""

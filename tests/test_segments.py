@@ -11,6 +11,7 @@ from whoosh.writing import SegmentWriter
 
 from crawler.article import Article
 from crawler.importer import read_path
+from index import segments
 from index.build import article_fields
 from index.schema import make_schema
 from index.segments import BulkSegmentWriter, encode_positions
@@ -101,9 +102,10 @@ def contents(directory: Path) -> dict:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("segments")
-    return contents(write_segment(tmp_path, SegmentWriter)), contents(
-        write_segment(tmp_path, BulkSegmentWriter)
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(segments, "CHUNK_TERMS", 300)  # a field's terms in several chunks
+        bulk = contents(write_segment(tmp_path, BulkSegmentWriter))
+    return contents(write_segment(tmp_path, SegmentWriter)), bulk
 
 
 @pytest.mark.parametrize(
