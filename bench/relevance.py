@@ -7,7 +7,10 @@
 
 Each row of the ablation switches features on in turn: no stemming (exact
 words only), Sastrawi stemming, + protected words, + exact-form boost,
-+ synonyms. Indexes are built once into ``bench/out/`` and reused.
++ synonyms, + answers (questions for a number or a date favour texts that
+hold one near the question's words). facqa is also reported per split
+(``train``, the questions the few tuned weights were chosen on, and
+``heldout``: valid + test). Indexes are built once into ``bench/out/`` and reused.
 
     .venv/bin/python bench/relevance.py [--limit N] [--sets facqa,indosum]
 """
@@ -35,12 +38,14 @@ OUT = ROOT / "out" / "relevance"
 SHARED = ROOT.parents[1] / "shared" / "data"
 K = 10
 
+_OFF = {"exact_boost": 0, "synonyms": False, "answer_boost": 0}
 ROWS = [
-    ("no stemming", "protected", Settings(stemming=False, exact_boost=0, synonyms=False)),
-    ("stemming", "plain", Settings(exact_boost=0, synonyms=False)),
-    ("+ protected words", "protected", Settings(exact_boost=0, synonyms=False)),
-    ("+ exact-form boost", "protected", Settings(synonyms=False)),
-    ("+ synonyms (Warta)", "protected", Settings()),
+    ("no stemming", "protected", Settings(**_OFF, stemming=False)),
+    ("stemming", "plain", Settings(**_OFF)),
+    ("+ protected words", "protected", Settings(**_OFF)),
+    ("+ exact-form boost", "protected", Settings(synonyms=False, answer_boost=0)),
+    ("+ synonyms", "protected", Settings(answer_boost=0)),
+    ("+ answers (Warta)", "protected", Settings()),
 ]
 
 
@@ -67,7 +72,11 @@ def _stamped(target: Path) -> Path:
 
 
 def facqa():
-    """(articles, queries) where queries are (question, {relevant ids})."""
+    """(articles, queries) where queries are (question, {relevant ids}, split).
+
+    The split is "train" (the questions the few tuned weights were chosen on)
+    or "heldout" (FacQA's valid and test questions).
+    """
     base = SHARED / "relevance"
 
     def articles():
@@ -83,9 +92,9 @@ def facqa():
             relevant.setdefault(qid, set()).add(pid)
     queries = []
     for line in (base / "facqa_queries.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        qid, _, question, _ = line.split("\t")
+        qid, split, question, _ = line.split("\t")
         if qid in relevant:
-            queries.append((question, relevant[qid]))
+            queries.append((question, relevant[qid], "train" if split == "train" else "heldout"))
     return articles, queries
 
 
@@ -113,31 +122,35 @@ def indosum():
         summary = (d.get("summary") or "").strip()
         if summary:
             first = summary.split(". ")[0].strip()
-            queries.append((first, {d["id"]}))
+            queries.append((first, {d["id"]}, None))
     return articles, queries
 
 
 def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
+    """MRR@10 and Recall@10 over ``queries``, and per split when they have one."""
     searcher = Searcher(index_dir, synonyms_file=None, settings=settings)
-    rr = hit = 0.0
+    sums: dict[str, list[float]] = {}  # split → [queries, reciprocal ranks, recall]
     started = time.perf_counter()
     try:
-        for question, relevant in queries:
+        for question, relevant, split in queries:
             result = searcher.search(question, page_size=K)
             found = [h.id for h in result.hits]
             found += [d for h in result.hits for d in h.duplicates]  # collapsed copies count
             ranks = [i for i, h in enumerate(result.hits, 1) if {h.id, *h.duplicates} & relevant]
-            rr += 1.0 / ranks[0] if ranks else 0.0
-            hit += len(relevant & set(found)) / len(relevant)
+            for key in ("all", split) if split else ("all",):
+                total = sums.setdefault(key, [0, 0.0, 0.0])
+                total[0] += 1
+                total[1] += 1.0 / ranks[0] if ranks else 0.0
+                total[2] += len(relevant & set(found)) / len(relevant)
     finally:
         searcher.close()
-    n = len(queries)
-    return {
-        "mrr@10": rr / n,
-        "recall@10": hit / n,
-        "queries": n,
-        "ms_per_query": (time.perf_counter() - started) * 1000 / n,
-    }
+    n, rr, hit = sums["all"]
+    scores = {"mrr@10": rr / n, "recall@10": hit / n, "queries": n}
+    scores["ms_per_query"] = (time.perf_counter() - started) * 1000 / n
+    for key, (n, rr, hit) in sums.items():
+        if key != "all":
+            scores[key] = {"mrr@10": rr / n, "recall@10": hit / n, "queries": n}
+    return scores
 
 
 def main() -> None:
@@ -162,7 +175,12 @@ def main() -> None:
             print(
                 f"{name:8s} {label:22s} MRR@10 {scores['mrr@10']:.3f}  "
                 f"R@10 {scores['recall@10']:.3f}  ({scores['queries']} queries, "
-                f"{scores['ms_per_query']:.1f} ms/query)",
+                f"{scores['ms_per_query']:.1f} ms/query)"
+                + "".join(
+                    f"  {key} {scores[key]['mrr@10']:.3f}/{scores[key]['recall@10']:.3f}"
+                    for key in ("train", "heldout")
+                    if key in scores
+                ),
                 flush=True,
             )
     saved.write_text(json.dumps(report, indent=1))

@@ -19,12 +19,14 @@ from datetime import date, datetime, time, timedelta
 
 from whoosh import query as wq
 
+from .answers import expected_answer
 from .query import All, Any, Field, Not, Phrase, Prefix, Word
 
 EXACT_BOOST = 0.5
 SYNONYM_BOOST = 0.7
 PHRASE_BOOST = 1.0
 COORD_BONUS = 1.0
+ANSWER_BOOST = 3.0
 MAX_BONUS_PHRASES = 4
 MAX_PREFIX_TERMS = 200
 MIN_PREFIX_CHARS = 2
@@ -52,7 +54,8 @@ class Plan:
     """A compiled query: what must match, what ranks, what to mark.
 
     ``soft`` clauses rank (all needed when strict, any when loose); ``hard``
-    ones only filter; ``bonus`` phrase queries re-rank the best hits.
+    ones only filter; ``bonus`` phrase queries re-rank the best hits, and so
+    does ``answer``, what a question asks for (``searcher.answers``).
     """
 
     soft: list
@@ -60,6 +63,7 @@ class Plan:
     bonus: list
     marks: Marks
     words: list[str]
+    answer: str | None = None
 
     @property
     def ranked(self) -> bool:
@@ -87,6 +91,7 @@ class Settings:
     phrase_boost: float = PHRASE_BOOST
     stopwords: bool = True
     coord_bonus: float = COORD_BONUS
+    answer_boost: float = ANSWER_BOOST
 
 
 DEFAULT_SETTINGS = Settings()
@@ -132,6 +137,7 @@ class Compiler:
         marks = Marks()
         words: list[str] = []
         items = list(tree.children) if isinstance(tree, All) else [tree] if tree else []
+        answer = self._answer(items)
         items = self._drop_stopwords(items)
         soft, hard, runs = [], [], []
         for item in self._join_synonyms(items):
@@ -145,7 +151,14 @@ class Compiler:
                 continue
             soft.append(q)
             runs.append(item)
-        return Plan(soft, hard, self._phrase_bonus(runs), marks, words)
+        return Plan(soft, hard, self._phrase_bonus(runs), marks, words, answer)
+
+    def _answer(self, items) -> str | None:
+        """What a question of plain words asks for: a number, a date or nothing known."""
+        if not self.settings.answer_boost:
+            return None
+        words = [t for i in items if isinstance(i, Word) for t in self.tokens(i.text)]
+        return expected_answer(words)
 
     def _drop_stopwords(self, items):
         if not self.settings.stopwords:

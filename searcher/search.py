@@ -24,6 +24,7 @@ try:
 except ImportError:  # an index package without the fast tokenizer: use the analyzer
     split_words = None
 
+from .answers import answer_distance
 from .compiler import DEFAULT_SETTINGS, Compiler, Plan, QueryError, Settings, date_query
 from .docsets import DocSets
 from .query import clean, parse
@@ -283,7 +284,29 @@ class Searcher:
                 self._proximity_fields,
             )
             leaders = head + leaders[RERANK_DEPTH:]
+        if plan.answer and not by_date:  # a question for a number or a date
+            head = self._with_answers(state, leaders[:RERANK_DEPTH], plan)
+            leaders = head + leaders[RERANK_DEPTH:]
         return leaders
+
+    def _with_answers(self, state, hits, plan: Plan):
+        """``hits`` re-ordered after scaling each score by 1 + boost / (1 + distance),
+        the distance between a question word and the nearest number or date that
+        could answer it (``searcher.answers``)."""
+        boost, tokenize, question = (
+            self.settings.answer_boost,
+            self._tokenize(state),
+            set(plan.words),
+        )
+        rescored = []
+        for docnum, score in hits:
+            fields = state.searcher.stored_fields(docnum)
+            text = f"{fields.get('title', '')}\n{fields.get('body', '')[:SNIPPET_SCAN_CHARS]}"
+            distance = answer_distance(tokenize(text), text, plan.answer, question)
+            if distance is not None:
+                score *= 1 + boost / (1 + distance)
+            rescored.append((docnum, score))
+        return sorted(rescored, key=lambda ds: (-ds[1], ds[0]))
 
     def _hit(self, state: _State, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = state.searcher.stored_fields(docnum)

@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
+from index.analysis import split_words
 from index.build import STATE_FILE, article_fields, index_path
 from index.schema import INDEX_FORMAT, make_schema
 from searcher import QueryError, Searcher
+from searcher.answers import DATE, NUMBER, answer_distance, expected_answer
 from searcher.search import FALLBACK_NOTICE, MAX_QUERY_CHARS
 
 
@@ -237,6 +239,77 @@ def test_facets_count_outlets_and_months_of_the_query(searcher):
 def test_facets_follow_filters(searcher):
     result = searcher.search("korea sumber:kompas")
     assert result.facets["source"] == {"Kompas": 1}
+
+
+# -- questions for a number or a date ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Berapa korban banjir di Bekasi?", NUMBER),
+        ("Berapakah usia Dwiki Dharmawan?", NUMBER),
+        ("Kapan banjir melanda Bekasi?", DATE),
+        ("Pada tahun berapakah Candra menjadi juara dunia", DATE),
+        ("tanggal berapa pemilu digelar", DATE),
+        ("Siapa presiden Venezuela?", None),
+        ("banjir Bekasi", None),
+        ("tahun baru", None),
+    ],
+)
+def test_what_a_question_asks_for(question, kind):
+    assert expected_answer(question.lower().rstrip("?").split()) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "distance"),
+    [
+        ("Banjir menewaskan 12 warga Bekasi", NUMBER, 2),
+        ("Korban banjir dua belas orang", NUMBER, 1),
+        ("Banjir melanda Bekasi, Selasa (16/8), pagi", DATE, 1),
+        ("Banjir melanda Bekasi pada 1997", DATE, 2),
+        ("Banjir melanda 12 rumah di Bekasi", DATE, None),  # a number is not a date
+        ("Banjir melanda Bekasi", NUMBER, None),
+        ("Banjir 2024 melanda Bekasi", NUMBER, None),  # the question's own number
+    ],
+)
+def test_distance_to_an_answer(text, kind, distance):
+    question = {"banjir", "bekasi", "2024"}
+    assert answer_distance(split_words(text), text, kind, question) == distance
+
+
+@pytest.fixture
+def answer_searcher(tmp_path):
+    """Two passages about one flood: one repeats the words, one says how many died when."""
+    ix = whoosh_index.create_in(tmp_path, make_schema())
+    texts = {
+        "repeats": "Korban banjir di Bekasi terus bertambah. Banjir Bekasi membuat korban "
+        "mengungsi ke masjid dan sekolah, kata warga yang menjadi korban banjir.",
+        "answers": "Banjir di Bekasi pada Senin menewaskan 12 korban, kata polisi setempat "
+        "sambil memeriksa rumah warga dan jalan yang masih tergenang air.",
+    }
+    with ix.writer() as w:
+        for name, body in texts.items():
+            w.add_document(**article_fields(Article(id=name, title="", body=body)))
+    (tmp_path / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
+    s = Searcher(tmp_path, synonyms_file=None)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("korban banjir Bekasi", "repeats"),
+        ("Berapa korban banjir Bekasi?", "answers"),
+        ("Kapan korban banjir Bekasi?", "answers"),
+        ("Siapa korban banjir Bekasi?", "repeats"),
+    ],
+)
+def test_a_question_for_a_number_or_date_ranks_texts_that_hold_one_first(
+    answer_searcher, query, first
+):
+    assert ids(answer_searcher.search(query)) == [first, ({"repeats", "answers"} - {first}).pop()]
 
 
 # -- near-duplicates ------------------------------------------------------------------
