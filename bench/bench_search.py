@@ -58,7 +58,7 @@ def keyword_queries(data_dir: Path, n: int) -> list[str]:
 
 def question_queries(n: int) -> list[str]:
     _, queries = facqa()
-    return [q for q, _ in random.Random(8).sample(queries, n)]
+    return [q for q, *_ in random.Random(8).sample(queries, n)]
 
 
 def percentiles(samples: list[float]) -> dict:

@@ -7,7 +7,7 @@ next to the question's own words ("banjir menewaskan 12 warga Bekasi");
 such questions by how close the nearest number or date that the question
 does not already hold stands to one of its words (``answer_distance``): a
 question-answering signal that bag-of-words ranking has no way to see. It
-measured +0.005 MRR@10 on the facqa questions; see docs/BENCHMARKS.md.
+measured +0.006 MRR@10 on the facqa questions; see docs/BENCHMARKS.md.
 
 Only numbers and dates are looked for: names ("Siapa ...", "Di mana ...")
 are in nearly every news passage, so they tell passages apart too rarely.

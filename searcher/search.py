@@ -40,6 +40,8 @@ MAX_QUERY_CHARS = 1000
 FEW_RESULTS = 3
 LONG_QUERY = 4
 RERANK_DEPTH = 30
+# Questions for a number or a date re-rank fewer: each hit's text is read and scanned.
+ANSWER_DEPTH = 20
 SNIPPET_HEAD_CHARS = 1500
 SIMILAR_TERMS = 12
 SIMILAR_SCAN_CHARS = 20_000
@@ -285,19 +287,16 @@ class Searcher:
             )
             leaders = head + leaders[RERANK_DEPTH:]
         if plan.answer and not by_date:  # a question for a number or a date
-            head = self._with_answers(state, leaders[:RERANK_DEPTH], plan)
-            leaders = head + leaders[RERANK_DEPTH:]
+            head = self._with_answers(state, leaders[:ANSWER_DEPTH], plan)
+            leaders = head + leaders[ANSWER_DEPTH:]
         return leaders
 
     def _with_answers(self, state, hits, plan: Plan):
         """``hits`` re-ordered after scaling each score by 1 + boost / (1 + distance),
         the distance between a question word and the nearest number or date that
         could answer it (``searcher.answers``)."""
-        boost, tokenize, question = (
-            self.settings.answer_boost,
-            self._tokenize(state),
-            set(plan.words),
-        )
+        boost, question = self.settings.answer_boost, set(plan.words)
+        tokenize = self._tokenize(state)
         rescored = []
         for docnum, score in hits:
             fields = state.searcher.stored_fields(docnum)
