@@ -10,7 +10,7 @@ between processes: the child reads the store through its own connection.
   written in bulk (``segments.BulkSegmentWriter``). On the 25k-article
   archive each process writes one segment: fewer, bigger segments write each
   term's postings once instead of once per segment. A segment's postings
-  stay in memory until it is written (about 450 MB for 12,700 articles),
+  stay in memory until it is written (about 400 MB for 12,700 articles),
   which is what bounds ``SEGMENT_DOCS``. The parent commits all segments at once.
 
 The cycle collector is paused meanwhile (see ``_without_cyclic_gc``).
