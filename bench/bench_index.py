@@ -127,6 +127,7 @@ def child(mode: str, data_dir: Path) -> dict:
 
 def measure(mode: str, data_dir: Path) -> dict:
     """Run one measurement in a fresh interpreter (no warm in-memory caches)."""
+    load = os.getloadavg()[0]
     done = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(data_dir)],
         capture_output=True,
@@ -134,9 +135,10 @@ def measure(mode: str, data_dir: Path) -> dict:
         check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load"] = load
     print(
         f"  {mode:15} {result['seconds']:7.1f} s  cpu {result['cpu']:7.1f} s  "
-        f"{result['peak_mb']:6.0f} MB",
+        f"{result['peak_mb']:6.0f} MB  load before {load:.1f}",
         flush=True,
     )
     return result
@@ -175,6 +177,7 @@ def report(runs: list[dict], articles: int) -> str:
     peak = max(run[k]["peak_mb"] for run in runs for k in ("cold", "warm"))
     cpu = {k: median(runs, k, "cpu") for k in ("baseline", "baseline-plain", "cold", "warm")}
     warm = runs[-1]["warm"]
+    loads = [run[k]["load"] for run in runs for k in run]
     lines = [
         f"{articles} articles, {len(runs)} run(s), medians:",
         "",
@@ -192,7 +195,8 @@ def report(runs: list[dict], articles: int) -> str:
         "CPU seconds (process tree; robust to a busy machine): "
         f"cold {cpu['cold']:.0f} vs baseline {cpu['baseline']:.0f}, "
         f"warm {cpu['warm']:.0f} vs baseline without stemming {cpu['baseline-plain']:.0f}.",
-        f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
+        f"Load average before the measurements: {min(loads):.1f}-{max(loads):.1f}, "
+        f"at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
         "",
         f"Index: {warm['segments']} segments, {warm['size_mb']:.0f} MB; "
         f"{warm['duplicates']} articles in near-duplicate groups.",
