@@ -110,10 +110,10 @@ class _BandIndex:
     """Rows of a signature matrix by band value: each band sorted once."""
 
     def __init__(self, bands: np.ndarray):
-        orders = np.argsort(bands, axis=0, kind="stable")
-        # One contiguous row per band: searchsorted on a column would copy it.
-        self.keys = np.ascontiguousarray(np.take_along_axis(bands, orders, axis=0).T)
-        self.orders = np.ascontiguousarray(orders.T)
+        # One contiguous row per band: sorting or searching a column would copy it.
+        rows = np.ascontiguousarray(bands.T)
+        self.orders = np.argsort(rows, axis=1)
+        self.keys = np.take_along_axis(rows, self.orders, axis=1)
 
     def near(self, signatures: list[np.ndarray]) -> list[np.ndarray]:
         """For each signature, the rows sharing at least one band with it, in order."""
