@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.query import Or, Term
 from whoosh.writing import MERGE_SMALL, LockError
 
 from crawler.article import Article
@@ -407,8 +408,9 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
     writer = _writer(ix, link, lock_timeout)
     segment = None
     try:
-        for article_id in [*deleted, *(doc["id"] for doc in documents)]:
-            writer.delete_by_term("id", article_id)
+        gone = [*deleted, *(doc["id"] for doc in documents)]
+        if gone:  # one query for all: a query per id cost a tenth of an update
+            writer.delete_by_query(Or([Term("id", article_id) for article_id in gone]))
         if documents:
             segment = _bulk_segment(ix, documents, progress, len(changed))
         added = [segment] if segment is not None else []
