@@ -36,7 +36,9 @@ from .schema import NewsText
 BLOCK_POSTINGS = 128  # the W3 codec's default block size
 CHUNK_TERMS = 20000  # terms whose postings are written together
 COMPRESSION = 1  # zlib level: Whoosh's default is 3 (more time, little space)
-MIN_COMPRESS = 256  # smaller blocks are stored plain: zlib would cost more than it saves
+# Smaller blocks are stored plain: compressing from 256 bytes cost 4 % more
+# time for 7 % less space; compressing none, 10 % less time for 80 % more.
+MIN_COMPRESS = 1024
 # Whoosh pickles a block with protocol 2, which writes each posting's value
 # (bytes) as a call to _codecs.encode: 20 times slower and twice the size of
 # protocol 4. Readers unpickle any protocol.
