@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.query import Or, Term
 from whoosh.writing import MERGE_SMALL, LockError
 
 from crawler.article import Article
@@ -408,9 +407,7 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
     writer = _writer(ix, link, lock_timeout)
     segment = None
     try:
-        gone = [*deleted, *(doc["id"] for doc in documents)]
-        if gone:  # one query for all: a query per id cost a tenth of an update
-            writer.delete_by_query(Or([Term("id", article_id) for article_id in gone]))
+        _delete_ids(writer, [*deleted, *(doc["id"] for doc in documents)])
         if documents:
             segment = _bulk_segment(ix, documents, progress, len(changed))
         added = [segment] if segment is not None else []
@@ -418,6 +415,20 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
     except BaseException:
         writer.cancel()
         raise
+
+
+def _delete_ids(writer, article_ids: list[str]) -> None:
+    """Delete the documents with these ids, read straight from the id postings.
+
+    ``delete_by_term`` runs a query per id (a sixth of an update), one ``Or``
+    query for all of them was as slow.
+    """
+    reader = writer.searcher().reader()
+    for article_id in article_ids:
+        term = article_id.encode("utf-8")
+        if ("id", term) in reader:
+            for docnum in reader.postings("id", term).all_ids():
+                writer.delete_document(docnum)
 
 
 def _bulk_segment(ix, documents: list[dict], progress, reported: int):
