@@ -1,6 +1,6 @@
 """Web load benchmark: wrk against `warta serve` on loopback, a mix of realistic requests.
 
-Usage: .venv/bin/python bench/load.py [--seconds 30] [--clients 16] [--threads 8] [--data DIR]
+Usage: .venv/bin/python bench/load.py [--seconds 30] [--clients 16] [--threads 4] [--data DIR]
 
 Serves the 25,427-article benchmark archive (built once from
 ../shared/data/news/*.jsonl.gz with `warta import` and `warta index build`
@@ -171,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30, help="How long wrk runs.")
     parser.add_argument("--clients", type=int, default=16, help="Concurrent connections.")
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads.")
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads per process.")
     parser.add_argument("--data", type=Path, default=OUT / "web25k", help="Data directory.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
