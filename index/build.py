@@ -36,7 +36,7 @@ from crawler.article import Article
 from crawler.store import Store
 
 from . import analysis
-from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, signature
+from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, analysis_key, signature
 from .errors import (
     IndexLockedError,
     IndexNotFoundError,
@@ -52,6 +52,8 @@ INDEX_DIRNAME = "index"
 STATE_FILE = "state.json"
 LOCK_TIMEOUT = 10.0
 MAX_SEGMENTS = 16
+# Up to this many missing signatures are computed in one process, without a fork.
+FEW_SIGNATURES = 2000
 
 Progress = Callable[[int], None]
 
@@ -186,14 +188,55 @@ def _writer(ix, index_dir: Path, timeout: float = LOCK_TIMEOUT):
 # -- rebuild ------------------------------------------------------------------
 
 
-def _signatures(store: Store, protected: dict[str, str], progress) -> tuple[dict, dict]:
-    """Pass 1 (two processes): body signatures; also fills the stem cache."""
-    (mine, my_stems), (theirs, their_stems) = run_sharded(
-        signatures_task, store, (protected,), progress
-    )
-    mine.update(theirs)
-    analysis.remember_stems(their_stems)
-    return mine, {**my_stems, **their_stems}
+def _signatures(store: Store, protected: dict[str, str], progress, known) -> tuple[dict, dict]:
+    """Pass 1: body signatures, reusing ``known`` ones; also fills the stem cache.
+
+    Two processes when many are missing (a first build), else this one alone.
+    """
+    ids = store.ids()
+    signatures = {i: known[i] for i in ids if i in known}
+    missing = sorted(ids - signatures.keys())
+    if len(missing) > FEW_SIGNATURES:
+        (mine, my_stems), (theirs, their_stems) = run_sharded(
+            signatures_task, store, (protected, frozenset(signatures)), progress
+        )
+        analysis.remember_stems(their_stems)
+        signatures.update(mine)
+        signatures.update(theirs)
+        return signatures, {**my_stems, **their_stems}
+    if progress:
+        progress(len(signatures))
+    for article_id in missing:
+        article = store.get(article_id)
+        if article is not None:
+            signatures[article_id] = signature(article.body, protected)
+        if progress:
+            progress(1)
+    return signatures, analysis.take_fresh_stems()
+
+
+def _known_signatures(link: Path, store: Store, key: str) -> dict:
+    """Signatures in the current index of articles unchanged since it was last updated.
+
+    A rebuild reuses them, as it reuses stems: MinHash is the costliest part
+    of a warm rebuild's first pass. Nothing is reused when the index has
+    another format or was grouped with other protected words or stopwords.
+    """
+    try:
+        gen_dir = link.resolve(strict=True)
+        state = read_state(gen_dir)
+    except (OSError, ValueError):
+        return {}
+    if state.get("format") != INDEX_FORMAT or "seq" not in state:
+        return {}
+    try:
+        groups = DuplicateGroups.load(gen_dir)
+    except Exception:  # an unreadable pickle: compute them again
+        return {}
+    if getattr(groups, "analysis_key", None) != key:
+        return {}
+    changed = {article.id for article in store.changed_since(int(state["seq"]))}
+    return {i: row for i, row in zip(groups.ids, groups.matrix, strict=True) if i not in changed}
 
 
 def _segments(ix, gen_dir: Path, store: Store, groups: dict[str, str], progress):
@@ -265,8 +308,11 @@ def build_index(
             seq = store.seq
             ix = whoosh_index.create_in(gen_dir, make_schema(protected))
             _load_stems(link)
-            signatures, stems = _signatures(store, protected, progress)
+            key = analysis_key(protected)
+            known = _known_signatures(link, store, key)
+            signatures, stems = _signatures(store, protected, progress, known)
             groups = DuplicateGroups.from_signatures(signatures, dup_threshold)
+            groups.analysis_key = key
             segments, more_stems = _segments(ix, gen_dir, store, groups.groups, progress)
             _commit_segments(ix, link, segments)
             groups.save(gen_dir)

@@ -17,6 +17,7 @@ update only places the articles that changed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import zlib
@@ -127,8 +128,17 @@ class _BandIndex:
         return [np.unique(np.concatenate(rows)) if rows else empty for rows in found]
 
 
+def analysis_key(protected: dict[str, str] | None = None) -> str:
+    """What signatures depend on besides the text: reuse one only under the same key."""
+    protected = protected_words() if protected is None else protected
+    settings = (NUM_PERM, SEED, MAX_WORDS, sorted(protected.items()), sorted(stopwords()))
+    return hashlib.blake2b(repr(settings).encode("utf-8"), digest_size=16).hexdigest()
+
+
 class DuplicateGroups:
     """Signatures and group ids of the indexed articles."""
+
+    analysis_key: str | None = None  # of the signatures (``analysis_key``), once known
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD):
         self.threshold = threshold

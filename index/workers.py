@@ -42,12 +42,14 @@ PR_SET_PDEATHSIG = 1
 Tick = Callable[[], None]
 
 
-def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected):
-    """Signatures of every ``shards``-th article body; with the stems it computed."""
+def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected, known=()):
+    """Signatures of every ``shards``-th article body but those in ``known``; with the
+    stems it computed."""
     signatures = {}
     for i, (article, _) in enumerate(store.iter_articles()):
         if i % shards == shard:
-            signatures[article.id] = signature(article.body, protected)
+            if article.id not in known:
+                signatures[article.id] = signature(article.body, protected)
             tick()
     return signatures, analysis.take_fresh_stems()
 

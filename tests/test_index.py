@@ -15,12 +15,14 @@ from index import analysis, build, workers
 from index.build import (
     IndexLockedError,
     WartaIndexError,
+    _known_signatures,
     build_index,
     index_path,
     index_stats,
     open_index,
     update_index,
 )
+from index.dedup import DuplicateGroups, analysis_key, protected_words
 from index.stems import StemCache, stem_cache_path
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
@@ -237,3 +239,42 @@ def test_cli_build_prints_a_summary(indexed_data_dir, invoke):
     assert "near-duplicate" in result.output
     result = invoke("index", "stats", "--json")
     assert '"not_indexed": 0' in result.output
+
+
+# -- a rebuild reuses the signatures of articles unchanged since the last index --
+
+
+def groups_of(link):
+    return {article_id: fields["dup"] for article_id, fields in stored(link).items()}
+
+
+def test_every_unchanged_article_signature_is_known(store, link):
+    known = _known_signatures(link, store, analysis_key())
+    assert set(known) == store.ids()
+    assert (known[SEED_000] == DuplicateGroups.load(link.resolve()).matrix[0]).all()
+
+
+def test_changed_articles_and_other_analysis_are_not_reused(store, link):
+    store.upsert_many([dataclasses.replace(BANJIR, body=BANJIR.body + " Hujan turun lagi.")])
+    known = _known_signatures(link, store, analysis_key())
+    assert BANJIR.id not in known and SEED_000 in known
+    other = {**protected_words(), "banjir": "banjir"}
+    assert _known_signatures(link, store, analysis_key(other)) == {}
+
+
+def test_a_rebuild_after_changes_groups_by_the_new_texts(store, link):
+    assert groups_of(link)[SEED_002] == SEED_000
+    copy = dataclasses.replace(store.get(SEED_000), id="zz-copy", url="https://contoh.test/copy")
+    store.upsert_many([copy, dataclasses.replace(store.get(SEED_000), body=BANJIR.body)])
+    build_index(store, link)  # reuses every signature but those two
+    groups = groups_of(link)
+    assert groups["zz-copy"] == SEED_002  # like 002 now, no longer like the changed 000
+    assert groups[SEED_000] in (SEED_000, BANJIR.id)
+    again = _known_signatures(link, store, analysis_key())
+    assert set(again) == store.ids()
+
+
+def test_signatures_stay_reusable_after_an_update(store, link):
+    store.upsert_many([dataclasses.replace(BANJIR, id="banjir-2", body="Gempa kecil di Cianjur.")])
+    update_index(store, link)
+    assert set(_known_signatures(link, store, analysis_key())) == store.ids()
