@@ -242,8 +242,11 @@ def _known_signatures(link: Path, store: Store, key: str) -> dict:
 def _segments(ix, gen_dir: Path, store: Store, groups: dict[str, str], progress):
     """Pass 2 (two processes): Whoosh segments of every article, with its group."""
 
-    def documents(article: Article) -> dict:
-        return article_fields(article, groups.get(article.id))
+    def documents(article: Article) -> dict | None:
+        # Only the articles grouped in pass 1: the groups list exactly what is indexed.
+        if article.id not in groups:
+            return None
+        return article_fields(article, groups[article.id])
 
     (mine, my_stems), (theirs, their_stems) = run_sharded(
         segments_task, store, (str(gen_dir), documents), progress
@@ -320,7 +323,13 @@ def build_index(
             _save_stems(link, stems)
             _write_state(
                 gen_dir,
-                {"format": INDEX_FORMAT, "seq": seq, "built": _now(), "updated": _now()},
+                {
+                    "format": INDEX_FORMAT,
+                    "seq": seq,
+                    "toc": ix.latest_generation(),
+                    "built": _now(),
+                    "updated": _now(),
+                },
             )
             _switch(link, gen_dir)
         except BaseException:
@@ -410,6 +419,10 @@ def update_index(
         deleted = store.deleted_since(since)
         changed = list(store.changed_since(since))
         groups = DuplicateGroups.load(gen_dir)
+        # When the index's last commit is the one its state and groups describe,
+        # the groups list every indexed article: new ones need no deleting.
+        clean = state.get("toc") is not None and state["toc"] == ix.latest_generation()
+        indexed = set(groups.groups) if clean else None
         with StemCache(stem_cache_path(link)) as cache:
             analysis.clear_stem_cache()
             analysis.set_stem_lookup(cache.get)
@@ -419,14 +432,20 @@ def update_index(
                 )
                 placed, relabel = _place_changes(groups, changed, deleted, protected)
                 _write_changes(
-                    ix, link, store, (changed, deleted, placed, relabel), progress, lock_timeout
+                    ix,
+                    link,
+                    store,
+                    (changed, deleted, placed, relabel),
+                    progress,
+                    lock_timeout,
+                    indexed,
                 )
                 stems = analysis.take_fresh_stems()
                 cache.add(stems)
             finally:
                 analysis.set_stem_lookup(None)
         groups.save(gen_dir)
-        state.update(seq=seq, updated=_now())
+        state.update(seq=seq, toc=ix.latest_generation(), updated=_now())
         _write_state(gen_dir, state)
     return BuildReport(
         len(changed),
@@ -438,7 +457,7 @@ def update_index(
     )
 
 
-def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
+def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=None) -> None:
     """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up.
 
     The re-added articles go into a segment of their own, written in bulk like
@@ -453,7 +472,11 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout) -> None:
     writer = _writer(ix, link, lock_timeout)
     segment = None
     try:
-        _delete_ids(writer, [*deleted, *(doc["id"] for doc in documents)])
+        old = [*deleted, *(doc["id"] for doc in documents)]
+        if indexed is not None:  # ``indexed``: every id in the index, when known
+            old = [article_id for article_id in old if article_id in indexed]
+        if old:
+            _delete_ids(writer, old)
         if documents:
             segment = _bulk_segment(ix, documents, progress, len(changed))
         added = [segment] if segment is not None else []

@@ -61,9 +61,13 @@ def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, do
     for i, (article, _) in enumerate(store.iter_articles()):
         if i % shards != shard:
             continue
+        fields = documents(article)
+        if fields is None:  # stored after the build began: the next update adds it
+            tick()
+            continue
         if writer is None:
             writer = BulkSegmentWriter(ix)
-        writer.add_document(**documents(article))
+        writer.add_document(**fields)
         count += 1
         tick()
         if count % SEGMENT_DOCS == 0:

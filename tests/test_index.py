@@ -278,3 +278,36 @@ def test_signatures_stay_reusable_after_an_update(store, link):
     store.upsert_many([dataclasses.replace(BANJIR, id="banjir-2", body="Gempa kecil di Cianjur.")])
     update_index(store, link)
     assert set(_known_signatures(link, store, analysis_key())) == store.ids()
+
+
+# -- an update deletes old versions only of articles the index holds -------------------
+
+
+def test_an_update_of_new_articles_leaves_every_article_once(store, link):
+    new = [
+        dataclasses.replace(BANJIR, id=f"baru-{n}", body=f"Berita baru nomor {n}.")
+        for n in range(3)
+    ]
+    store.upsert_many(new)
+    update_index(store, link)
+    store.upsert_many([dataclasses.replace(new[0], body="Berita baru yang diubah.")])
+    update_index(store, link)
+    ids = [fields["id"] for fields in open_index(link).searcher().all_stored_fields()]
+    assert sorted(ids) == sorted(store.ids())
+    assert stored(link)["baru-0"]["body"] == "Berita baru yang diubah."
+
+
+def test_an_update_redone_after_a_crash_keeps_one_copy(store, link):
+    """Killed after its commit but before its state was written, an update is done
+    again: the articles it added are in the index though its groups don't list them."""
+    gen_dir = link.resolve()
+    state_before = (gen_dir / build.STATE_FILE).read_text()
+    groups_before = (gen_dir / "dups.pickle").read_bytes()
+    store.upsert_many([dataclasses.replace(BANJIR, id="baru", body="Berita baru sekali.")])
+    update_index(store, link)
+    (gen_dir / build.STATE_FILE).write_text(state_before)  # as if killed after the commit
+    (gen_dir / "dups.pickle").write_bytes(groups_before)
+    update_index(store, link)
+    ids = [fields["id"] for fields in open_index(link).searcher().all_stored_fields()]
+    assert ids.count("baru") == 1
+    assert sorted(ids) == sorted(store.ids())
