@@ -426,6 +426,13 @@ def update_index(
         with StemCache(stem_cache_path(link)) as cache:
             analysis.clear_stem_cache()
             analysis.set_stem_lookup(cache.get)
+            # The changed articles' known stems in a few queries, not one a word.
+            words = set()
+            for article in changed:
+                words.update(
+                    analysis.WORD_PATTERN.findall(f"{article.title} {article.body}".lower())
+                )
+            analysis.remember_stems(cache.get_many(words))
             try:
                 protected = (
                     getattr(ix.schema["body"], "protected", None) or analysis.protected_words()

@@ -66,6 +66,17 @@ class StemCache:
         row = self.db.execute("SELECT stem FROM stems WHERE token = ?", (token,)).fetchone()
         return row[0] if row else None
 
+    def get_many(self, tokens) -> dict[str, str]:
+        """The cached stems of those ``tokens`` that have one (a query per 500)."""
+        tokens, found = list(tokens), {}
+        for i in range(0, len(tokens), 500):
+            chunk = tokens[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(f"SELECT token, stem FROM stems WHERE token IN ({marks})", chunk)
+            )
+        return found
+
     def add(self, stems: dict[str, str]) -> None:
         """Remember new stems."""
         if stems:
