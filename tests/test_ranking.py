@@ -16,20 +16,22 @@ from searcher.query import parse
 from searcher.ranking import K1, B, _best
 
 
-@pytest.fixture
-def state(search_data_dir):
-    s = Searcher(index_path(search_data_dir))
+def open_state(data_dir):
+    """The searcher's state of one open index generation (ranker, docsets, compiler)."""
+    s = Searcher(index_path(data_dir))
     s.refresh()
     yield s._state
     s.close()
+
+
+@pytest.fixture
+def state(search_data_dir):
+    yield from open_state(search_data_dir)
 
 
 @pytest.fixture
 def seeds_state(indexed_data_dir):
-    s = Searcher(index_path(indexed_data_dir))
-    s.refresh()
-    yield s._state
-    s.close()
+    yield from open_state(indexed_data_dir)
 
 
 def slow_scores(searcher, fieldname: str, text: str) -> dict[int, float]:

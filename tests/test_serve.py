@@ -27,6 +27,20 @@ def children(pid: int) -> list[int]:
     return [int(c) for c in text.split()]
 
 
+def serve_command(data_dir, port: int, *options: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "web.cli",
+        "--data-dir",
+        str(data_dir),
+        "serve",
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
 def get_json(url: str) -> dict:
     for _ in range(100):
         try:
@@ -41,18 +55,7 @@ def get_json(url: str) -> dict:
 def test_serve_answers_and_stops_on_sigterm(indexed_data_dir, workers):
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "web.cli",
-            "--data-dir",
-            str(indexed_data_dir),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        serve_command(indexed_data_dir, port, "--workers", str(workers)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -79,16 +82,7 @@ def test_serve_on_a_taken_port_says_so(indexed_data_dir):
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "web.cli",
-                "--data-dir",
-                str(indexed_data_dir),
-                "serve",
-                "--port",
-                str(port),
-            ],
+            serve_command(indexed_data_dir, port),
             capture_output=True,
             text=True,
             timeout=30,
@@ -101,8 +95,7 @@ def test_workers_answer_one_request_per_connection_and_never_stall(indexed_data_
     """With one thread per process, parallel requests still all get answers quickly:
     a busy process stops accepting and the other (or the next free one) takes over."""
     port = free_port()
-    command = [sys.executable, "-m", "web.cli", "--data-dir", str(indexed_data_dir)]
-    command += ["serve", "--port", str(port), "--workers", "2", "--threads", "1"]
+    command = serve_command(indexed_data_dir, port, "--workers", "2", "--threads", "1")
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
