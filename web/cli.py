@@ -97,7 +97,7 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
     default=DEFAULT_THREADS,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker threads.",
+    help="Threads per server process.",
 )
 @click.option(
     "--workers",
