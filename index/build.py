@@ -46,7 +46,7 @@ from .errors import (
 from .schema import INDEX_FORMAT, make_schema
 from .segments import BulkSegmentWriter
 from .stems import StemCache, stem_cache_path
-from .workers import run_sharded, segments_task, signatures_task
+from .workers import bodies_task, documents_task, run_sharded, segments_task, signatures_task
 
 INDEX_DIRNAME = "index"
 STATE_FILE = "state.json"
@@ -54,6 +54,10 @@ LOCK_TIMEOUT = 10.0
 MAX_SEGMENTS = 16
 # Up to this many missing signatures are computed in one process, without a fork.
 FEW_SIGNATURES = 2000
+# An update writes its segment in one process below this many articles; from
+# here two processes write half each (the fork costs about as much as
+# indexing PARALLEL_DOCS / 3 articles).
+PARALLEL_DOCS = 64
 
 Progress = Callable[[int], None]
 
@@ -383,12 +387,19 @@ def _merge_policy(writer, segments, added: int = 0):
 
 def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: list[str], protected):
     """Update the duplicate groups: {id: group} of the changed articles, and of
-    the articles whose group must be renamed."""
+    the articles whose group must be renamed; and the stems another process computed."""
     members: dict[str, set[str]] = {}
     for article_id, group in groups.groups.items():
         members.setdefault(group, set()).add(article_id)
     groups.remove(deleted)
-    placed = groups.place([(a.id, signature(a.body, protected)) for a in changed])
+    stems = {}
+    if len(changed) >= PARALLEL_DOCS:
+        (mine, _), (theirs, stems) = run_sharded(bodies_task, None, (changed, protected))
+        analysis.remember_stems(stems)
+        signatures = {**mine, **theirs}
+    else:
+        signatures = {a.id: signature(a.body, protected) for a in changed}
+    placed = groups.place([(a.id, signatures[a.id]) for a in changed])
     relabel = {}
     for article_id, group in placed.items():
         followers = members.get(article_id, set()) - {article_id} - placed.keys()
@@ -397,7 +408,7 @@ def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: lis
             leader = min(followers)
             for follower in followers:
                 groups.groups[follower] = relabel[follower] = leader
-    return placed, relabel
+    return placed, relabel, stems
 
 
 def update_index(
@@ -437,17 +448,19 @@ def update_index(
                 protected = (
                     getattr(ix.schema["body"], "protected", None) or analysis.protected_words()
                 )
-                placed, relabel = _place_changes(groups, changed, deleted, protected)
-                _write_changes(
-                    ix,
-                    link,
-                    store,
-                    (changed, deleted, placed, relabel),
-                    progress,
-                    lock_timeout,
-                    indexed,
+                placed, relabel, stems = _place_changes(groups, changed, deleted, protected)
+                stems.update(
+                    _write_changes(
+                        ix,
+                        link,
+                        store,
+                        (changed, deleted, placed, relabel),
+                        progress,
+                        lock_timeout,
+                        indexed,
+                    )
                 )
-                stems = analysis.take_fresh_stems()
+                stems.update(analysis.take_fresh_stems())
                 cache.add(stems)
             finally:
                 analysis.set_stem_lookup(None)
@@ -464,11 +477,13 @@ def update_index(
     )
 
 
-def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=None) -> None:
+def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=None) -> dict:
     """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up.
 
-    The re-added articles go into a segment of their own, written in bulk like
-    a rebuild's; the writer deletes their old versions and commits it.
+    The re-added articles go into new segments written in bulk like a
+    rebuild's (two, by two processes, when there are many); the writer
+    deletes their old versions and commits them. Returns the stems the
+    other process computed.
     """
     changed, deleted, placed, relabel = changes
     documents = [article_fields(article, placed[article.id]) for article in changed]
@@ -477,20 +492,25 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=Non
         if article is not None:
             documents.append(article_fields(article, group))
     writer = _writer(ix, link, lock_timeout)
-    segment = None
+    added, stems = [], {}
     try:
         old = [*deleted, *(doc["id"] for doc in documents)]
         if indexed is not None:  # ``indexed``: every id in the index, when known
             old = [article_id for article_id in old if article_id in indexed]
         if old:
             _delete_ids(writer, old)
-        if documents:
-            segment = _bulk_segment(ix, documents, progress, len(changed))
-        added = [segment] if segment is not None else []
+        if len(documents) >= PARALLEL_DOCS:
+            (mine, _), (theirs, stems) = run_sharded(
+                documents_task, store, (ix, documents, len(changed)), progress
+            )
+            added = [mine, theirs]
+        elif documents:
+            added = [_bulk_segment(ix, documents, progress, len(changed))]
         writer.commit(mergetype=lambda w, old: [*_merge_policy(w, old, len(added)), *added])
     except BaseException:
         writer.cancel()
         raise
+    return stems
 
 
 def _delete_ids(writer, article_ids: list[str]) -> None:

@@ -206,23 +206,25 @@ class DuplicateGroups:
         leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
         signed = [values for _, values in articles if values is not None]
         near = iter(_BandIndex(_bands(self.matrix)).near(signed) if signed else [])
-        new_ids, new_rows, new_leaders, placed = [], [], [], {}
+        # The rows placed so far in this call, filled as they come.
+        new_rows = np.empty((len(signed), NUM_PERM), dtype=np.uint32)
+        new_leaders = np.zeros(len(signed), dtype=bool)
+        new_ids, placed = [], {}
         for article_id, values in articles:
             group = article_id
             if values is not None:
+                n = len(new_ids)
                 old = self._best_leader(values, self.matrix, leaders, next(near))
-                new = self._best_leader(
-                    values, np.array(new_rows, dtype=np.uint32), np.array(new_leaders, dtype=bool)
-                )
+                new = self._best_leader(values, new_rows[:n], new_leaders[:n])
                 if max(old[0], new[0]) >= self.threshold:
                     group = self.ids[old[1]] if old[0] >= new[0] else new_ids[new[1]]
                 new_ids.append(article_id)
-                new_rows.append(values)
-                new_leaders.append(group == article_id)
+                new_rows[n] = values
+                new_leaders[n] = group == article_id
             self.groups[article_id] = placed[article_id] = group
-        if new_rows:
+        if new_ids:
             self.ids.extend(new_ids)
-            self.matrix = np.vstack([self.matrix, np.array(new_rows, dtype=np.uint32)])
+            self.matrix = np.vstack([self.matrix, new_rows])
         return placed
 
     def remove(self, article_ids: Iterable[str]) -> None:

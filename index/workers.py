@@ -1,4 +1,4 @@
-"""Two processes for a rebuild: the parent and one forked child share the work.
+"""Two processes for a rebuild or a large update: the parent and a forked child share the work.
 
 Each pass splits the store's articles by position (even ones to the parent,
 odd ones to the child), so both cores stay busy without sending article text
@@ -6,6 +6,10 @@ between processes: the child reads the store through its own connection.
 
 - ``signatures_task``: MinHash signatures of the bodies (this also fills the
   stem cache, so a cold rebuild stems each word once per process at most).
+- ``bodies_task`` and ``documents_task``: an update's signatures and
+  segment, when it has enough articles for a fork to pay
+  (``build.PARALLEL_DOCS``): the articles are already in memory, so the
+  child inherits them.
 - ``segments_task``: Whoosh segments of up to ``SEGMENT_DOCS`` articles,
   written in bulk (``segments.BulkSegmentWriter``). On the 25k-article
   archive each process writes one segment: fewer, bigger segments write each
@@ -54,6 +58,15 @@ def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected
     return signatures, analysis.take_fresh_stems()
 
 
+def bodies_task(store: Store, shard: int, shards: int, tick: Tick, articles, protected):
+    """Signatures of every ``shards``-th of ``articles`` (an update's); with the stems computed."""
+    signatures = {}
+    for article in articles[shard::shards]:
+        signatures[article.id] = signature(article.body, protected)
+        tick()
+    return signatures, analysis.take_fresh_stems()
+
+
 def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, documents):
     """Whoosh segments holding every ``shards``-th article; with the stems computed."""
     ix = whoosh_index.open_dir(gen_dir)
@@ -79,6 +92,24 @@ def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, do
     return segments, analysis.take_fresh_stems()
 
 
+def documents_task(store: Store, shard: int, shards: int, tick: Tick, ix, documents, reported):
+    """A segment of every ``shards``-th of ``documents`` (an update's); with the stems computed.
+
+    ``tick`` hears of the first ``reported`` documents only (the changed
+    articles, not the regrouped ones).
+    """
+    writer = BulkSegmentWriter(ix)
+    try:
+        for i in range(shard, len(documents), shards):
+            writer.add_document(**documents[i])
+            if i < reported:
+                tick()
+        return writer._finalize_segment(), analysis.take_fresh_stems()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this child when the parent dies (a killed build stops whole)."""
     try:
@@ -95,9 +126,16 @@ def _child(task, store_file: str, conn, counter, args, parent: int) -> None:
     def tick():
         counter.value += 1
 
+    # Report only the stems computed here, and never use the parent's
+    # connection to the stem cache (SQLite connections don't survive a fork).
+    analysis.take_fresh_stems()
+    analysis.set_stem_lookup(None)
     try:
-        with Store(store_file) as store:
-            conn.send(("ok", task(store, 1, 2, tick, *args)))
+        if store_file is None:  # the task needs no store
+            conn.send(("ok", task(None, 1, 2, tick, *args)))
+        else:
+            with Store(store_file) as store:
+                conn.send(("ok", task(store, 1, 2, tick, *args)))
     except BaseException as e:  # the parent raises it
         conn.send(("error", f"{type(e).__name__}: {e}"))
     finally:
@@ -135,19 +173,22 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run_sharded(task, store: Store, args: tuple, progress=None) -> tuple:
-    """Run ``task`` on half the articles here and half in a forked child; both results."""
+def run_sharded(task, store: Store | None, args: tuple, progress=None) -> tuple:
+    """Run ``task`` on half the articles here and half in a forked child; both results.
+
+    The child opens its own connection to ``store`` (None: the task needs none).
+    """
     with _without_cyclic_gc():
         return _run_sharded(task, store, args, progress)
 
 
-def _run_sharded(task, store: Store, args: tuple, progress) -> tuple:
+def _run_sharded(task, store: Store | None, args: tuple, progress) -> tuple:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     counter = context.Value("l", 0, lock=False)
     child = context.Process(
         target=_child,
-        args=(task, str(store.path), send, counter, args, os.getpid()),
+        args=(task, None if store is None else str(store.path), send, counter, args, os.getpid()),
     )
     shared = _SharedProgress(progress, counter)
     child.start()

@@ -311,3 +311,87 @@ def test_an_update_redone_after_a_crash_keeps_one_copy(store, link):
     ids = [fields["id"] for fields in open_index(link).searcher().all_stored_fields()]
     assert ids.count("baru") == 1
     assert sorted(ids) == sorted(store.ids())
+
+
+# -- a large update is written by two processes ------------------------------------
+
+
+def by_id(link: Path) -> dict:
+    """Each live document's stored fields and every indexed term with its positions,
+    keyed by article id (docnums differ with the segments' layout)."""
+    with open_index(link).searcher() as searcher:
+        reader = searcher.reader()
+        ids = {docnum: fields["id"] for docnum, fields in searcher.iter_docs()}
+        terms = {}
+        for fieldname, term in reader.all_terms():
+            field = reader.schema[fieldname]
+            matcher = reader.postings(fieldname, term)
+            found = {}
+            while matcher.is_active():
+                if matcher.id() in ids:
+                    value = matcher.value()
+                    if field.format.supports("positions"):
+                        value = field.format.decode_positions(value)
+                    found[ids[matcher.id()]] = (matcher.weight(), value)
+                matcher.next()
+            if found:
+                terms[fieldname, term] = found
+        return {"stored": {fields["id"]: fields for _, fields in searcher.iter_docs()}, **terms}
+
+
+def large_update(store: Store) -> list[Article]:
+    """Seven changes: new stories, copies of old and new ones, a changed and a deleted article."""
+    seed = store.get(SEED_000)
+    story = dataclasses.replace(BANJIR, body="Gempa mengguncang Cianjur, ratusan rumah rusak.")
+    changes = [
+        dataclasses.replace(story, id="gempa-a", title="Gempa Cianjur"),
+        # A word only in this title: the child process stems it (odd position).
+        dataclasses.replace(BANJIR, id="rapat", title="Menyelenggarakan rapat", body="Rapat."),
+        dataclasses.replace(story, id="gempa-b", title="Gempa di Cianjur"),  # a copy of gempa-a
+        dataclasses.replace(seed, id="zz-copy", url="https://contoh.test/copy"),  # of SEED_000
+        dataclasses.replace(BANJIR, body="Banjir surut di Bekasi. Warga pulang."),  # changed
+        *(dataclasses.replace(BANJIR, id=f"baru-{n}", body=f"Berita nomor {n}.") for n in range(2)),
+    ]
+    store.upsert_many(changes)
+    store.delete("004_2217b1388aee775f")
+    return changes
+
+
+def test_a_large_update_in_two_processes_indexes_as_one_process(store, link, monkeypatch):
+    alone = index_path(store.path.parent / "alone")
+    build_index(store, alone)
+    segments = index_stats(store, link)["segments"]
+    large_update(store)
+    monkeypatch.setattr(build, "PARALLEL_DOCS", 10**6)
+    update_index(store, alone)
+    monkeypatch.setattr(build, "PARALLEL_DOCS", 2)
+    report = update_index(store, link)
+    assert (report.indexed, report.deleted) == (7, 1)
+    assert index_stats(store, link)["segments"] == segments + 2
+    assert index_stats(store, alone)["segments"] == segments + 1
+    assert by_id(link) == by_id(alone)
+    docs = stored(link)
+    assert sorted(docs) == sorted(store.ids())
+    assert (docs["gempa-b"]["dup"], docs["zz-copy"]["dup"]) == ("gempa-a", SEED_000)
+    assert hits(link, Term("title", "selenggara")) == ["rapat"]
+    with StemCache(stem_cache_path(link)) as cache:
+        assert cache.get("menyelenggarakan") == "selenggara"
+    assert update_index(store, link).indexed == 0
+
+
+def test_a_large_update_failing_in_the_worker_is_a_sentence(store, link, monkeypatch):
+    def broken(store, shard, *args):
+        if shard == 1:
+            raise OSError("No space left on device")
+        return workers.documents_task(store, shard, *args)
+
+    monkeypatch.setattr(build, "PARALLEL_DOCS", 2)
+    monkeypatch.setattr(build, "documents_task", broken)
+    before = by_id(link)
+    large_update(store)
+    with pytest.raises(WartaIndexError, match=r"No space left on device\)\. The old index"):
+        update_index(store, link)
+    assert by_id(link) == before
+    monkeypatch.undo()
+    assert update_index(store, link).indexed == 7
+    assert sorted(stored(link)) == sorted(store.ids())
