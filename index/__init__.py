@@ -4,7 +4,7 @@ Analysis (``analysis``: tokenizer → lowercase → normalise → Sastrawi stem 
 protected words, a stem cache persisted by ``stems``) feeds a Whoosh schema
 (``schema``); ``dedup`` groups near-duplicate articles with MinHash LSH;
 ``build`` rebuilds the index atomically with two processes or updates it with
-what changed in the store.
+what changed in the store (two processes too when much changed).
 """
 
 from .analysis import query_stopwords
