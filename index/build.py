@@ -31,7 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.writing import MERGE_SMALL, LockError
+from whoosh.util import fib
+from whoosh.writing import LockError
 
 from crawler.article import Article
 from crawler.store import Store
@@ -369,21 +370,38 @@ def _remove_old_generations(generations: Path, keep: Path) -> None:
 # -- update -------------------------------------------------------------------
 
 
-def _merge_policy(writer, segments, added: int = 0):
-    """Whoosh's MERGE_SMALL, then merge the smallest until at most MAX_SEGMENTS remain.
+def _segments_to_merge(segments: list, added: int = 2) -> list:
+    """The segments an update merges away: Whoosh's MERGE_SMALL rule (the
+    smallest, while they hold fewer documents than a Fibonacci bound), then the
+    smallest others until at most MAX_SEGMENTS remain with the ``added`` new ones.
+    """
+    by_size = sorted(segments, key=lambda s: s.doc_count_all())
+    merge, total = [], 0
+    for i, segment in enumerate(by_size):
+        total += segment.doc_count_all()
+        if i > 3 and total < fib(i + 5):
+            merge = by_size[: i + 1]
+            break
+    rest = by_size[len(merge) :]
+    while rest and len(rest) + added > MAX_SEGMENTS:
+        merge.append(rest.pop(0))
+    return merge
 
-    Counted with the writer's own segment (where merged documents go) and the
-    ``added`` segments the commit brings.
+
+def _merged_articles(ix, store: Store, segments: list, skip: set[str]) -> list[Article]:
+    """The store's articles whose documents live in ``segments`` (but those in ``skip``).
+
+    An update writes them again, in bulk, with the changed ones, and drops
+    the segments: the store is the source of truth, and re-indexing is
+    several times faster than Whoosh copying their postings one by one.
     """
     from whoosh.reading import SegmentReader
 
-    remaining = sorted(MERGE_SMALL(writer, segments), key=lambda s: s.doc_count_all())
-    merged = len(remaining) < len(segments)
-    while len(remaining) + merged + added > MAX_SEGMENTS:
-        segment = remaining.pop(0)
-        writer.add_reader(SegmentReader(writer.storage, writer.schema, segment))
-        merged = True
-    return remaining
+    ids = set()
+    for segment in segments:
+        with SegmentReader(ix.storage, ix.schema, segment) as reader:
+            ids |= _live_ids(reader)
+    return [a for i in sorted(ids - skip) if (a := store.get(i)) is not None]
 
 
 def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: list[str], protected):
@@ -435,12 +453,14 @@ def update_index(
         # the groups list every indexed article: new ones need no deleting.
         clean = state.get("toc") is not None and state["toc"] == ix.latest_generation()
         indexed = set(groups.groups) if clean else None
+        dropped = _segments_to_merge(ix._segments())
+        merged = _merged_articles(ix, store, dropped, {a.id for a in changed}.union(deleted))
         with StemCache(stem_cache_path(link)) as cache:
             analysis.clear_stem_cache()
             analysis.set_stem_lookup(cache.get)
-            # The changed articles' known stems in a few queries, not one a word.
+            # The articles' known stems in a few queries, not one a word.
             words = set()
-            for article in changed:
+            for article in (*changed, *merged):
                 words.update(
                     analysis.WORD_PATTERN.findall(f"{article.title} {article.body}".lower())
                 )
@@ -455,7 +475,8 @@ def update_index(
                         ix,
                         link,
                         store,
-                        (changed, deleted, placed, relabel),
+                        (changed, deleted, relabel, dropped, merged),
+                        groups.groups,
                         progress,
                         lock_timeout,
                         indexed,
@@ -478,26 +499,31 @@ def update_index(
     )
 
 
-def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=None) -> dict:
-    """Delete, re-add and regroup in one Whoosh commit; merge segments that pile up.
+def _write_changes(ix, link, store, changes, groups, progress, lock_timeout, indexed=None):
+    """Delete, re-add, regroup and merge in one Whoosh commit.
 
-    The re-added articles go into new segments written in bulk like a
-    rebuild's (two, by two processes, when there are many); the writer
-    deletes their old versions and commits them. Returns the stems the
-    other process computed.
+    ``changes``: the changed and deleted articles, the regrouped ids, the
+    segments merged away and the articles they hold. Those articles are
+    written again with the changed and regrouped ones into new segments, in
+    bulk like a rebuild's (two, by two processes, when there are many); the
+    writer deletes old versions, and the commit swaps the merged segments
+    for the new ones. ``groups``: every article's group. Returns the stems
+    the other process computed.
     """
-    changed, deleted, placed, relabel = changes
-    documents = [article_fields(article, placed[article.id]) for article in changed]
-    for article_id, group in relabel.items():
-        article = store.get(article_id)
-        if article is not None:
-            documents.append(article_fields(article, group))
+    changed, deleted, relabel, dropped, merged = changes
+    articles = {article.id: article for article in changed}
+    for article_id in relabel.keys() - articles.keys():
+        if (article := store.get(article_id)) is not None:
+            articles[article_id] = article
+    moved = {article.id for article in merged} - articles.keys()
+    articles.update((article.id, article) for article in merged if article.id in moved)
+    documents = [article_fields(article, groups[article.id]) for article in articles.values()]
     writer = _writer(ix, link, lock_timeout)
     added, stems = [], {}
     try:
         old = [*deleted, *(doc["id"] for doc in documents)]
-        if indexed is not None:  # ``indexed``: every id in the index, when known
-            old = [article_id for article_id in old if article_id in indexed]
+        if indexed is not None:  # ``indexed``: every id in the index, once, when known
+            old = [i for i in old if i in indexed and i not in moved]
         if old:
             _delete_ids(writer, old)
         if len(documents) >= PARALLEL_DOCS:
@@ -507,7 +533,13 @@ def _write_changes(ix, link, store, changes, progress, lock_timeout, indexed=Non
             added = [mine, theirs]
         elif documents:
             added = [_bulk_segment(ix, documents, progress, len(changed))]
-        writer.commit(mergetype=lambda w, old: [*_merge_policy(w, old, len(added)), *added])
+        gone = {segment.segment_id() for segment in dropped}
+        writer.commit(
+            mergetype=lambda _writer, segments: [
+                *(segment for segment in segments if segment.segment_id() not in gone),
+                *added,
+            ]
+        )
     except BaseException:
         writer.cancel()
         raise

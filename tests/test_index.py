@@ -6,7 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import whoosh.reading
 from whoosh.query import Phrase, Term
+from whoosh.writing import MERGE_SMALL
 
 from crawler.article import Article
 from crawler.importer import read_path
@@ -395,3 +397,72 @@ def test_a_large_update_failing_in_the_worker_is_a_sentence(store, link, monkeyp
     monkeypatch.undo()
     assert update_index(store, link).indexed == 7
     assert sorted(stored(link)) == sorted(store.ids())
+
+
+# -- merging: an update writes the small segments' articles again ---------------------
+
+
+class Sized:
+    """A stand-in segment of some size (for the merge rule)."""
+
+    def __init__(self, docs: int):
+        self.docs = docs
+
+    def doc_count_all(self) -> int:
+        return self.docs
+
+    def close(self) -> None:
+        pass
+
+
+SIZES = [
+    [12000, 12000, 25, 25, 25, 25],
+    [12000, 12000, *[25] * 7],
+    [12000, 12000, *[25] * 8],  # 200 documents < fib(12) = 233: these eight merge
+    [12000, 12000, 200, 25, 25, 25, 25],
+    [12000, 3000, 3000, 3000, 3000],
+    [1, 1, 1, 3, 3],
+    [5, 8, 13, 21, 34, 55, 89, 144],
+]
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+def test_an_update_merges_what_whoosh_merge_small_would(sizes, monkeypatch):
+    merged = []
+
+    class Writer:
+        storage = schema = None
+
+        def add_reader(self, reader):
+            merged.append(reader)
+
+    monkeypatch.setattr(whoosh.reading, "SegmentReader", lambda storage, schema, segment: segment)
+    segments = [Sized(n) for n in sizes]
+    MERGE_SMALL(Writer(), segments)
+    assert build._segments_to_merge(segments, added=0) == merged
+    assert bool(merged) == (sizes in (SIZES[2], SIZES[5]))
+
+
+def test_an_update_merges_the_smallest_beyond_max_segments():
+    segments = [Sized(10000 + n) for n in range(17)]
+    merged = build._segments_to_merge(segments, added=2)
+    assert [s.docs for s in merged] == [10000, 10001, 10002]
+
+
+def test_merged_segments_hold_every_article_once_as_in_the_store(store, link):
+    """Small updates pile up segments; merging writes their articles again from the
+    store. After each update the index holds what a rebuild would."""
+    fresh = index_path(store.path.parent / "fresh")
+    counts = []
+    for n in range(6):
+        store.upsert_many([dataclasses.replace(BANJIR, id=f"baru-{n}", body=f"Kabar ke-{n}.")])
+        if n == 3:  # change an article of an earlier small segment, delete another
+            store.upsert_many([dataclasses.replace(BANJIR, id="baru-0", body="Kabar merpati.")])
+            store.delete("baru-1")
+        update_index(store, link)
+        counts.append(index_stats(store, link)["segments"])
+        build_index(store, fresh)
+        assert by_id(link) == by_id(fresh)
+    assert counts == [3, 4, 5, 1, 2, 3]  # the fourth update merged every segment
+    assert stored(link)["baru-0"]["body"] == "Kabar merpati."
+    assert hits(link, Term("body", "merpati")) == ["baru-0"]
