@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance bench-index stemmer-eval
+.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance bench-index bench-updates stemmer-eval
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -35,7 +35,7 @@ soak: venv
 	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-300} --clients 32
 
 # Every benchmark and quality script (needs ../shared; tens of minutes).
-bench: bench-index bench-search bench-relevance bench-web stemmer-eval quality
+bench: bench-index bench-updates bench-search bench-relevance bench-web stemmer-eval quality
 
 # Web load: wrk, 16 clients for 30 s against the 25,427-article index (needs `wrk`).
 bench-web: venv
@@ -52,6 +52,10 @@ bench-relevance: venv
 # Index rebuild/update beside an SQLite FTS5 baseline on the 25,427 news articles (minutes).
 bench-index: venv
 	$(BIN)/python bench/bench_index.py --runs $${RUNS:-3}
+
+# Many small updates in a row (a crawl every few minutes), merges included.
+bench-updates: venv
+	$(BIN)/python bench/bench_updates.py --updates $${UPDATES:-60}
 
 # Stemmer agreement with the gold pairs, plain Sastrawi vs Warta (protected words).
 stemmer-eval: venv

@@ -46,14 +46,24 @@ from .errors import (
     WartaIndexError,
 )
 from .schema import INDEX_FORMAT, make_schema
-from .segments import BulkSegmentWriter
 from .stems import StemCache, stem_cache_path
-from .workers import bodies_task, documents_task, run_sharded, segments_task, signatures_task
+from .workers import (
+    SEGMENT_DOCS,
+    bodies_task,
+    documents_task,
+    run_sharded,
+    segments_task,
+    signatures_task,
+)
 
 INDEX_DIRNAME = "index"
 STATE_FILE = "state.json"
 LOCK_TIMEOUT = 10.0
+# An update merges small segments (those of fewer than LARGE_SEGMENT documents)
+# when Whoosh's rule says so or when there would be more than MAX_SEGMENTS of
+# them; large ones (a rebuild's) are left to the next rebuild.
 MAX_SEGMENTS = 16
+LARGE_SEGMENT = SEGMENT_DOCS // 2
 # Up to this many missing signatures are computed in one process, without a fork.
 FEW_SIGNATURES = 2000
 # An update signs and indexes the changed articles in one process below this
@@ -371,11 +381,14 @@ def _remove_old_generations(generations: Path, keep: Path) -> None:
 
 
 def _segments_to_merge(segments: list, added: int = 2) -> list:
-    """The segments an update merges away: Whoosh's MERGE_SMALL rule (the
+    """The small segments an update merges away: Whoosh's MERGE_SMALL rule (the
     smallest, while they hold fewer documents than a Fibonacci bound), then the
-    smallest others until at most MAX_SEGMENTS remain with the ``added`` new ones.
+    smallest others until at most MAX_SEGMENTS small ones remain with the
+    ``added`` new ones. Segments of LARGE_SEGMENT documents or more stay.
     """
-    by_size = sorted(segments, key=lambda s: s.doc_count_all())
+    by_size = sorted(
+        (s for s in segments if s.doc_count_all() < LARGE_SEGMENT), key=lambda s: s.doc_count_all()
+    )
     merge, total = [], 0
     for i, segment in enumerate(by_size):
         total += segment.doc_count_all()
@@ -508,7 +521,7 @@ def _write_changes(ix, link, store, changes, groups, progress, lock_timeout, ind
     bulk like a rebuild's (two, by two processes, when there are many); the
     writer deletes old versions, and the commit swaps the merged segments
     for the new ones. ``groups``: every article's group. Returns the stems
-    the other process computed.
+    computed while writing the segments (by either process).
     """
     changed, deleted, relabel, dropped, merged = changes
     articles = {article.id: article for article in changed}
@@ -530,9 +543,10 @@ def _write_changes(ix, link, store, changes, groups, progress, lock_timeout, ind
             (mine, _), (theirs, stems) = run_sharded(
                 documents_task, store, (ix, documents, len(changed)), progress
             )
-            added = [mine, theirs]
+            added = [*mine, *theirs]
         elif documents:
-            added = [_bulk_segment(ix, documents, progress, len(changed))]
+            tick = (lambda: progress(1)) if progress else (lambda: None)
+            added, stems = documents_task(store, 0, 1, tick, ix, documents, len(changed))
         gone = {segment.segment_id() for segment in dropped}
         writer.commit(
             mergetype=lambda _writer, segments: [
@@ -558,24 +572,6 @@ def _delete_ids(writer, article_ids: list[str]) -> None:
         if ("id", term) in reader:
             for docnum in reader.postings("id", term).all_ids():
                 writer.delete_document(docnum)
-
-
-def _bulk_segment(ix, documents: list[dict], progress, reported: int):
-    """A new segment holding ``documents`` (the writer that commits it holds the lock).
-
-    ``progress`` hears of the first ``reported`` (the changed articles, not the
-    regrouped ones).
-    """
-    bulk = BulkSegmentWriter(ix)
-    try:
-        for n, document in enumerate(documents):
-            bulk.add_document(**document)
-            if progress and n < reported:
-                progress(1)
-        return bulk._finalize_segment()
-    except BaseException:
-        bulk.cancel()
-        raise
 
 
 # -- stats --------------------------------------------------------------------

@@ -92,22 +92,31 @@ def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, do
     return segments, analysis.take_fresh_stems()
 
 
-def documents_task(store: Store, shard: int, shards: int, tick: Tick, ix, documents, reported):
-    """A segment of every ``shards``-th of ``documents`` (an update's); with the stems computed.
+def documents_task(store, shard: int, shards: int, tick: Tick, ix, documents, reported):
+    """Segments of every ``shards``-th of ``documents`` (an update's); with the stems computed.
 
+    A segment is closed every ``SEGMENT_DOCS`` documents, as in a rebuild.
     ``tick`` hears of the first ``reported`` documents only (the changed
-    articles, not the regrouped ones).
+    articles, not the regrouped or merged ones).
     """
-    writer = BulkSegmentWriter(ix)
+    segments, writer = [], None
     try:
-        for i in range(shard, len(documents), shards):
+        for n, i in enumerate(range(shard, len(documents), shards), 1):
+            if writer is None:
+                writer = BulkSegmentWriter(ix)
             writer.add_document(**documents[i])
             if i < reported:
                 tick()
-        return writer._finalize_segment(), analysis.take_fresh_stems()
+            if n % SEGMENT_DOCS == 0:
+                segments.append(writer._finalize_segment())
+                writer = None
+        if writer is not None:
+            segments.append(writer._finalize_segment())
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
         raise
+    return segments, analysis.take_fresh_stems()
 
 
 def _die_with_parent(parent: int) -> None:

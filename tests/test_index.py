@@ -416,18 +416,21 @@ class Sized:
 
 
 SIZES = [
-    [12000, 12000, 25, 25, 25, 25],
-    [12000, 12000, *[25] * 7],
-    [12000, 12000, *[25] * 8],  # 200 documents < fib(12) = 233: these eight merge
-    [12000, 12000, 200, 25, 25, 25, 25],
-    [12000, 3000, 3000, 3000, 3000],
+    [25, 25, 25, 25],
+    [25, 25, 25, 25, 25, 25],
+    [*[25] * 7],
+    [*[25] * 8],  # 200 documents < fib(12) = 233: these eight merge
+    [200, 25, 25, 25, 25],
+    [3000, 3000, 3000, 3000, 3000],
     [1, 1, 1, 3, 3],
     [5, 8, 13, 21, 34, 55, 89, 144],
 ]
 
 
 @pytest.mark.parametrize("sizes", SIZES)
-def test_an_update_merges_what_whoosh_merge_small_would(sizes, monkeypatch):
+@pytest.mark.parametrize("large", [[], [12000, 12000], [15000] * 20])
+def test_an_update_merges_what_whoosh_merge_small_would(sizes, large, monkeypatch):
+    """Among the small segments; a rebuild's large ones stay whatever their number."""
     merged = []
 
     class Writer:
@@ -437,16 +440,25 @@ def test_an_update_merges_what_whoosh_merge_small_would(sizes, monkeypatch):
             merged.append(reader)
 
     monkeypatch.setattr(whoosh.reading, "SegmentReader", lambda storage, schema, segment: segment)
-    segments = [Sized(n) for n in sizes]
-    MERGE_SMALL(Writer(), segments)
-    assert build._segments_to_merge(segments, added=0) == merged
-    assert bool(merged) == (sizes in (SIZES[2], SIZES[5]))
+    small = [Sized(n) for n in sizes]
+    MERGE_SMALL(Writer(), small)
+    assert build._segments_to_merge([*map(Sized, large), *small], added=0) == merged
+    assert bool(merged) == (sizes in (SIZES[3], SIZES[6]))
 
 
 def test_an_update_merges_the_smallest_beyond_max_segments():
-    segments = [Sized(10000 + n) for n in range(17)]
+    segments = [Sized(5000 + n) for n in range(17)] + [Sized(12000)] * 3
     merged = build._segments_to_merge(segments, added=2)
-    assert [s.docs for s in merged] == [10000, 10001, 10002]
+    assert [s.docs for s in merged] == [5000, 5001, 5002]
+
+
+def test_an_update_closes_a_segment_every_segment_docs(store, link, monkeypatch):
+    monkeypatch.setattr(workers, "SEGMENT_DOCS", 2)
+    segments = index_stats(store, link)["segments"]
+    store.upsert_many([dataclasses.replace(BANJIR, id=f"baru-{n}") for n in range(5)])
+    update_index(store, link)
+    assert index_stats(store, link)["segments"] == segments + 3
+    assert sorted(stored(link)) == sorted(store.ids())
 
 
 def test_merged_segments_hold_every_article_once_as_in_the_store(store, link):
