@@ -152,6 +152,8 @@ def measure(mode: str, data_dir: Path) -> dict:
 
 
 def read_news(news: Path) -> list[Article]:
+    if not news.is_dir():
+        sys.exit(f"No news archive at {news}: pass --news DIR (the *.jsonl.gz files).")
     return [a for path in find_files([news]) for a in read_path(path) if isinstance(a, Article)]
 
 
