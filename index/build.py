@@ -401,11 +401,12 @@ def _segments_to_merge(segments: list, added: int = 2) -> list:
     return merge
 
 
-def _merged_articles(ix, store: Store, segments: list, skip: set[str]) -> list[Article]:
-    """The store's articles whose documents live in ``segments`` (but those in ``skip``).
+def _merged_articles(ix, store: Store, segments: list, skip: set[str]):
+    """The store's articles whose documents live in ``segments`` (but those in
+    ``skip``); and the ids of those documents the store no longer has.
 
-    An update writes them again, in bulk, with the changed ones, and drops
-    the segments: the store is the source of truth, and re-indexing is
+    An update writes the articles again, in bulk, with the changed ones, and
+    drops the segments: the store is the source of truth, and re-indexing is
     several times faster than Whoosh copying their postings one by one.
     """
     from whoosh.reading import SegmentReader
@@ -414,7 +415,8 @@ def _merged_articles(ix, store: Store, segments: list, skip: set[str]) -> list[A
     for segment in segments:
         with SegmentReader(ix.storage, ix.schema, segment) as reader:
             ids |= _live_ids(reader)
-    return [a for i in sorted(ids - skip) if (a := store.get(i)) is not None]
+    articles = [a for i in sorted(ids - skip) if (a := store.get(i)) is not None]
+    return articles, sorted(ids - skip - {a.id for a in articles})
 
 
 def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: list[str], protected):
@@ -467,7 +469,8 @@ def update_index(
         clean = state.get("toc") is not None and state["toc"] == ix.latest_generation()
         indexed = set(groups.groups) if clean else None
         dropped = _segments_to_merge(ix._segments())
-        merged = _merged_articles(ix, store, dropped, {a.id for a in changed}.union(deleted))
+        merged, gone = _merged_articles(ix, store, dropped, {a.id for a in changed}.union(deleted))
+        deleted = [*deleted, *gone]  # indexed, but no longer in the store: they go too
         with StemCache(stem_cache_path(link)) as cache:
             analysis.clear_stem_cache()
             analysis.set_stem_lookup(cache.get)

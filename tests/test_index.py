@@ -478,3 +478,18 @@ def test_merged_segments_hold_every_article_once_as_in_the_store(store, link):
     assert counts == [3, 4, 5, 1, 2, 3]  # the fourth update merged every segment
     assert stored(link)["baru-0"]["body"] == "Kabar merpati."
     assert hits(link, Term("body", "merpati")) == ["baru-0"]
+
+
+def test_a_merge_drops_documents_the_store_no_longer_has(store, link):
+    """An article removed from the store without a trace (a restored backup, say)
+    leaves the index when its segment is merged."""
+    for n in range(4):
+        if n == 3:
+            with store.transaction():
+                store.db.execute("DELETE FROM articles WHERE id = 'baru-0'")
+        store.upsert_many([dataclasses.replace(BANJIR, id=f"baru-{n}", body=f"Kabar ke-{n}.")])
+        report = update_index(store, link)
+    assert (report.deleted, index_stats(store, link)["segments"]) == (1, 1)
+    assert sorted(stored(link)) == sorted(store.ids())
+    assert "baru-0" not in DuplicateGroups.load(link.resolve()).groups
+    assert index_stats(store, link)["missing_from_store"] == 0
