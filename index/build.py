@@ -12,7 +12,9 @@ lets one build or update run at a time.
 A rebuild uses two processes: a forked child indexes every other article
 into its own segment while the parent indexes the rest; the parent commits
 both segments together. An update of many articles does the same with the
-changed articles (their signatures, then their segments).
+changed articles (their signatures, then their segments). When small
+segments pile up, an update merges them by indexing their articles again
+from the store into its new segments, and drops them.
 """
 
 from __future__ import annotations
