@@ -38,6 +38,7 @@ BANDS = 64  # of NUM_PERM // BANDS == 2 values: a pair at 0.1 is found half the 
 DEFAULT_THRESHOLD = 0.1
 MAX_WORDS = 3000
 MAX_BUCKET = 200  # a band value shared by more articles than this says nothing
+PAIR_CHUNK = 262144  # candidate pairs compared at once (2 x 128 MB of signature rows)
 DUPS_FILE = "dups.pickle"
 
 
@@ -166,12 +167,30 @@ class DuplicateGroups:
         return groups
 
     def _similar_earlier(self) -> dict[int, list[int]]:
-        """Row → earlier rows at or above the threshold, most similar first, in row order."""
-        pairs = np.unique(np.concatenate([_band_pairs(band) for band in _bands(self.matrix).T]))
+        """Row → earlier rows at or above the threshold, most similar first, in row order.
+
+        Candidate pairs are made a few bands at a time and compared a chunk
+        at a time, so memory stays bounded when an archive has many copies
+        (a 250k-article archive of ten copies each: 41 million pairs).
+        """
+        bands = _bands(self.matrix).T
+        pairs = np.unique(
+            np.concatenate(
+                [
+                    np.unique(np.concatenate([_band_pairs(band) for band in bands[i : i + 8]]))
+                    for i in range(0, len(bands), 8)
+                ]
+            )
+        )
         if not len(pairs):
             return {}
         later, earlier = np.divmod(pairs, len(self.matrix))
-        similarity = (self.matrix[later] == self.matrix[earlier]).mean(axis=1)
+        del pairs
+        similarity = np.empty(len(later))
+        for i in range(0, len(later), PAIR_CHUNK):
+            j = i + PAIR_CHUNK
+            same = self.matrix[later[i:j]] == self.matrix[earlier[i:j]]
+            similarity[i:j] = same.mean(axis=1)
         keep = similarity >= self.threshold
         later, earlier, similarity = later[keep], earlier[keep], similarity[keep]
         order = np.lexsort((earlier, -similarity, later))
