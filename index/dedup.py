@@ -108,25 +108,38 @@ def _band_pairs(band: np.ndarray) -> np.ndarray:
     return np.concatenate(found)
 
 
-class _BandIndex:
-    """Rows of a signature matrix by band value: each band sorted once."""
+def band_neighbours(matrix: np.ndarray, signatures: list[np.ndarray]) -> list[np.ndarray]:
+    """For each signature, the rows of ``matrix`` sharing at least one band with it, in order.
 
-    def __init__(self, bands: np.ndarray):
-        # One contiguous row per band: sorting or searching a column would copy it.
-        rows = np.ascontiguousarray(bands.T)
-        self.orders = np.argsort(rows, axis=1)
-        self.keys = np.take_along_axis(rows, self.orders, axis=1)
-
-    def near(self, signatures: list[np.ndarray]) -> list[np.ndarray]:
-        """For each signature, the rows sharing at least one band with it, in order."""
-        wanted = _bands(np.stack(signatures))
-        found: list[list[np.ndarray]] = [[] for _ in signatures]
-        for keys, order, column in zip(self.keys, self.orders, wanted.T, strict=True):
-            lows, highs = keys.searchsorted(column), keys.searchsorted(column, side="right")
-            for n in np.flatnonzero(highs > lows).tolist():
-                found[n].append(order[lows[n] : highs[n]])
-        empty = np.zeros(0, dtype=np.int64)
-        return [np.unique(np.concatenate(rows)) if rows else empty for rows in found]
+    No band is sorted: the low 16 bits of every band value are looked up in a
+    table of the wanted values' low bits (one pass over the matrix), and only
+    the rows that pass are matched to the wanted values in full. Placing 250
+    articles among 250k took 1.6 s sorting each band.
+    """
+    bands = _bands(matrix)
+    wanted = _bands(np.stack(signatures))
+    table = np.zeros((BANDS, 1 << 16), dtype=bool)
+    table[np.arange(BANDS), wanted & 0xFFFF] = True
+    rows, band = np.nonzero(table[np.arange(BANDS), (bands & 0xFFFF).astype(np.uint16)])
+    values = bands[rows, band]
+    # Match (band, value) to the wanted signatures' through one sorted array of them.
+    salt = np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    keys = (wanted ^ salt).ravel()  # signature n, band b at n * BANDS + b
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    probe = values ^ salt[band]
+    lows = sorted_keys.searchsorted(probe)
+    counts = sorted_keys.searchsorted(probe, side="right") - lows
+    entry = np.repeat(np.arange(len(probe)), counts)
+    starts = np.repeat(lows - np.cumsum(counts) + counts, counts)
+    flat = order[starts + np.arange(len(entry))]
+    which, wanted_band = np.divmod(flat, BANDS)
+    exact = (wanted_band == band[entry]) & (wanted[which, wanted_band] == values[entry])
+    which, found = which[exact], rows[entry[exact]]
+    by_signature = np.argsort(which, kind="stable")
+    which, found = which[by_signature], found[by_signature]
+    edges = np.searchsorted(which, np.arange(len(signatures) + 1))
+    return [np.unique(found[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
 def analysis_key(protected: dict[str, str] | None = None) -> str:
@@ -224,7 +237,7 @@ class DuplicateGroups:
         self.remove([article_id for article_id, _ in articles])
         leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
         signed = [values for _, values in articles if values is not None]
-        near = iter(_BandIndex(_bands(self.matrix)).near(signed) if signed else [])
+        near = iter(band_neighbours(self.matrix, signed) if signed else [])
         # The rows placed so far in this call, filled as they come.
         new_rows = np.empty((len(signed), NUM_PERM), dtype=np.uint32)
         new_leaders = np.zeros(len(signed), dtype=bool)

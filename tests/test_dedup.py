@@ -46,3 +46,17 @@ def test_groups_match_the_brute_force_reference(seed, chunk, monkeypatch):
     grouped = DuplicateGroups.from_signatures(signatures, threshold=0.1).groups
     assert grouped == reference(signatures, 0.1)
     assert sum(1 for i, g in grouped.items() if i != g) > 50
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_band_neighbours_are_the_rows_sharing_a_band(seed):
+    signatures = planted(seed)
+    matrix = np.stack(list(signatures.values()))
+    rng = np.random.default_rng(seed)
+    # Half of them new (random), half copying bands of rows in the matrix.
+    wanted = [*matrix[rng.choice(len(matrix), 20)], *planted(seed + 10, 20).values()]
+    bands = dedup._bands(matrix)
+    for signature, near in zip(wanted, dedup.band_neighbours(matrix, wanted), strict=True):
+        expected = np.flatnonzero((bands == dedup._bands(signature[None, :])).any(axis=1))
+        assert near.tolist() == expected.tolist()
+    assert sum(len(near) for near in dedup.band_neighbours(matrix, wanted)) > 20
