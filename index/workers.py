@@ -27,7 +27,7 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from whoosh import index as whoosh_index
@@ -69,44 +69,43 @@ def bodies_task(store: Store, shard: int, shards: int, tick: Tick, articles, pro
 
 def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, documents):
     """Whoosh segments holding every ``shards``-th article; with the stems computed."""
-    ix = whoosh_index.open_dir(gen_dir)
-    segments, writer, count = [], None, 0
-    for i, (article, _) in enumerate(store.iter_articles()):
-        if i % shards != shard:
-            continue
-        fields = documents(article)
-        if fields is None:  # stored after the build began: the next update adds it
-            tick()
-            continue
-        if writer is None:
-            writer = BulkSegmentWriter(ix)
-        writer.add_document(**fields)
-        count += 1
-        tick()
-        if count % SEGMENT_DOCS == 0:
-            # The step MpWriter's sub-writers take: close the segment, hand it over.
-            segments.append(writer._finalize_segment())
-            writer = None
-    if writer is not None:
-        segments.append(writer._finalize_segment())
-    return segments, analysis.take_fresh_stems()
+
+    def mine() -> Iterator[dict]:
+        for i, (article, _) in enumerate(store.iter_articles()):
+            if i % shards == shard:
+                fields = documents(article)
+                if fields is not None:  # None: stored after the build began (for the next update)
+                    yield fields
+                tick()
+
+    return _write_segments(whoosh_index.open_dir(gen_dir), mine()), analysis.take_fresh_stems()
 
 
 def documents_task(store, shard: int, shards: int, tick: Tick, ix, documents, reported):
     """Segments of every ``shards``-th of ``documents`` (an update's); with the stems computed.
 
-    A segment is closed every ``SEGMENT_DOCS`` documents, as in a rebuild.
     ``tick`` hears of the first ``reported`` documents only (the changed
     articles, not the regrouped or merged ones).
     """
-    segments, writer = [], None
-    try:
-        for n, i in enumerate(range(shard, len(documents), shards), 1):
-            if writer is None:
-                writer = BulkSegmentWriter(ix)
-            writer.add_document(**documents[i])
+
+    def mine() -> Iterator[dict]:
+        for i in range(shard, len(documents), shards):
+            yield documents[i]
             if i < reported:
                 tick()
+
+    return _write_segments(ix, mine()), analysis.take_fresh_stems()
+
+
+def _write_segments(ix, documents: Iterable[dict]) -> list:
+    """Bulk segments of ``documents``, one closed every ``SEGMENT_DOCS`` (the step
+    MpWriter's sub-writers take: close the segment, hand it over)."""
+    segments, writer = [], None
+    try:
+        for n, fields in enumerate(documents, 1):
+            if writer is None:
+                writer = BulkSegmentWriter(ix)
+            writer.add_document(**fields)
             if n % SEGMENT_DOCS == 0:
                 segments.append(writer._finalize_segment())
                 writer = None
@@ -116,7 +115,7 @@ def documents_task(store, shard: int, shards: int, tick: Tick, ix, documents, re
         if writer is not None:
             writer.cancel()
         raise
-    return segments, analysis.take_fresh_stems()
+    return segments
 
 
 def _die_with_parent(parent: int) -> None:
