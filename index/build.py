@@ -223,14 +223,21 @@ def _signatures(store: Store, protected: dict[str, str], progress, known) -> tup
         signatures.update(theirs)
         return signatures, {**my_stems, **their_stems}
     if progress:
-        progress(len(signatures))
-    for article_id in missing:
-        article = store.get(article_id)
-        if article is not None:
-            signatures[article_id] = signature(article.body, protected)
-        if progress:
-            progress(1)
-    return signatures, analysis.take_fresh_stems()
+        progress(len(signatures) + len(missing))
+    articles = [a for i in missing if (a := store.get(i)) is not None]
+    found, stems = _sign(articles, protected)
+    signatures.update(found)
+    return signatures, {**stems, **analysis.take_fresh_stems()}
+
+
+def _sign(articles: list[Article], protected: dict[str, str]) -> tuple[dict, dict]:
+    """{id: signature} of these articles, in two processes when there are many;
+    and the stems the other process computed (also remembered here)."""
+    if len(articles) < PARALLEL_DOCS:
+        return {a.id: signature(a.body, protected) for a in articles}, {}
+    (mine, _), (theirs, stems) = run_sharded(bodies_task, None, (articles, protected))
+    analysis.remember_stems(stems)
+    return {**mine, **theirs}, stems
 
 
 def _known_signatures(link: Path, store: Store, key: str) -> dict:
@@ -428,13 +435,7 @@ def _place_changes(groups: DuplicateGroups, changed: list[Article], deleted: lis
     for article_id, group in groups.groups.items():
         members.setdefault(group, set()).add(article_id)
     groups.remove(deleted)
-    stems = {}
-    if len(changed) >= PARALLEL_DOCS:
-        (mine, _), (theirs, stems) = run_sharded(bodies_task, None, (changed, protected))
-        analysis.remember_stems(stems)
-        signatures = {**mine, **theirs}
-    else:
-        signatures = {a.id: signature(a.body, protected) for a in changed}
+    signatures, stems = _sign(changed, protected)
     placed = groups.place([(a.id, signatures[a.id]) for a in changed])
     relabel = {}
     for article_id, group in placed.items():

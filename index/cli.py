@@ -84,7 +84,11 @@ def build_command(ctx: click.Context, protected_file: str | None, dup_threshold:
 @index_group.command("update")
 @click.pass_context
 def update_command(ctx: click.Context) -> None:
-    """Index what changed in the store since the last build or update."""
+    """Index what changed in the store since the last build or update.
+
+    Two processes share the work when 32 or more articles changed; small
+    segments that pile up are merged by indexing their articles again.
+    """
     with _store(ctx) as store:
         with tqdm(unit="art", desc="Updating", leave=False, disable=ctx.obj.get("quiet")) as bar:
             try:

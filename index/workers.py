@@ -7,7 +7,8 @@ between processes: the child reads the store through its own connection.
 - ``signatures_task``: MinHash signatures of the bodies (this also fills the
   stem cache, so a cold rebuild stems each word once per process at most).
 - ``bodies_task`` and ``documents_task``: an update's signatures and
-  segment, when it has enough articles for a fork to pay
+  segments (``bodies_task`` also signs the few articles a warm rebuild
+  lacks), when there are enough articles for a fork to pay
   (``build.PARALLEL_DOCS``): the articles are already in memory, so the
   child inherits them.
 - ``segments_task``: Whoosh segments of up to ``SEGMENT_DOCS`` articles,
@@ -59,7 +60,8 @@ def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected
 
 
 def bodies_task(store: Store, shard: int, shards: int, tick: Tick, articles, protected):
-    """Signatures of every ``shards``-th of ``articles`` (an update's); with the stems computed."""
+    """Signatures of every ``shards``-th of ``articles`` (an update's, or those a warm
+    rebuild lacks); with the stems computed."""
     signatures = {}
     for article in articles[shard::shards]:
         signatures[article.id] = signature(article.body, protected)
