@@ -232,12 +232,12 @@ def _signatures(store: Store, protected: dict[str, str], progress, known) -> tup
 
 def _sign(articles: list[Article], protected: dict[str, str]) -> tuple[dict, dict]:
     """{id: signature} of these articles, in two processes when there are many;
-    and the stems the other process computed (also remembered here)."""
+    and the stems computed meanwhile (those of the other process remembered here)."""
     if len(articles) < PARALLEL_DOCS:
-        return {a.id: signature(a.body, protected) for a in articles}, {}
-    (mine, _), (theirs, stems) = run_sharded(bodies_task, None, (articles, protected))
-    analysis.remember_stems(stems)
-    return {**mine, **theirs}, stems
+        return {a.id: signature(a.body, protected) for a in articles}, analysis.take_fresh_stems()
+    (mine, my_stems), (theirs, their_stems) = run_sharded(bodies_task, None, (articles, protected))
+    analysis.remember_stems(their_stems)
+    return {**mine, **theirs}, {**my_stems, **their_stems}
 
 
 def _known_signatures(link: Path, store: Store, key: str) -> dict:
@@ -546,10 +546,10 @@ def _write_changes(ix, link, store, changes, groups, progress, lock_timeout, ind
         if old:
             _delete_ids(writer, old)
         if len(documents) >= PARALLEL_DOCS:
-            (mine, _), (theirs, stems) = run_sharded(
+            (mine, my_stems), (theirs, their_stems) = run_sharded(
                 documents_task, store, (ix, documents, len(changed)), progress
             )
-            added = [*mine, *theirs]
+            added, stems = [*mine, *theirs], {**my_stems, **their_stems}
         elif documents:
             tick = (lambda: progress(1)) if progress else (lambda: None)
             added, stems = documents_task(store, 0, 1, tick, ix, documents, len(changed))

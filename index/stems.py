@@ -33,11 +33,24 @@ class StemCache:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._inherited = []
+        self._connect()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS stems (token TEXT PRIMARY KEY, stem TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self._check_version()
+
+    def _connect(self) -> None:
+        self._pid = os.getpid()
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def _own_db(self) -> sqlite3.Connection:
+        """This process's connection: a forked worker opens its own (an SQLite
+        connection must not cross a fork; the inherited one is kept, unused)."""
+        if os.getpid() != self._pid:
+            self._inherited.append(self.db)
+            self._connect()
+        return self.db
 
     def __enter__(self) -> StemCache:
         return self
@@ -63,17 +76,17 @@ class StemCache:
 
     def get(self, token: str) -> str | None:
         """One cached stem, or None (an update looks up only the words it meets)."""
-        row = self.db.execute("SELECT stem FROM stems WHERE token = ?", (token,)).fetchone()
+        row = self._own_db().execute("SELECT stem FROM stems WHERE token = ?", (token,)).fetchone()
         return row[0] if row else None
 
     def get_many(self, tokens) -> dict[str, str]:
         """The cached stems of those ``tokens`` that have one (a query per 500)."""
-        tokens, found = list(tokens), {}
+        tokens, found, db = list(tokens), {}, self._own_db()
         for i in range(0, len(tokens), 500):
             chunk = tokens[i : i + 500]
             marks = ",".join("?" * len(chunk))
             found.update(
-                self.db.execute(f"SELECT token, stem FROM stems WHERE token IN ({marks})", chunk)
+                db.execute(f"SELECT token, stem FROM stems WHERE token IN ({marks})", chunk)
             )
         return found
 

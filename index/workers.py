@@ -136,10 +136,7 @@ def _child(task, store_file: str, conn, counter, args, parent: int) -> None:
     def tick():
         counter.value += 1
 
-    # Report only the stems computed here, and never use the parent's
-    # connection to the stem cache (SQLite connections don't survive a fork).
-    analysis.take_fresh_stems()
-    analysis.set_stem_lookup(None)
+    analysis.take_fresh_stems()  # report only the stems computed here
     try:
         if store_file is None:  # the task needs no store
             conn.send(("ok", task(None, 1, 2, tick, *args)))

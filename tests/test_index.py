@@ -365,9 +365,10 @@ def test_a_large_update_in_two_processes_indexes_as_one_process(store, link, mon
     segments = index_stats(store, link)["segments"]
     large_update(store)
     monkeypatch.setattr(build, "PARALLEL_DOCS", 10**6)
-    update_index(store, alone)
+    one_process = update_index(store, alone)
     monkeypatch.setattr(build, "PARALLEL_DOCS", 2)
     report = update_index(store, link)
+    assert report.new_stems == one_process.new_stems > 0
     assert (report.indexed, report.deleted) == (7, 1)
     assert index_stats(store, link)["segments"] == segments + 2
     assert index_stats(store, alone)["segments"] == segments + 1
@@ -493,3 +494,22 @@ def test_a_merge_drops_documents_the_store_no_longer_has(store, link):
     assert sorted(stored(link)) == sorted(store.ids())
     assert "baru-0" not in DuplicateGroups.load(link.resolve()).groups
     assert index_stats(store, link)["missing_from_store"] == 0
+
+
+def test_a_forked_process_reads_the_stem_cache_through_its_own_connection(link):
+    import multiprocessing
+
+    with StemCache(stem_cache_path(link)) as cache:
+        assert cache.get("pengiriman") == "kirim"
+        parent_db = cache.db
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+
+        def child():
+            send.send((cache.get("pengiriman"), cache.db is not parent_db))
+
+        process = context.Process(target=child)
+        process.start()
+        assert receive.recv() == ("kirim", True)
+        process.join()
+        assert cache.db is parent_db and cache.get("pengiriman") == "kirim"
