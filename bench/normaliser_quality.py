@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.feeds import parse_feed
-from crawler.page import decode_html, parse_page
+from crawler.html_normaliser import decode_html, parse_page
 
 DEFAULT_SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'", "–": "-", "—": "-"})

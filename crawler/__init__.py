@@ -6,8 +6,8 @@ article store (``store``) keeps as the source of truth for every later stage:
 - ``importer`` and ``saved`` read files (.txt, .jsonl, .html, .warc);
 - ``crawl`` runs the Scrapy ``spider`` (rules in ``middlewares``, URLs in
   ``urls``, sitemaps and feeds in ``feeds``) and ``reparse``;
-- ``page`` (with ``body`` and ``dates``) normalises HTML pages, ``normalise``
-  plain text.
+- ``html_normaliser`` (with ``body`` and ``dates``) normalises HTML pages,
+  ``text_normaliser`` plain text.
 
 The crawler modules import Scrapy, so this package imports only the light ones.
 """

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
-from .page import decode_html, join_parts, page_article, parse_page
+from .html_normaliser import decode_html, join_parts, page_article, parse_page
 from .spider import CrawlOptions, CrawlReport, NewsSpider
 from .store import Store
 from .urls import host_of

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .article import Article, Rejection
-from .normalise import clean_text, parse_text
+from .text_normaliser import clean_text, parse_text
 from .saved import read_html_file, read_warc_file
 
 MAX_FILE_BYTES = 50 * 1024 * 1024

@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from .article import Article, Rejection
-from .page import article_id_for, decode_html, page_article, parse_page
+from .html_normaliser import article_id_for, decode_html, page_article, parse_page
 from .urls import canonical_url
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024

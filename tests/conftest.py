@@ -13,7 +13,7 @@ from crawler.store import Store
 from index.build import build_index, index_path
 from web import create_app
 from web.cli import cli
-from web.state import close_app
+from web.handles import close_app
 
 # The top-level keys of the stable search result shape (CLI --json and the API).
 RESULT_KEYS = frozenset(

@@ -8,8 +8,8 @@ import pytest
 
 from crawler.dates import date_from_url, parse_date
 from crawler.feeds import parse_feed, parse_sitemap
-from crawler.normalise import clean_text, parse_text
-from crawler.page import (
+from crawler.text_normaliser import clean_text, parse_text
+from crawler.html_normaliser import (
     decode_html,
     join_parts,
     parse_html,

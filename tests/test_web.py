@@ -14,7 +14,7 @@ from crawler.store import Store
 from searcher import Hit, Searcher, SearchResult
 from tests.conftest import RESULT_KEYS
 from web import create_app
-from web.state import close_app
+from web.handles import close_app
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 

@@ -3,7 +3,7 @@
 ``create_app`` is the application factory: the pages (``views``), a JSON API
 (``api``), one error handler for both (``errors``), security headers
 (``headers``) and one shared searcher that follows new index generations
-(``state``).
+(``handles``).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False
 
-    from . import api, errors, format, headers, state, views
+    from . import api, errors, handles, headers, template_filters, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
-    format.register(app)
+    template_filters.register(app)
     headers.register(app)
-    state.register(app)
+    handles.register(app)
     return app

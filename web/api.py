@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 
 from . import params as search_params
-from .state import get_searcher, get_store
+from .handles import get_searcher, get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

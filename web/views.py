@@ -8,7 +8,7 @@ from index.build import WartaIndexError
 
 from . import params as search_params
 from .params import SearchParams
-from .state import get_searcher, get_store, overview, similar_articles
+from .handles import get_searcher, get_store, overview, similar_articles
 
 bp = Blueprint("views", __name__)
 

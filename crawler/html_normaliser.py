@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup, Tag
 from .article import Article
 from .body import body_paragraphs
 from .dates import date_from_url, dates_in_text, has_time, parse_date, to_iso
-from .normalise import clean_paragraphs, clean_text
+from .text_normaliser import clean_paragraphs, clean_text
 from .urls import canonical_url
 
 _ARTICLE_TYPES = {
