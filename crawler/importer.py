@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .article import Article, Rejection
-from .text_normaliser import clean_text, parse_text
 from .saved import read_html_file, read_warc_file
+from .text_normaliser import clean_text, parse_text
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_LINE_CHARS = 5 * 1024 * 1024

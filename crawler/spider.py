@@ -26,7 +26,14 @@ from scrapy.utils.gz import gunzip
 
 from .dates import date_from_url, parse_date
 from .feeds import Entry, looks_like_feed, looks_like_sitemap, parse_feed, parse_sitemap
-from .html_normaliser import ParsedPage, article_id_for, decode_html, join_parts, page_article, parse_page
+from .html_normaliser import (
+    ParsedPage,
+    article_id_for,
+    decode_html,
+    join_parts,
+    page_article,
+    parse_page,
+)
 from .store import FetchRecord, RawPage, Store
 from .urls import canonical_url, host_allowed, host_of
 

@@ -8,7 +8,6 @@ import pytest
 
 from crawler.dates import date_from_url, parse_date
 from crawler.feeds import parse_feed, parse_sitemap
-from crawler.text_normaliser import clean_text, parse_text
 from crawler.html_normaliser import (
     decode_html,
     join_parts,
@@ -17,6 +16,7 @@ from crawler.html_normaliser import (
     plausible_author,
     strip_site_name,
 )
+from crawler.text_normaliser import clean_text, parse_text
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from index.build import WartaIndexError
 
 from . import params as search_params
-from .params import SearchParams
 from .handles import get_searcher, get_store, overview, similar_articles
+from .params import SearchParams
 
 bp = Blueprint("views", __name__)
 
