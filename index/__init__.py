@@ -7,7 +7,7 @@ protected words, a stem cache persisted by ``stems``) feeds a Whoosh schema
 what changed in the store (two processes too when much changed).
 """
 
-from .analysis import query_stopwords
+from .analysis import query_stopwords, split_words, stopwords
 from .build import (
     IndexLockedError,
     IndexNotFoundError,
@@ -30,5 +30,7 @@ __all__ = [
     "index_stats",
     "open_index",
     "query_stopwords",
+    "split_words",
+    "stopwords",
     "update_index",
 ]
