@@ -1,0 +1,625 @@
+"""The judged set for issue 12: article pairs labelled copy, same-event, related or different.
+
+Texts stay in ``../shared/data/news`` (third-party data); the repository keeps
+only article ids and labels (``bench/judged/``). Commands:
+
+    python bench/story_pairs.py sample          # candidates -> bench/judged/story_candidates.tsv
+    python bench/story_pairs.py show 0 2 4 ...  # print pairs in full, for reading
+    python bench/story_pairs.py merge           # labels_even + labels_odd -> story_pairs.tsv
+    python bench/story_pairs.py score ASSIGNMENT.tsv [--split heldout]
+    python bench/story_pairs.py assign-today DATA_DIR OUT.tsv
+
+ASSIGNMENT.tsv has a header and the columns id, copy_group, story: the id of
+the article's collapsed near-duplicate group and of its story (each empty
+when the article stands alone). See bench/judged/README.md for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import random
+import re
+import sys
+import textwrap
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+HERE = Path(__file__).resolve().parent
+JUDGED = HERE / "judged"
+CANDIDATES = JUDGED / "story_candidates.tsv"
+LABELS = {"copy", "same-event", "related", "different"}
+LABEL_FILES = (JUDGED / "labels_even.tsv", JUDGED / "labels_odd.tsv")
+FINAL = JUDGED / "story_pairs.tsv"
+DEFAULT_NEWS = HERE.parent.parent / "shared" / "data" / "news"
+NEWS_FILES = ("clickid.jsonl.gz", "indosum_dev.jsonl.gz")
+
+SEED = 12  # the issue's number: every random choice below starts from it
+SHINGLE = 5  # words per shingle
+HELDOUT_SHARE = 0.4
+
+WORD = re.compile(r"\w+")
+# Capitalised words (names, places, organisations) as written in the text.
+NAME = re.compile(r"\b[A-Z][A-Za-z]{2,}\b|\b[A-Z]{2,}\b")
+
+
+@dataclass(frozen=True)
+class News:
+    id: str
+    title: str
+    day: date
+    time: str
+    source: str
+    url: str
+    body: str
+
+
+def load_news(news_dir: Path) -> list[News]:
+    """Every article of the news files, in file order."""
+    found = []
+    for name in NEWS_FILES:
+        path = news_dir / name
+        if not path.is_file():
+            sys.exit(
+                f"{path} is missing: pass --news DIR, the folder holding {', '.join(NEWS_FILES)}."
+            )
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                a = json.loads(line)
+                found.append(
+                    News(
+                        id=a["id"],
+                        title=a.get("title") or "",
+                        day=date.fromisoformat(a["date"][:10]),
+                        time=a.get("time") or "",
+                        source=a.get("source") or "",
+                        url=a.get("url") or "",
+                        body=a.get("body") or "",
+                    )
+                )
+    return found
+
+
+def normal_words(text: str) -> list[str]:
+    """Lower-cased words of the NFKC-normalised text."""
+    return WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def shingle_hashes(words: list[str], vocab: dict[str, int]) -> np.ndarray:
+    """Sorted distinct 64-bit ids of the text's 5-word shingles (one shingle if shorter)."""
+    ids = np.array([vocab.setdefault(w, len(vocab)) for w in words] or [0], dtype=np.uint64)
+    if len(ids) < SHINGLE:
+        ids = np.pad(ids, (0, SHINGLE - len(ids)), constant_values=np.uint64(2**63))
+    h = np.zeros(len(ids) - SHINGLE + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(SHINGLE):
+            h = h * np.uint64(1_000_003) + ids[k : len(ids) - SHINGLE + 1 + k]
+    return np.unique(h)
+
+
+def columns(matrix: sparse.csr_matrix, row: int) -> np.ndarray:
+    """The sorted column numbers of a row's non-zero entries."""
+    return matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+
+
+class Corpus:
+    """The articles, their shingle sets as a sparse matrix, and what is derived from them."""
+
+    def __init__(self, news: list[News]):
+        self.news = news
+        self.row = {a.id: n for n, a in enumerate(news)}
+        vocab: dict[str, int] = {}
+        sets = [shingle_hashes(normal_words(a.body), vocab) for a in news]
+        self.sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        flat = np.concatenate(sets)
+        self.shingle_ids, cols = np.unique(flat, return_inverse=True)
+        rows = np.repeat(np.arange(len(sets)), self.sizes)
+        data = np.ones(len(flat), dtype=np.int32)
+        self.matrix = sparse.csr_matrix(
+            (data, (rows, cols)), shape=(len(sets), len(self.shingle_ids))
+        )
+
+    def shared(self, a: int, b: int) -> int:
+        """How many shingles two articles share."""
+        return len(
+            np.intersect1d(columns(self.matrix, a), columns(self.matrix, b), assume_unique=True)
+        )
+
+    def jaccard(self, a: int, b: int) -> float:
+        """Exact Jaccard similarity of two articles' shingle sets."""
+        inter = self.shared(a, b)
+        return float(inter / (self.sizes[a] + self.sizes[b] - inter))
+
+    def similar_pairs(
+        self, least: float, chunk: int = 400
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows a, rows b, Jaccard) of every pair a < b at ``least`` or more, exactly."""
+        found_a, found_b, found_j = [], [], []
+        transposed = self.matrix.T.tocsc()
+        for start in range(0, self.matrix.shape[0], chunk):
+            product = (self.matrix[start : start + chunk] @ transposed).tocoo()
+            a = product.row.astype(np.int64) + start
+            b = product.col.astype(np.int64)
+            keep = a < b
+            a, b, inter = a[keep], b[keep], product.data[keep]
+            j = inter / (self.sizes[a] + self.sizes[b] - inter)
+            keep = j >= least
+            found_a.append(a[keep])
+            found_b.append(b[keep])
+            found_j.append(j[keep])
+        return np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_j)
+
+
+# ---------------------------------------------------------------- names and templates
+
+# Capitalised words that are not names: days, months, titles, sentence openers
+# (the document-frequency bound removes most; these are frequent in every outlet).
+NOT_NAMES = {
+    "Senin",
+    "Selasa",
+    "Rabu",
+    "Kamis",
+    "Jumat",
+    "Sabtu",
+    "Minggu",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+    "WIB",
+    "WITA",
+    "WIT",
+    "Baca",
+    "Juga",
+    "Foto",
+    "Video",
+    "Ilustrasi",
+}
+
+
+def rare_names(news: list[News], most: int) -> list[set[str]]:
+    """Per article, its capitalised words found in at most ``most`` articles (and in 2 or more)."""
+    found = [set(NAME.findall(f"{a.title} {a.body}")) - NOT_NAMES for a in news]
+    df = Counter(n for names in found for n in names)
+    return [{n for n in names if 2 <= df[n] <= most} for names in found]
+
+
+def name_pairs(names: list[set[str]]) -> Counter:
+    """(row a, row b) → how many rare names the two articles share, for pairs sharing any."""
+    holders = defaultdict(list)
+    for row, found in enumerate(names):
+        for n in found:
+            holders[n].append(row)
+    shared: Counter = Counter()
+    for rows in holders.values():
+        for i, a in enumerate(rows):
+            for b in rows[i + 1 :]:
+                shared[a, b] += 1
+    return shared
+
+
+def template_shingles(corpus: Corpus, least: int) -> sparse.csr_matrix:
+    """Rows × shingles: an article's shingles found in ``least`` or more articles of its outlet."""
+    sources = np.array([a.source for a in corpus.news])
+    kept = []
+    for source in sorted(set(sources.tolist())):
+        rows = np.flatnonzero(sources == source)
+        part = corpus.matrix[rows]
+        frequent = np.asarray(part.sum(axis=0)).ravel() >= least
+        mask = sparse.diags(frequent.astype(np.int32), dtype=np.int32)
+        kept.append((rows, part @ mask))
+    order = np.argsort(np.concatenate([rows for rows, _ in kept]))
+    template = sparse.vstack([m for _, m in kept]).tocsr()[order]
+    template.eliminate_zeros()
+    template.sort_indices()
+    return template
+
+
+# ---------------------------------------------------------------- sampling
+
+BANDS = ((0.05, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.5), (0.5, 0.8), (0.8, 1.0))
+PER_BAND = 15  # pairs per band and outlet relation (same / different)
+NAME_DF = 30  # a "rare" name is in at most this many articles
+NAME_TIERS = ((3, 3), (4, 5), (6, 10_000))  # shared rare names
+SAME_EVENT_PER_TIER = 25
+FOLLOW_UP_PER_TIER = 15
+TEMPLATE_DF = 5  # a shingle in this many articles of one outlet is template text
+TEMPLATE_SHARED = 10  # shared template shingles: a passage of 14 words or more
+TEMPLATE_RESIDUAL = 0.15  # Jaccard of what is left: different content
+TEMPLATE_PAIRS = 45
+RANDOM_SAME_DAY = 40
+
+
+@dataclass
+class Candidate:
+    a: int
+    b: int
+    stratum: str
+    similarity: float = 0.0
+
+
+def take_turns(queues: list[list], want: int) -> list:
+    """Up to ``want`` items, one from each queue in turn."""
+    queues = [list(q) for q in queues]
+    chosen = []
+    while len(chosen) < want and any(queues):
+        for q in queues:
+            if q and len(chosen) < want:
+                chosen.append(q.pop(0))
+    return chosen
+
+
+def round_robin(pairs: list, key, want: int, rng: random.Random) -> list:
+    """Up to ``want`` pairs, taken in turn from the groups ``key`` makes (so no group dominates)."""
+    groups = defaultdict(list)
+    for p in pairs:
+        groups[key(p)].append(p)
+    queues = [rng.sample(g, len(g)) for _, g in sorted(groups.items())]
+    rng.shuffle(queues)
+    return take_turns(queues, want)
+
+
+class Sampler:
+    """Draws the candidate pairs of every stratum; a pair is drawn once, by the first stratum."""
+
+    def __init__(self, corpus: Corpus, rng: random.Random, log=print):
+        self.corpus = corpus
+        self.news = corpus.news
+        self.rng = rng
+        self.log = log
+        self.taken: set[tuple[int, int]] = set()
+        self.chosen: list[Candidate] = []
+        self.population: dict[str, int] = {}  # stratum -> pairs it was drawn from
+        a, b, j = corpus.similar_pairs(BANDS[0][0])
+        self.similar = {(int(x), int(y)): float(s) for x, y, s in zip(a, b, j, strict=True)}
+
+    def take(self, stratum: str, pairs: list[tuple[int, int]], want: int, key) -> None:
+        fresh = [p for p in pairs if p not in self.taken]
+        self.record(stratum, round_robin(fresh, key, want, self.rng), len(fresh))
+
+    def record(self, stratum: str, chosen: list[tuple[int, int]], population: int) -> None:
+        self.log(f"{stratum}: {len(chosen)} of {population}")
+        self.population[stratum] = population
+        for p in chosen:
+            self.taken.add(p)
+            sim = self.similar.get(p)
+            self.chosen.append(
+                Candidate(*p, stratum, self.corpus.jaccard(*p) if sim is None else sim)
+            )
+
+    def outlets(self, pair) -> tuple[str, str]:
+        return tuple(sorted((self.news[pair[0]].source, self.news[pair[1]].source)))
+
+    def days_apart(self, pair) -> int:
+        return abs((self.news[pair[0]].day - self.news[pair[1]].day).days)
+
+    def run(self) -> list[Candidate]:
+        self.by_similarity()
+        self.templates()
+        self.by_names()
+        self.same_day()
+        return self.chosen
+
+    def by_similarity(self) -> None:
+        """a. Word-shingle Jaccard bands, same outlet and different outlets."""
+        for lo, hi in BANDS:
+            band = [p for p, s in self.similar.items() if lo <= s < hi or (hi == 1.0 and s == 1.0)]
+            for same in (True, False):
+                pairs = [
+                    p for p in band if (self.news[p[0]].source == self.news[p[1]].source) == same
+                ]
+                name = f"a-jaccard-{lo:.2f}-{hi:.2f}-{'same' if same else 'other'}-outlet"
+                self.take(name, sorted(pairs), PER_BAND, self.outlets)
+
+    def templates(self) -> None:
+        """d. One outlet, a long shared passage its articles repeat, little else in common."""
+        template = template_shingles(self.corpus, TEMPLATE_DF)
+        shared = sparse.triu(template @ template.T, k=1).tocoo()
+        keep = shared.data >= TEMPLATE_SHARED
+        t_sizes = np.asarray(template.sum(axis=1)).ravel()
+        which = {}  # pair -> its template: the first template shingle the two share
+        for a, b, n in zip(
+            shared.row[keep].tolist(),
+            shared.col[keep].tolist(),
+            shared.data[keep].tolist(),
+            strict=True,
+        ):
+            if (a, b) in self.taken or self.news[a].source != self.news[b].source:
+                continue
+            rest = self.corpus.shared(a, b) - n
+            union = self.corpus.sizes[a] - t_sizes[a] + self.corpus.sizes[b] - t_sizes[b] - rest
+            if union > 0 and rest / union < TEMPLATE_RESIDUAL:
+                which[a, b] = int(np.intersect1d(columns(template, a), columns(template, b))[0])
+        by_source = defaultdict(list)
+        for p in sorted(which):
+            by_source[self.news[p[0]].source].append(p)
+        # In turn by outlet, and within an outlet by template.
+        queues = [
+            round_robin(by_source[s], which.get, len(by_source[s]), self.rng)
+            for s in sorted(by_source)
+        ]
+        self.rng.shuffle(queues)
+        used: set[int] = set()  # an article in one template pair only
+        chosen = []
+        for p in take_turns(queues, len(which)):
+            if len(chosen) < TEMPLATE_PAIRS and not used & set(p):
+                chosen.append(p)
+                used.update(p)
+        self.record("d-template-same-outlet", chosen, len(which))
+
+    def by_names(self) -> None:
+        """b. Other outlets, within 2 days; c. 3 to 30 days apart: sharing rare names, few words."""
+        shared = name_pairs(rare_names(self.news, NAME_DF))
+        low = {p: n for p, n in shared.items() if self.similar.get(p, 0.0) < BANDS[0][0]}
+        for lo, hi in NAME_TIERS:
+            tier = sorted(p for p, n in low.items() if lo <= n <= hi)
+            near = [p for p in tier if self.days_apart(p) <= 2 and len(set(self.outlets(p))) == 2]
+            label = f"{lo}" if lo == hi else f"{lo}-{hi}" if hi < 100 else f"{lo}+"
+            self.take(
+                f"b-names-{label}-other-outlet-within-2d", near, SAME_EVENT_PER_TIER, self.outlets
+            )
+        for lo, hi in NAME_TIERS:
+            tier = sorted(p for p, n in low.items() if lo <= n <= hi)
+            later = [p for p in tier if 3 <= self.days_apart(p) <= 30]
+            label = f"{lo}" if lo == hi else f"{lo}-{hi}" if hi < 100 else f"{lo}+"
+            self.take(f"c-names-{label}-apart-3-30d", later, FOLLOW_UP_PER_TIER, self.outlets)
+
+    def same_day(self) -> None:
+        """e. Random pairs published the same day."""
+        by_day = defaultdict(list)
+        for row, a in enumerate(self.news):
+            by_day[a.day].append(row)
+        rows = [r for rs in by_day.values() if len(rs) > 1 for r in rs]
+        pairs = set()
+        while len(pairs) < RANDOM_SAME_DAY * 3:
+            a = self.rng.choice(rows)
+            b = self.rng.choice(by_day[self.news[a].day])
+            if a != b:
+                pairs.add((min(a, b), max(a, b)))
+        pool = sorted(pairs)
+        self.rng.shuffle(pool)
+        fresh = [p for p in pool if p not in self.taken][:RANDOM_SAME_DAY]
+        self.record(
+            "e-random-same-day", fresh, sum(len(r) * (len(r) - 1) // 2 for r in by_day.values())
+        )
+
+
+def interleave(candidates: list[Candidate], rng: random.Random) -> list[Candidate]:
+    """Reading order: strata mixed, two pairs at a time per stratum (one even, one odd number)."""
+    by_stratum = defaultdict(list)
+    for c in candidates:
+        by_stratum[c.stratum].append(c)
+    couples = []
+    for stratum in sorted(by_stratum):
+        items = by_stratum[stratum]
+        couples += [items[i : i + 2] for i in range(0, len(items), 2)]
+    rng.shuffle(couples)
+    return [c for couple in couples for c in couple]
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_tsv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def write_tsv(path: Path, fields: list[str], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fields, delimiter="\t", lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+
+
+def sample(news_dir: Path) -> None:
+    corpus = Corpus(load_news(news_dir))
+    rng = random.Random(SEED)
+    sampler = Sampler(corpus, rng)
+    ordered = interleave(sampler.run(), rng)
+    rows = [
+        {
+            "pair_no": n,
+            "id_a": corpus.news[c.a].id,
+            "id_b": corpus.news[c.b].id,
+            "stratum": c.stratum,
+            "similarity": f"{c.similarity:.3f}",
+        }
+        for n, c in enumerate(ordered)
+    ]
+    write_tsv(CANDIDATES, ["pair_no", "id_a", "id_b", "stratum", "similarity"], rows)
+    print(f"{len(rows)} candidate pairs written to {CANDIDATES}")
+    print("stratum\tdrawn\tpopulation")
+    drawn = Counter(c.stratum for c in ordered)
+    for stratum, size in sampler.population.items():
+        print(f"{stratum}\t{drawn[stratum]}\t{size}")
+
+
+def show(news_dir: Path, numbers: list[int], width: int) -> None:
+    """Print pairs in full for reading (no stratum or similarity, to read them blind)."""
+    pairs = {int(r["pair_no"]): r for r in read_tsv(CANDIDATES)}
+    news = {a.id: a for a in load_news(news_dir)}
+    for n in numbers:
+        row = pairs[n]
+        print(f"{'=' * 30} PAIR {n} {'=' * 30}")
+        for side in ("id_a", "id_b"):
+            a = news[row[side]]
+            print(f"--- {side[-1].upper()}: {a.id} | {a.source} | {a.day} {a.time}")
+            print(f"TITLE: {a.title}")
+            print(textwrap.fill(a.body, width) if width else a.body)
+        print()
+
+
+# ---------------------------------------------------------------- labels, split, score
+
+
+def heldout(id_a: str, id_b: str) -> bool:
+    """A fixed ~40 % of pairs, by hash of the two ids: never tune on these."""
+    digest = hashlib.sha1(f"{id_a}\t{id_b}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < HELDOUT_SHARE
+
+
+def read_labels(path: Path) -> dict[int, dict]:
+    labels = {}
+    for row in read_tsv(path):
+        label = row["label"].strip()
+        if label not in LABELS:
+            sys.exit(
+                f"{path}: pair {row['pair_no']} has label {label!r}; use one of {sorted(LABELS)}."
+            )
+        labels[int(row["pair_no"])] = {"label": label, "note": (row.get("note") or "").strip()}
+    return labels
+
+
+def merge() -> None:
+    candidates = read_tsv(CANDIDATES)
+    labels: dict[int, dict] = {}
+    for path in LABEL_FILES:
+        if path.is_file():
+            found = read_labels(path)
+            print(f"{path.name}: {len(found)} labels")
+            labels.update(found)
+    rows = []
+    for c in candidates:
+        got = labels.get(int(c["pair_no"]))
+        if got:
+            split = "heldout" if heldout(c["id_a"], c["id_b"]) else "tune"
+            rows.append({**c, **got, "split": split})
+    fields = ["id_a", "id_b", "label", "split", "stratum", "similarity", "note"]
+    write_tsv(FINAL, fields, [{k: r[k] for k in fields} for r in rows])
+    counts = Counter((r["label"], r["split"]) for r in rows)
+    print(f"{len(rows)} labelled pairs of {len(candidates)} written to {FINAL}")
+    for label in sorted(LABELS):
+        print(f"  {label:11} tune {counts[label, 'tune']:4}  heldout {counts[label, 'heldout']:4}")
+        if len(rows) >= 100 and not (counts[label, "tune"] and counts[label, "heldout"]):
+            print(f"  warning: {label} is missing from one split")
+
+
+def read_assignment(path: Path) -> dict[str, tuple[str, str]]:
+    """id → (copy_group, story), each '' when none."""
+    found = {}
+    for row in read_tsv(path):
+        if "id" not in row:
+            sys.exit(f"{path} needs a header with the columns id, copy_group, story.")
+        found[row["id"]] = ((row.get("copy_group") or "").strip(), (row.get("story") or "").strip())
+    return found
+
+
+def share(hits: int, total: int) -> str:
+    return f"{hits / total:6.1%} ({hits}/{total})" if total else "   n/a (0/0)"
+
+
+def score(assignment_path: Path, split: str | None) -> None:
+    assignment = read_assignment(assignment_path)
+    pairs = read_tsv(FINAL)
+    missing = {i for p in pairs for i in (p["id_a"], p["id_b"])} - set(assignment)
+    if missing:
+        print(f"note: {len(missing)} judged articles not in {assignment_path}: taken as alone")
+    for part in [split] if split else ["tune", "heldout", None]:
+        chosen = [p for p in pairs if part is None or p["split"] == part]
+        labels = dict(sorted(Counter(p["label"] for p in chosen).items()))
+        print(f"== {part or 'all'}: {len(chosen)} pairs {labels}")
+        for line in score_lines(chosen, assignment):
+            print("  " + line)
+
+
+def score_lines(pairs: list[dict], assignment: dict[str, tuple[str, str]]) -> list[str]:
+    """The issue's five figures for these pairs, each with its target and counts."""
+    collapsed, together = Counter(), Counter()
+    labels = Counter()
+    for p in pairs:
+        (ca, sa), (cb, sb) = (assignment.get(p[k], ("", "")) for k in ("id_a", "id_b"))
+        is_collapsed = bool(ca) and ca == cb
+        labels[p["label"]] += 1
+        collapsed[p["label"]] += is_collapsed
+        together[p["label"]] += is_collapsed or (bool(sa) and sa == sb)
+    all_collapsed = sum(collapsed.values())
+    same_event = share(together["same-event"], labels["same-event"])
+    apart = sum(labels[k] for k in ("related", "different"))
+    apart_collapsed = collapsed["related"] + collapsed["different"]
+    apart_together = together["related"] + together["different"]
+    return [
+        f"collapsed pairs that are copies         {share(collapsed['copy'], all_collapsed)}"
+        "  target >= 95 %",
+        f"  (collapsed: {dict(sorted((k, v) for k, v in collapsed.items() if v))})",
+        f"related/different pairs collapsed       {share(apart_collapsed, apart)}  target <= 3 %",
+        f"related/different in one story or copy  {share(apart_together, apart)}  target <= 10 %",
+        f"copies collapsed                        {share(collapsed['copy'], labels['copy'])}"
+        "  target >= 85 %",
+        f"same-event in one story or collapsed    {same_event}  target >= 75 %",
+        f"  (same-event collapsed: {share(collapsed['same-event'], labels['same-event'])})",
+    ]
+
+
+def assign_today(data_dir: Path, out: Path) -> None:
+    """Today's copy groups from a built Warta index: the stored ``dup`` field of every document."""
+    from index import index_path, open_index  # noqa: PLC0415 (only this command needs Warta)
+
+    ix = open_index(index_path(data_dir))
+    with ix.searcher() as searcher:
+        groups = {f["id"]: f.get("dup") or f["id"] for f in searcher.all_stored_fields()}
+    sizes = Counter(groups.values())
+    rows = [
+        {"id": i, "copy_group": g if sizes[g] > 1 else "", "story": ""}
+        for i, g in sorted(groups.items())
+    ]
+    write_tsv(out, ["id", "copy_group", "story"], rows)
+    grouped = sum(1 for r in rows if r["copy_group"])
+    groups_n = sum(1 for s in sizes.values() if s > 1)
+    print(f"{len(rows)} articles, {grouped} in {groups_n} copy groups -> {out}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--news", type=Path, default=DEFAULT_NEWS, help="folder of the news files")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sample", help="draw the candidate pairs")
+    show_cmd = commands.add_parser("show", help="print pairs in full")
+    show_cmd.add_argument("numbers", type=int, nargs="+")
+    show_cmd.add_argument(
+        "--width", type=int, default=0, help="wrap bodies at this width (0: no wrapping)"
+    )
+    commands.add_parser("merge", help="combine the label files into story_pairs.tsv")
+    score_cmd = commands.add_parser("score", help="score an assignment of copy groups and stories")
+    score_cmd.add_argument("assignment", type=Path)
+    score_cmd.add_argument("--split", choices=["tune", "heldout"])
+    today = commands.add_parser(
+        "assign-today", help="today's copy groups from a Warta data directory"
+    )
+    today.add_argument("data_dir", type=Path)
+    today.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "sample":
+        sample(args.news)
+    elif args.command == "show":
+        show(args.news, args.numbers, args.width)
+    elif args.command == "merge":
+        merge()
+    elif args.command == "score":
+        score(args.assignment, args.split)
+    else:
+        assign_today(args.data_dir, args.out)
+
+
+if __name__ == "__main__":
+    main()
