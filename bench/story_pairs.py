@@ -471,10 +471,26 @@ def show(news_dir: Path, numbers: list[int], width: int) -> None:
 # ---------------------------------------------------------------- labels, split, score
 
 
-def heldout(id_a: str, id_b: str) -> bool:
-    """A fixed ~40 % of pairs, by hash of the two ids: never tune on these."""
-    digest = hashlib.sha1(f"{id_a}\t{id_b}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < HELDOUT_SHARE
+def pair_hash(id_a: str, id_b: str) -> bytes:
+    return hashlib.sha1(f"{id_a}\t{id_b}".encode()).digest()
+
+
+def heldout_pairs(candidates: list[dict]) -> set[tuple[str, str]]:
+    """The held-out pairs: never tune on these.
+
+    In every stratum, the 40 % of its candidates with the lowest SHA-1 of
+    their two ids. It depends on the candidate list only (not on labels), so
+    a pair's split never changes as labels arrive, and every stratum (hence
+    every kind of pair) is in both parts.
+    """
+    by_stratum = defaultdict(list)
+    for c in candidates:
+        by_stratum[c["stratum"]].append((pair_hash(c["id_a"], c["id_b"]), c["id_a"], c["id_b"]))
+    held = set()
+    for pairs in by_stratum.values():
+        pairs.sort()
+        held.update((a, b) for _, a, b in pairs[: round(HELDOUT_SHARE * len(pairs))])
+    return held
 
 
 def read_labels(path: Path) -> dict[int, dict]:
@@ -497,14 +513,16 @@ def merge() -> None:
             found = read_labels(path)
             print(f"{path.name}: {len(found)} labels")
             labels.update(found)
+    held = heldout_pairs(candidates)
     rows = []
     for c in candidates:
         got = labels.get(int(c["pair_no"]))
         if got:
-            split = "heldout" if heldout(c["id_a"], c["id_b"]) else "tune"
+            split = "heldout" if (c["id_a"], c["id_b"]) in held else "tune"
             rows.append({**c, **got, "split": split})
     fields = ["id_a", "id_b", "label", "split", "stratum", "similarity", "note"]
     write_tsv(FINAL, fields, [{k: r[k] for k in fields} for r in rows])
+    print(stratum_table(rows))
     counts = Counter((r["label"], r["split"]) for r in rows)
     print(f"{len(rows)} labelled pairs of {len(candidates)} written to {FINAL}")
     for label in sorted(LABELS):
@@ -527,7 +545,7 @@ def share(hits: int, total: int) -> str:
     return f"{hits / total:6.1%} ({hits}/{total})" if total else "   n/a (0/0)"
 
 
-def score(assignment_path: Path, split: str | None) -> None:
+def score(assignment_path: Path, split: str | None, by_stratum: bool = False) -> None:
     assignment = read_assignment(assignment_path)
     pairs = read_tsv(FINAL)
     missing = {i for p in pairs for i in (p["id_a"], p["id_b"])} - set(assignment)
@@ -539,6 +557,9 @@ def score(assignment_path: Path, split: str | None) -> None:
         print(f"== {part or 'all'}: {len(chosen)} pairs {labels}")
         for line in score_lines(chosen, assignment):
             print("  " + line)
+        if by_stratum:
+            print("\nPairs per stratum and label (in brackets: collapsed into one copy group):")
+            print(stratum_table(chosen, assignment) + "\n")
 
 
 def score_lines(pairs: list[dict], assignment: dict[str, tuple[str, str]]) -> list[str]:
@@ -567,6 +588,31 @@ def score_lines(pairs: list[dict], assignment: dict[str, tuple[str, str]]) -> li
         f"same-event in one story or collapsed    {same_event}  target >= 75 %",
         f"  (same-event collapsed: {share(collapsed['same-event'], labels['same-event'])})",
     ]
+
+
+def stratum_table(pairs: list[dict], assignment: dict[str, tuple[str, str]] | None = None) -> str:
+    """Markdown: labels per stratum; with an assignment, "n (c collapsed)" per cell."""
+    order = ["copy", "same-event", "related", "different"]
+    cells: dict[str, Counter] = defaultdict(Counter)
+    collapsed: dict[str, Counter] = defaultdict(Counter)
+    for p in pairs:
+        cells[p["stratum"]][p["label"]] += 1
+        if assignment is not None:
+            (ca, _), (cb, _) = (assignment.get(p[k], ("", "")) for k in ("id_a", "id_b"))
+            collapsed[p["stratum"]][p["label"]] += bool(ca) and ca == cb
+    lines = ["| stratum | " + " | ".join(order) + " | all |", "|---" * (len(order) + 2) + "|"]
+    for stratum in sorted(cells) + ["all"]:
+        row = Counter(cells[stratum]) if stratum != "all" else sum(cells.values(), Counter())
+        done = (
+            Counter(collapsed[stratum]) if stratum != "all" else sum(collapsed.values(), Counter())
+        )
+        row["all"], done["all"] = sum(row.values()), sum(done.values())
+        shown = [
+            str(row[x]) if assignment is None or not row[x] else f"{row[x]} ({done[x]})"
+            for x in [*order, "all"]
+        ]
+        lines.append(f"| {stratum} | " + " | ".join(shown) + " |")
+    return "\n".join(lines)
 
 
 def assign_today(data_dir: Path, out: Path) -> None:
@@ -603,6 +649,7 @@ def main(argv: list[str] | None = None) -> None:
     score_cmd = commands.add_parser("score", help="score an assignment of copy groups and stories")
     score_cmd.add_argument("assignment", type=Path)
     score_cmd.add_argument("--split", choices=["tune", "heldout"])
+    score_cmd.add_argument("--by-stratum", action="store_true", help="also a table per stratum")
     today = commands.add_parser(
         "assign-today", help="today's copy groups from a Warta data directory"
     )
@@ -616,7 +663,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "merge":
         merge()
     elif args.command == "score":
-        score(args.assignment, args.split)
+        score(args.assignment, args.split, args.by_stratum)
     else:
         assign_today(args.data_dir, args.out)
 
