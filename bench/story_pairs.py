@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from index import WartaIndexError, index_path, open_index
+
 HERE = Path(__file__).resolve().parent
 JUDGED = HERE / "judged"
 CANDIDATES = JUDGED / "story_candidates.tsv"
@@ -456,6 +458,11 @@ def sample(news_dir: Path) -> None:
 def show(news_dir: Path, numbers: list[int], width: int) -> None:
     """Print pairs in full for reading (no stratum or similarity, to read them blind)."""
     pairs = {int(r["pair_no"]): r for r in read_tsv(CANDIDATES)}
+    unknown = sorted(set(numbers) - set(pairs))
+    if unknown:
+        sys.exit(
+            f"No pair {unknown[0]} in {CANDIDATES.name}: pairs are numbered 0 to {len(pairs) - 1}."
+        )
     news = {a.id: a for a in load_news(news_dir)}
     for n in numbers:
         row = pairs[n]
@@ -511,7 +518,11 @@ def merge() -> None:
     for path in LABEL_FILES:
         if path.is_file():
             found = read_labels(path)
-            print(f"{path.name}: {len(found)} labels")
+            stray = sorted(set(found) - {int(c["pair_no"]) for c in candidates})
+            print(
+                f"{path.name}: {len(found)} labels"
+                + (f", {len(stray)} for no candidate (skipped)" if stray else "")
+            )
             labels.update(found)
     held = heldout_pairs(candidates)
     rows = []
@@ -617,9 +628,10 @@ def stratum_table(pairs: list[dict], assignment: dict[str, tuple[str, str]] | No
 
 def assign_today(data_dir: Path, out: Path) -> None:
     """Today's copy groups from a built Warta index: the stored ``dup`` field of every document."""
-    from index import index_path, open_index  # noqa: PLC0415 (only this command needs Warta)
-
-    ix = open_index(index_path(data_dir))
+    try:
+        ix = open_index(index_path(data_dir))
+    except WartaIndexError as e:
+        sys.exit(str(e))
     with ix.searcher() as searcher:
         groups = {f["id"]: f.get("dup") or f["id"] for f in searcher.all_stored_fields()}
     sizes = Counter(groups.values())
