@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .postings import lexicon
+
 UNCOMMON_DF = 50
 MAX_SUSPECTS = 2
 GAIN = 10
@@ -22,6 +24,8 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class Suggester:
+    """Respell the suspect words of a query from one open reader's vocabulary."""
+
     def __init__(self, reader):
         self.reader = reader
         self._words: frozenset[str] | None = None
@@ -29,9 +33,7 @@ class Suggester:
     def words(self) -> frozenset[str]:
         """The field's vocabulary, read once (a set answers faster than the lexicon)."""
         if self._words is None:
-            self._words = frozenset(
-                w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon(FIELD)
-            )
+            self._words = frozenset(lexicon(self.reader, FIELD))
         return self._words
 
     def df(self, word: str) -> int:

@@ -11,9 +11,9 @@ from crawler.article import Article
 from index.analysis import split_words
 from index.build import STATE_FILE, article_fields, index_path
 from index.schema import INDEX_FORMAT, make_schema
-from searcher import QueryError, Searcher
+from searcher import DEFAULT_LIMITS, QueryError, Searcher
 from searcher.answers import DATE, NUMBER, answer_distance, expected_answer
-from searcher.search import FALLBACK_NOTICE, MAX_QUERY_CHARS
+from searcher.pipeline import FALLBACK_NOTICE
 
 
 @pytest.fixture
@@ -398,7 +398,7 @@ def test_hostile_queries_give_a_result(searcher, query):
 
 def test_long_queries_are_cut_with_a_notice(searcher):
     result = searcher.search("korea " * 2000)
-    assert len(result.query) <= MAX_QUERY_CHARS
+    assert len(result.query) <= DEFAULT_LIMITS.max_query_chars
     assert "only its first" in result.notice
 
 
