@@ -15,7 +15,7 @@ does not pay for them.
 from .answers import MONTH_NAMES
 from .errors import QUERY_ERRORS, QueryError
 from .results import SORTS, Hit, SearchRequest, SearchResult
-from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError
+from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError, resolve_settings
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -32,6 +32,7 @@ __all__ = [
     "Searcher",
     "Setting",
     "SettingError",
+    "resolve_settings",
 ]
 
 

@@ -26,7 +26,9 @@ class SettingError(ValueError):
 class Setting:
     """One setting: its name, default and help; its environment variable is ``WARTA_NAME``.
 
-    The default's type is the setting's type; ``low``/``high`` bound a number.
+    The default's type is the setting's type; ``low``/``high`` bound a number;
+    ``shown_default`` is how documentation writes a default that depends on
+    the machine.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Setting:
     help: str
     low: float | None = None
     high: float | None = None
+    shown_default: str | None = None
 
     @property
     def env(self) -> str:
@@ -54,10 +57,10 @@ class Setting:
         except (TypeError, ValueError) as e:
             noun = "a whole number" if kind is int else "a number"
             raise SettingError(f"{self.env} must be {noun}, not {value!r}.") from e
-        if (self.low is not None and number < self.low) or (
-            self.high is not None and number > self.high
-        ):
-            raise SettingError(f"{self.env} must be between {self.low:g} and {self.high:g}.")
+        if self.low is not None and number < self.low:
+            raise SettingError(f"{self.env} must be at least {self.low:g}, not {number:g}.")
+        if self.high is not None and number > self.high:
+            raise SettingError(f"{self.env} must be at most {self.high:g}, not {number:g}.")
         return number
 
 
@@ -105,7 +108,7 @@ def defaults(table: Iterable[Setting] = SETTINGS) -> dict[str, object]:
     return {setting.name: setting.default for setting in table}
 
 
-def resolve(
+def resolve_settings(
     table: Iterable[Setting], environ: Mapping[str, str] = os.environ
 ) -> dict[str, tuple[object, str]]:
     """Setting name → (value, where it came from: ``default`` or its environment variable)."""

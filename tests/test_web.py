@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.article import Article
-from crawler.store import Store
+from crawler import Article, Store
 from searcher import Hit, Searcher, SearchResult
 from tests.conftest import RESULT_KEYS
 from web import create_app
-from web.handles import close_app
+from web.handles import close_app, handles
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 
@@ -211,20 +210,17 @@ def test_article_page_lists_similar_articles(client):
     assert similar.count('<a href="/article/') >= 1
 
 
-def test_similar_articles_are_remembered_until_the_index_changes(client, app, monkeypatch):
-    calls = []
-    similar = Searcher.similar
-    monkeypatch.setattr(
-        Searcher, "similar", lambda self, *a, **k: calls.append(a) or similar(self, *a, **k)
-    )
-    for _ in range(3):
-        html_of(client, "/article/000_141db1f0c8dcb74e")
-    assert len(calls) == 1
+def test_similar_articles_follow_an_index_update(client, app):
+    """Similar articles are remembered per index generation: an update shows new ones."""
+    first = html_of(client, "/article/000_141db1f0c8dcb74e")
+    assert "/article/salinan" not in first
     with Store.open(app.config["DATA_DIR"]) as store:
-        store.upsert(Article(id="baru", title="Artikel baru", body="Isi baru."))
+        original = store.get("000_141db1f0c8dcb74e")
+        store.upsert(Article(id="salinan", title=original.title, body=original.body))
     assert warta(Path(app.config["DATA_DIR"]), "index", "update").returncode == 0
-    html_of(client, "/article/000_141db1f0c8dcb74e")
-    assert len(calls) == 2
+    again = html_of(client, "/article/000_141db1f0c8dcb74e")
+    similar = again[again.index('id="serupa"') :]
+    assert '<a href="/article/salinan">' in similar
 
 
 def test_unknown_article_is_a_friendly_404(client):
@@ -498,7 +494,7 @@ def test_api_routing_errors_use_the_error_shape(client, method, url, status):
 
 def test_new_articles_are_served_after_an_index_update_in_another_process(client, app):
     assert client.get("/api/search?q=gempa").get_json()["total"] == 0
-    searcher = app.extensions["warta.searcher"]
+    searcher = handles(app).searcher()
     before = client.get("/health").get_json()
     with Store.open(app.config["DATA_DIR"]) as store:
         store.upsert(
@@ -516,7 +512,7 @@ def test_new_articles_are_served_after_an_index_update_in_another_process(client
     after = client.get("/health").get_json()
     assert after["documents"] == before["documents"] + 1
     assert after["generation"] != before["generation"]
-    assert app.extensions["warta.searcher"] is searcher
+    assert handles(app).searcher() is searcher
     assert "Gempa mengguncang Cianjur" in html_of(client, "/?q=gempa")
 
 
