@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from searcher.cli import render_snippet
+from crawler import Article, Store
+from index import build_index, index_path
+from searcher.cli import indented, render_snippet
 from tests.conftest import RESULT_KEYS
 
 
@@ -72,3 +74,23 @@ def test_marks_become_colours_only_when_asked():
     snippet = "a <mark>Banjir</mark> &amp; b"
     assert render_snippet(snippet, color=False) == "a Banjir & b"
     assert render_snippet(snippet, color=True) == "a \x1b[33m\x1b[1mBanjir\x1b[0m & b"
+
+
+def test_a_snippet_over_several_paragraphs_is_indented_on_every_line(invoke, data_dir):
+    body = (
+        "Banjir merendam Kampung Melayu.\n\nWarga mengungsi sejak pagi karena banjir.\n"
+        "Petugas membagikan makanan.\n\nBanjir surut pada malam hari."
+    )
+    with Store.open(data_dir) as store:
+        store.upsert(Article(id="banjir-paragraf", title="Banjir di Jakarta", body=body))
+        build_index(store, index_path(data_dir))
+    out = invoke("search", "--no-color", "banjir").output
+    block = out[out.index("1. Banjir di Jakarta") :].splitlines()[1:]
+    snippet = block[: block.index("   id: banjir-paragraf")]
+    assert len(snippet) >= 3, out  # the snippet spans paragraphs
+    assert all(line.startswith("   ") and line.strip() for line in snippet), out
+    assert "Warga mengungsi sejak pagi karena banjir." in out
+
+
+def test_indented_keeps_lines_and_drops_blank_ones():
+    assert indented("satu\n\n dua \n") == "   satu\n   dua"

@@ -6,13 +6,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from string import Formatter
+from urllib.parse import urlencode
 
 import pytest
+from markupsafe import escape
 
 from crawler import Article, Store
-from searcher import Hit, Searcher, SearchResult
+from index import IndexLockedError
+from searcher import QUERY_ERRORS, Hit, QueryError, Searcher, SearchResult
 from tests.conftest import RESULT_KEYS
 from web import create_app
+from web.errors import PESAN_KUERI
 from web.handles import close_app, handles
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -273,6 +278,60 @@ def test_bad_parameters_on_pages_are_a_400_in_indonesian(client, query, sentence
     html = html_of(client, url, status=400)
     assert "Permintaan tidak dapat diproses" in html
     assert sentence in html
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "sentence"),
+    [
+        ("k*", "prefix_too_short", "“k*” terlalu pendek untuk diperluas"),
+        ("tanggal:kemarin", "date_unreadable", "Tanggal “kemarin” tidak dapat dibaca"),
+        (
+            "tanggal:2024-13",
+            "date_not_in_calendar",
+            "“2024-13” bukan tanggal yang ada di kalender.",
+        ),
+        ("tanggal:2024-12..2024-01", "date_range_reversed", "Rentang tanggal berakhir sebelum"),
+        ("pe*", "prefix_too_common", "“pe*” cocok dengan lebih dari 2 kata yang berbeda."),
+    ],
+)
+def test_query_errors_on_pages_are_indonesian_and_english_in_the_api(
+    client, monkeypatch, query, code, sentence
+):
+    monkeypatch.setattr("searcher.compiler.MAX_PREFIX_TERMS", 2)
+    with pytest.raises(QueryError) as raised:
+        handles(client.application).searcher().search(query)
+    assert raised.value.code == code
+    english = str(raised.value)
+    html = html_of(client, "/?" + urlencode({"q": query}), status=400)
+    assert "Kueri tidak dapat diproses." in html
+    assert str(escape(sentence)) in html
+    assert str(escape(english)) not in html
+    assert english.split(":")[0] not in html
+    api = client.get("/api/search", query_string={"q": query}).get_json()
+    assert api == {"ok": False, "error": english, "status": 400}
+
+
+def test_every_query_error_has_an_indonesian_sentence_with_the_same_details():
+    fields = {
+        code: {f for _, f, _, _ in Formatter().parse(text) if f}
+        for code, text in QUERY_ERRORS.items()
+    }
+    pesan = {
+        code: {f for _, f, _, _ in Formatter().parse(text) if f}
+        for code, text in PESAN_KUERI.items()
+    }
+    assert pesan == fields
+
+
+def test_an_unreadable_index_is_a_503_in_indonesian(client, app, monkeypatch):
+    def locked(self):
+        raise IndexLockedError("The index is locked by another process. Try again.")
+
+    monkeypatch.setattr(Searcher, "refresh", locked)
+    html = html_of(client, "/?q=banjir", status=503)
+    assert "Indeks pencarian sedang tidak dapat dibaca." in html
+    assert "locked" not in html
+    assert client.get("/api/search?q=banjir").get_json()["error"].startswith("The index is locked")
 
 
 # -- escaping ---------------------------------------------------------------
