@@ -93,7 +93,7 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
     sumber:/source:, judul:/title:, penulis:/author: and
     tanggal:2024-11-01..2024-11-30 (see the README).
     """
-    result = _search(
+    result = _search_once(
         ctx.obj,
         query,
         page=page,
@@ -109,7 +109,7 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
         print_result(result, color=not no_color and sys.stdout.isatty())
 
 
-def _search(options: dict, query: str, **parameters) -> SearchResult:
+def _search_once(options: dict, query: str, **parameters) -> SearchResult:
     """Open the data directory's index, search it once and close it; errors as sentences."""
     try:
         searcher = Searcher(

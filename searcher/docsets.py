@@ -126,7 +126,7 @@ class DocSets:
             return self.live
         if q is whoosh_query.NullQuery or isinstance(q, type(whoosh_query.NullQuery)):
             return 0
-        return self._cached(("q", repr(q)), lambda: self._whoosh(q))
+        return self._cached(("q", repr(q)), lambda: self._matching_by_whoosh(q))
 
     def _negated(self, q) -> int:
         """``Not``, ``AndMaybe`` (its optional part changes scores only) and ``AndNot``."""
@@ -153,7 +153,7 @@ class DocSets:
         hi = bisect_right(self._dates, datetime_to_long(end)) if end else len(self._dates)
         return bits_of(self._dated_docs[lo:hi], self.size)
 
-    def _whoosh(self, q) -> int:
+    def _matching_by_whoosh(self, q) -> int:
         return bits_of(self.searcher.docs_for_query(q), self.size)
 
     # -- counts ------------------------------------------------------------

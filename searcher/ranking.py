@@ -127,7 +127,7 @@ class Ranker:
         Ties go to the lower document number; documents of ``bits`` that
         match no clause follow at 0.
         """
-        total, matched = self._sum(clauses, counting=bool(coord) and len(clauses) > 1)
+        total, matched = self._summed_scores(clauses, counting=bool(coord) and len(clauses) > 1)
         if matched is not None:
             total *= 1.0 + coord * np.maximum(matched - 1, 0) / (len(clauses) - 1)
         docs = np.flatnonzero(mask_of(bits, self.size))
@@ -137,7 +137,7 @@ class Ranker:
         order = np.lexsort((docs, -values))
         return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
 
-    def _sum(self, clauses, counting: bool):
+    def _summed_scores(self, clauses, counting: bool):
         """Every document's summed score, and (when ``counting``) how many clauses it matches."""
         total = np.zeros(self.size)
         matched = np.zeros(self.size, np.int16) if counting else None
@@ -184,7 +184,7 @@ class Ranker:
                 scores_b = self.scorer.scores(fieldname, b)
                 for d, found in positions.items():
                     at_a, at_b = found.get(a), found.get(b)
-                    if at_a and at_b and _near(at_a, at_b):
+                    if at_a and at_b and _side_by_side(at_a, at_b):
                         extra[d] += weight * min(scores_a.get(d, 0.0), scores_b.get(d, 0.0))
         rescored = [(d, s + extra[d]) for d, s in hits]
         return sorted(rescored, key=lambda ds: (-ds[1], ds[0]))
@@ -227,6 +227,7 @@ def _idf(n: int, df: int) -> float:
     return log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _near(first: list[int], second: list[int]) -> bool:
+def _side_by_side(first: list[int], second: list[int]) -> bool:
+    """Whether a position of ``second`` follows one of ``first`` (at most a word between)."""
     later = set(second)
     return any(p + 1 in later or p + 2 in later for p in first)

@@ -52,16 +52,16 @@ class Suggester:
             suspects += 1
             if suspects > MAX_SUSPECTS:
                 break
-            found = self._best(word, df)
+            found = self._best_respelling(word, df)
             if found:
                 better[word] = found
         if not better:
             return None
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, better)) + r")\b", re.I)
-        suggestion = pattern.sub(lambda m: better[m[0].lower()], text)
+        suggestion = pattern.sub(lambda match: better[match[0].lower()], text)
         return suggestion if suggestion != text else None
 
-    def _best(self, word: str, df: int) -> str | None:
+    def _best_respelling(self, word: str, df: int) -> str | None:
         scored = [(self.df(c), c) for c in _edits(word) & self.words()]
         if not scored:
             return None
