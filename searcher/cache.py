@@ -20,6 +20,7 @@ class Lru:
         self._lock = threading.Lock()
 
     def get(self, key, compute):
+        """The value of ``key``, from ``compute()`` when it is not cached yet."""
         with self._lock:
             value = self._items.get(key)
             if value is not None:

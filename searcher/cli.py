@@ -54,7 +54,8 @@ def print_result(result: SearchResult, color: bool) -> None:
         click.echo(click.style(title, bold=True) if color else title)
         meta = " · ".join(x for x in (hit.source, (hit.published or "")[:10]) if x)
         if hit.duplicates:
-            meta += f" (+{len(hit.duplicates)} near-duplicate{'s' * (len(hit.duplicates) > 1)})"
+            count = len(hit.duplicates)
+            meta = f"{meta} (+{count} near-duplicate{'s' * (count > 1)})".strip()
         if meta:
             click.echo(INDENT + meta)
         click.echo(indented(render_snippet(hit.snippet, color)))

@@ -139,6 +139,7 @@ class Compiler:
     # -- compiling -------------------------------------------------------
 
     def compile(self, tree) -> Plan:
+        """The plan of a query tree (``searcher.query.parse``): what matches, ranks and marks."""
         marks = Marks()
         words: list[str] = []
         items = list(tree.children) if isinstance(tree, All) else [tree] if tree else []

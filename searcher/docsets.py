@@ -188,6 +188,7 @@ class DocSets:
         return [(d, 0.0) for d in dated]
 
     def has(self, bits: int, docnum: int) -> bool:
+        """Whether ``docnum`` is in the bitset ``bits``."""
         return bool(bits >> docnum & 1)
 
 

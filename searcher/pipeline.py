@@ -77,9 +77,11 @@ class QueryPipeline:
 
     @property
     def doc_count(self) -> int:
+        """How many articles this generation holds."""
         return self.searcher.doc_count()
 
     def close(self) -> None:
+        """Close the generation's Whoosh searcher (its open files)."""
         self.searcher.close()
 
     # -- searching -----------------------------------------------------------

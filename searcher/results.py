@@ -23,6 +23,8 @@ class SearchRequest:
 
 @dataclass(frozen=True)
 class Hit:
+    """One article of a result: its metadata, score and escaped snippet."""
+
     id: str
     url: str | None
     title: str
@@ -54,6 +56,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """One page of a search: the hits, how many there are in all, facets and notices."""
+
     query: str
     total: int
     page: int

@@ -87,14 +87,17 @@ class Searcher:
 
     @property
     def index_dir(self) -> Path:
+        """The index link (``data/index``) this searcher follows."""
         return self.generations.index_dir
 
     @property
     def doc_count(self) -> int:
+        """How many articles the open generation holds."""
         return self.generations.current.doc_count
 
     @property
     def generation(self) -> str:
+        """The open generation's name, e.g. ``gen-3:2`` (changes with every build or update)."""
         return self.generations.name
 
     def refresh(self) -> None:
@@ -102,6 +105,7 @@ class Searcher:
         self.generations.refresh()
 
     def close(self) -> None:
+        """Close every open generation."""
         self.generations.close()
 
     @_serialised

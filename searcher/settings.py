@@ -40,6 +40,7 @@ class Setting:
 
     @property
     def env(self) -> str:
+        """The environment variable that sets it: ``WARTA_`` and the name in capitals."""
         return ENV_PREFIX + self.name.upper()
 
     @property
@@ -53,6 +54,8 @@ class Setting:
         if kind is str:
             return str(value)
         try:
+            if kind is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
             number = kind(value)
         except (TypeError, ValueError) as e:
             noun = "a whole number" if kind is int else "a number"
@@ -96,6 +99,13 @@ class Limits:
     max_page_size: int
     max_page: int
     max_query_chars: int
+
+    def __post_init__(self):
+        if self.default_page_size > self.max_page_size:
+            raise SettingError(
+                f"The default page size ({self.default_page_size}, WARTA_DEFAULT_PAGE_SIZE) "
+                f"must not be larger than the largest ({self.max_page_size}, WARTA_MAX_PAGE_SIZE)."
+            )
 
     @classmethod
     def from_values(cls, values: Mapping[str, object]) -> Limits:

@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -94,3 +97,21 @@ def test_a_snippet_over_several_paragraphs_is_indented_on_every_line(invoke, dat
 
 def test_indented_keeps_lines_and_drops_blank_ones():
     assert indented("satu\n\n dua \n") == "   satu\n   dua"
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly(search_data_dir):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `warta search ... | head` once head has what it wants
+    try:
+        command = [sys.executable, "-m", "web.cli", "--data-dir", str(search_data_dir)]
+        result = subprocess.run(
+            [*command, "search", "--no-color", "korea"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""

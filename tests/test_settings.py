@@ -152,9 +152,9 @@ def test_the_default_limits_are_the_tables_defaults():
 
 def test_the_cli_reads_the_limits_from_the_environment(invoke, search_data_dir, monkeypatch):
     monkeypatch.setenv("WARTA_MAX_PAGE_SIZE", "2")
+    monkeypatch.setenv("WARTA_DEFAULT_PAGE_SIZE", "1")
     result = invoke("search", "-n", "3", "korea", expect=2)
     assert "The page size must be between 1 and 2." in result.output
-    monkeypatch.setenv("WARTA_DEFAULT_PAGE_SIZE", "1")
     out = json.loads(invoke("search", "--json", "korea").output)
     assert (out["page_size"], len(out["hits"])) == (1, 1)
 
@@ -182,3 +182,10 @@ def test_a_bad_variable_stops_the_app_factory_with_a_sentence(monkeypatch, tmp_p
     monkeypatch.setenv("WARTA_THREADS", "0")
     with pytest.raises(SettingError, match="WARTA_THREADS must be at least 1, not 0."):
         create_app()
+
+
+def test_a_default_page_larger_than_the_largest_is_refused(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("WARTA_DEFAULT_PAGE_SIZE", "200")
+    result = runner.invoke(cli, ["--data-dir", str(tmp_path), "search", "banjir"])
+    assert result.exit_code == 1
+    assert "The default page size (200, WARTA_DEFAULT_PAGE_SIZE) must not be larger" in result.output

@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ``test_config`` (the ``warta serve`` command passes the values it read),
     or else the ``WARTA_*`` environment variables.
     """
-    app = Flask(__name__)
+    app = Flask(__package__)
     app.config.from_mapping(settings.defaults())
     if test_config is None:
         app.config.from_prefixed_env("WARTA")

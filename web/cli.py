@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import sqlite3
+import sys
 
 import click
 
@@ -33,6 +34,7 @@ class LazyCommand:
         self.summary = summary
 
     def load(self) -> click.Command:
+        """Import the command's module and return the command."""
         module, attribute = self.where.split(":")
         return getattr(importlib.import_module(module), attribute)
 
@@ -117,6 +119,10 @@ class WartaGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`warta search x | head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except (OSError, sqlite3.Error) as e:
             raise click.ClickException(describe_system_error(e)) from e
 
@@ -130,13 +136,14 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
     """Warta: search engine for Indonesian news archives."""
     try:
         values = {name: value for name, (value, _) in resolve_settings(settings.SETTINGS).items()}
+        limits = Limits.from_values(values)
     except SettingError as e:
         raise click.ClickException(str(e)) from e
     ctx.obj = {
         "data_dir": os.path.abspath(data_dir),
         "quiet": quiet,
         "settings": values,
-        "limits": Limits.from_values(values),
+        "limits": limits,
         "update_index": index_after_crawl,
     }
 
@@ -188,6 +195,7 @@ def _data_dir_source(ctx: click.Context) -> str:
 
 
 def main() -> None:
+    """The ``warta`` console script."""
     cli()
 
 
