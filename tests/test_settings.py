@@ -188,4 +188,5 @@ def test_a_default_page_larger_than_the_largest_is_refused(runner, tmp_path, mon
     monkeypatch.setenv("WARTA_DEFAULT_PAGE_SIZE", "200")
     result = runner.invoke(cli, ["--data-dir", str(tmp_path), "search", "banjir"])
     assert result.exit_code == 1
-    assert "The default page size (200, WARTA_DEFAULT_PAGE_SIZE) must not be larger" in result.output
+    sentence = "The default page size (200, WARTA_DEFAULT_PAGE_SIZE) must not be larger"
+    assert sentence in result.output
