@@ -34,7 +34,7 @@ from relevance import facqa  # noqa: E402
 from crawler.store import Store  # noqa: E402
 from index.build import index_path, open_index  # noqa: E402
 from searcher import Searcher  # noqa: E402
-from searcher.search import _stopwords  # noqa: E402
+from searcher.stopwords import load_stopwords as _stopwords  # noqa: E402
 
 _WORD = re.compile(r"^[a-z]{4,}$")
 

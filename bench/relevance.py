@@ -31,8 +31,8 @@ from whoosh import index as whoosh_index
 from crawler.article import Article
 from index.build import STATE_FILE, article_fields
 from index.schema import INDEX_FORMAT, make_schema
+from searcher import RankingFeatures as Settings
 from searcher import Searcher
-from searcher.compiler import Settings
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out" / "relevance"
@@ -129,7 +129,7 @@ def indosum():
 
 def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
     """MRR@10 and Recall@10 over ``queries``, and per split when they have one."""
-    searcher = Searcher(index_dir, synonyms_file=None, settings=settings)
+    searcher = Searcher(index_dir, synonyms_file=None, features=settings)
     sums: dict[str, list[float]] = {}  # split → [queries, reciprocal ranks, recall]
     started = time.perf_counter()
     try:
@@ -172,7 +172,7 @@ def answer_bearing(index_dir: Path, settings: Settings) -> float:
     for line in (base / "facqa_qrels.txt").read_text().splitlines():
         qid, _, pid, _ = line.split()
         relevant.setdefault(qid, set()).add(pid)
-    searcher = Searcher(index_dir, synonyms_file=None, settings=settings)
+    searcher = Searcher(index_dir, synonyms_file=None, features=settings)
     rr = n = 0
     try:
         for line in (base / "facqa_queries.tsv").read_text(encoding="utf-8").splitlines()[1:]:

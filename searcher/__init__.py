@@ -1,11 +1,48 @@
 """Stage 4: the searcher.
 
-Parses queries, ranks with BM25F over title and body, and makes highlighted
-snippets. Downstream code gets plain ``SearchResult``/``Hit`` records, never
-Whoosh objects.
+Parses queries (``query``), compiles them against the index (``compiler``),
+matches them as bitsets (``docsets``), ranks with BM25F (``ranking``) and
+makes highlighted snippets (``snippets``): a ``QueryPipeline`` per open index
+generation (``pipeline``, ``generations``), behind one ``Searcher``.
+Downstream code gets plain ``SearchResult``/``Hit`` records, never Whoosh
+objects. ``settings`` is the table of settings and limits the edges read.
+
+``Searcher`` and ``RankingFeatures`` load Whoosh and numpy, so they are
+imported on first use: a command that never searches (``warta --help``)
+does not pay for them.
 """
 
-from .results import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Hit, SearchResult
-from .search import QueryError, Searcher
+from .answers import MONTH_NAMES
+from .errors import QUERY_ERRORS, QueryError
+from .results import SORTS, Hit, SearchRequest, SearchResult
+from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError, resolve_settings
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Hit", "QueryError", "SearchResult", "Searcher"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MONTH_NAMES",
+    "QUERY_ERRORS",
+    "SETTINGS",
+    "SORTS",
+    "Hit",
+    "Limits",
+    "QueryError",
+    "RankingFeatures",
+    "SearchRequest",
+    "SearchResult",
+    "Searcher",
+    "Setting",
+    "SettingError",
+    "resolve_settings",
+]
+
+
+def __getattr__(name: str):
+    if name == "Searcher":
+        from .search import Searcher
+
+        return Searcher
+    if name == "RankingFeatures":
+        from .compiler import RankingFeatures
+
+        return RankingFeatures
+    raise AttributeError(f"module 'searcher' has no attribute {name!r}")

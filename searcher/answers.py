@@ -28,9 +28,11 @@ _WHEN = frozenset({"kapan", "kapankah", "bilamana"})
 # "tahun berapa", "tanggal apa", "hari apakah": a number question asking for a date.
 _DATE_NOUNS = frozenset({"tahun", "tanggal", "bulan", "hari"})
 _WHICH = _HOW_MANY | frozenset({"apa", "apakah"})
-MONTHS = frozenset(
+# The months in order, lowercased (the web shows them capitalised).
+MONTH_NAMES = tuple(
     "januari februari maret april mei juni juli agustus september oktober november desember".split()
 )
+MONTHS = frozenset(MONTH_NAMES)
 DAYS = frozenset("senin selasa rabu kamis jumat sabtu minggu ahad".split())
 NUMBER_WORDS = frozenset(
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh"

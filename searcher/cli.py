@@ -9,21 +9,30 @@ import sys
 
 import click
 
-from index.build import WartaIndexError, index_path
+from index import WartaIndexError, index_path
 
-from .results import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchResult
-from .search import SORTS, QueryError, Searcher
+from .errors import QueryError
+from .results import SORTS, SearchResult
+from .search import Searcher
+from .settings import DEFAULT_LIMITS
 
+INDENT = "   "
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def render_snippet(snippet: str, color: bool) -> str:
     """Turn an HTML snippet into terminal text, marks as bold yellow when coloured."""
 
-    def mark(m: re.Match) -> str:
-        return click.style(m[1], fg="yellow", bold=True) if color else m[1]
+    def mark(match: re.Match) -> str:
+        return click.style(match[1], fg="yellow", bold=True) if color else match[1]
 
     return html.unescape(_MARK.sub(mark, snippet))
+
+
+def indented(text: str) -> str:
+    """Every non-blank line of ``text`` indented under its hit (blank lines separate hits)."""
+    return "\n".join(INDENT + line.strip() for line in text.splitlines() if line.strip())
 
 
 def print_result(result: SearchResult, color: bool) -> None:
@@ -45,14 +54,12 @@ def print_result(result: SearchResult, color: bool) -> None:
         click.echo(click.style(title, bold=True) if color else title)
         meta = " · ".join(x for x in (hit.source, (hit.published or "")[:10]) if x)
         if hit.duplicates:
-            meta += f" (+{len(hit.duplicates)} near-duplicate{'s' * (len(hit.duplicates) > 1)})"
+            count = len(hit.duplicates)
+            meta = f"{meta} (+{count} near-duplicate{'s' * (count > 1)})".strip()
         if meta:
-            click.echo(f"   {meta}")
-        click.echo(f"   {render_snippet(hit.snippet, color)}")
-        click.echo(f"   {hit.url or 'id: ' + hit.id}\n")
-
-
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+            click.echo(INDENT + meta)
+        click.echo(indented(render_snippet(hit.snippet, color)))
+        click.echo(f"{INDENT}{hit.url or 'id: ' + hit.id}\n")
 
 
 @click.command("search")
@@ -60,11 +67,13 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option(
     "-n",
     "--limit",
-    default=DEFAULT_PAGE_SIZE,
-    type=click.IntRange(1, MAX_PAGE_SIZE),
-    help="Hits per page.",
+    default=None,
+    type=click.IntRange(1),
+    help="Hits per page (default: the default_page_size setting, 10; at most max_page_size, 100).",
 )
-@click.option("--page", default=1, type=click.IntRange(1, 1000), help="Page of results.")
+@click.option(
+    "--page", default=1, type=click.IntRange(1), help="Page of results (at most max_page, 500)."
+)
 @click.option("--source", help="Only this outlet (as in sumber:NAME).")
 @click.option("--from", "date_from", type=_DATE, help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", type=_DATE, help="Published on or before YYYY-MM-DD.")
@@ -85,26 +94,33 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
     sumber:/source:, judul:/title:, penulis:/author: and
     tanggal:2024-11-01..2024-11-30 (see the README).
     """
+    result = _search_once(
+        ctx.obj,
+        query,
+        page=page,
+        page_size=limit,
+        source=source,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        sort=sort,
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_result(result, color=not no_color and sys.stdout.isatty())
+
+
+def _search_once(options: dict, query: str, **parameters) -> SearchResult:
+    """Open the data directory's index, search it once and close it; errors as sentences."""
     try:
-        searcher = Searcher(index_path(ctx.obj["data_dir"]))
+        searcher = Searcher(
+            index_path(options["data_dir"]), limits=options.get("limits", DEFAULT_LIMITS)
+        )
     except WartaIndexError as e:
         raise click.ClickException(str(e)) from e
     try:
-        result = searcher.search(
-            query,
-            page=page,
-            page_size=limit,
-            source=source,
-            date_from=date_from.date() if date_from else None,
-            date_to=date_to.date() if date_to else None,
-            sort=sort,
-        )
+        return searcher.search(query, **parameters)
     except QueryError as e:
         raise click.UsageError(str(e)) from e
     finally:
         searcher.close()
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        color = not no_color and sys.stdout.isatty()
-        print_result(result, color)

@@ -17,9 +17,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from whoosh import query as wq
+from whoosh import query as whoosh_query
 
+from . import errors
 from .answers import expected_answer
+from .errors import QueryError
+from .postings import as_text, lexicon
 from .query import All, Any, Field, Not, Phrase, Prefix, Word
 
 EXACT_BOOST = 0.5
@@ -31,10 +34,6 @@ MAX_BONUS_PHRASES = 4
 MAX_PREFIX_TERMS = 200
 MIN_PREFIX_CHARS = 2
 TEXT_FIELDS = ("title", "body")
-
-
-class QueryError(ValueError):
-    """The query or its parameters cannot be used; the message says why."""
 
 
 @dataclass
@@ -75,14 +74,14 @@ class Plan:
 
     def matching(self, loose: bool = False):
         """The query whose documents are the matches (scores don't matter)."""
-        soft = [wq.Or(self.soft)] if loose and self.soft else self.soft
-        if not soft and all(isinstance(q, wq.Not) for q in self.hard):
-            soft = [wq.Every()]
-        return _and(soft + self.hard)
+        soft = [whoosh_query.Or(self.soft)] if loose and self.soft else self.soft
+        if not soft and all(isinstance(q, whoosh_query.Not) for q in self.hard):
+            soft = [whoosh_query.Every()]
+        return _all_of(soft + self.hard)
 
 
 @dataclass(frozen=True)
-class Settings:
+class RankingFeatures:
     """Ranking switches (the relevance benchmark's ablation turns them off)."""
 
     stemming: bool = True
@@ -94,37 +93,43 @@ class Settings:
     answer_boost: float = ANSWER_BOOST
 
 
-DEFAULT_SETTINGS = Settings()
+DEFAULT_FEATURES = RankingFeatures()
+
+
+def word_tokenizer(schema):
+    """A function giving a text's lowercased unstemmed words, as the exact fields hold them."""
+    analyzer = schema["body_exact"].analyzer
+    return lambda text: [token.text for token in analyzer(text, mode="query")]
 
 
 class Compiler:
-    """Compile query trees against one index (its analyzers, lexicon and outlets)."""
+    """Compile query trees against one index (its analyzers, lexicon and outlets).
 
-    def __init__(self, searcher, synonyms, stopwords, settings: Settings = DEFAULT_SETTINGS):
-        self.searcher = searcher
+    ``synonyms`` is a ``Synonyms`` list, ``stopwords`` the words a query may
+    leave out of ranking, ``features`` the ranking switches.
+    """
+
+    def __init__(self, searcher, synonyms, stopwords, features: RankingFeatures = DEFAULT_FEATURES):
         self.reader = searcher.reader()
         schema = searcher.schema
-        self._stem_an = schema["body"].analyzer
-        self._exact_an = schema["body_exact"].analyzer
-        self._author_an = schema["author"].analyzer
+        self.tokens = word_tokenizer(schema)
+        self._stem_analyzer = schema["body"].analyzer
+        self._author_analyzer = schema["author"].analyzer
         self.synonyms = synonyms
         self.stopwords = stopwords
-        self.settings = settings
+        self.features = features
         self._stems: dict[str, str] = {}
-        self._sources = None
+        self._sources = sorted(lexicon(self.reader, "source"))
 
     # -- analysis --------------------------------------------------------
 
-    def tokens(self, text: str) -> list[str]:
-        """Lowercased unstemmed words of ``text``, as the exact fields hold them."""
-        return [t.text for t in self._exact_an(text, mode="query")]
-
     def stem(self, token: str) -> str:
+        """The index's stem of one lowercased word (remembered)."""
         stem = self._stems.get(token)
         if stem is None:
-            if not self.settings.stemming:
+            if not self.features.stemming:
                 return token
-            stems = [t.text for t in self._stem_an(token, mode="query")]
+            stems = [t.text for t in self._stem_analyzer(token, mode="query")]
             stem = stems[0] if stems else token
             if len(self._stems) > 100_000:
                 self._stems.clear()
@@ -134,6 +139,7 @@ class Compiler:
     # -- compiling -------------------------------------------------------
 
     def compile(self, tree) -> Plan:
+        """The plan of a query tree (``searcher.query.parse``): what matches, ranks and marks."""
         marks = Marks()
         words: list[str] = []
         items = list(tree.children) if isinstance(tree, All) else [tree] if tree else []
@@ -155,13 +161,13 @@ class Compiler:
 
     def _answer(self, items) -> str | None:
         """What a question of plain words asks for: a number, a date or nothing known."""
-        if not self.settings.answer_boost:
+        if not self.features.answer_boost:
             return None
         words = [t for i in items if isinstance(i, Word) for t in self.tokens(i.text)]
         return expected_answer(words)
 
     def _drop_stopwords(self, items):
-        if not self.settings.stopwords:
+        if not self.features.stopwords:
             return items
         kept = [i for i in items if not (isinstance(i, Word) and self._is_stopword(i.text))]
         return kept if any(not isinstance(i, Not) for i in kept) else items
@@ -172,7 +178,7 @@ class Compiler:
 
     def _join_synonyms(self, items):
         """Replace runs of plain words that form a synonym phrase ("korea utara") by one."""
-        if not self.settings.synonyms or self.synonyms.longest < 2:
+        if not self.features.synonyms or self.synonyms.longest < 2:
             return items
         out, i = [], 0
         while i < len(items):
@@ -194,9 +200,11 @@ class Compiler:
             return self._word(node.text, marks, words, fields)
         if isinstance(node, _Run):
             parts = [self._word(w.text, marks, words, fields, synonyms=False) for w in node.words]
-            together = [wq.Phrase(f + "_exact", list(node.tokens)) for f in fields]
+            together = [whoosh_query.Phrase(f + "_exact", list(node.tokens)) for f in fields]
             alternatives = self._synonyms(node.tokens, marks, fields)
-            return wq.Or([_and([p for p in parts if p is not None]), *together, *alternatives])
+            return whoosh_query.Or(
+                [_all_of([p for p in parts if p is not None]), *together, *alternatives]
+            )
         if isinstance(node, Phrase):
             return self._phrase(self.tokens(node.text), marks, fields)
         if isinstance(node, Prefix):
@@ -205,14 +213,14 @@ class Compiler:
             return self._field(node, marks, words)
         if isinstance(node, Not):
             child = self._node(node.child, Marks(), [], fields)
-            return wq.Not(child) if child is not None else None
+            return whoosh_query.Not(child) if child is not None else None
         if isinstance(node, (All, Any)):
             children = self._drop_stopwords(list(node.children))
             children = self._join_synonyms(children) if isinstance(node, All) else children
             subs = [q for c in children if (q := self._node(c, marks, words, fields)) is not None]
             if not subs:
                 return None
-            return _and(subs) if isinstance(node, All) else wq.Or(subs)
+            return _all_of(subs) if isinstance(node, All) else whoosh_query.Or(subs)
         return None
 
     def _word(self, text, marks, words, fields, synonyms=True):
@@ -223,32 +231,32 @@ class Compiler:
         words.append(token)
         stem = self.stem(token)
         marks.stems.add(stem)
-        exact = self.settings.exact_boost
-        if not self.settings.stemming:
-            parts = [wq.Term(f + "_exact", token) for f in fields]
+        exact = self.features.exact_boost
+        if not self.features.stemming:
+            parts = [whoosh_query.Term(f + "_exact", token) for f in fields]
         else:
-            parts = [wq.Term(f, stem) for f in fields]
-        if exact and self.settings.stemming:
-            parts += [wq.Term(f + "_exact", token, boost=exact) for f in fields]
+            parts = [whoosh_query.Term(f, stem) for f in fields]
+        if exact and self.features.stemming:
+            parts += [whoosh_query.Term(f + "_exact", token, boost=exact) for f in fields]
         if synonyms:
             parts += self._synonyms((token,), marks, fields)
-        return wq.Or(parts)
+        return whoosh_query.Or(parts)
 
     def _synonyms(self, tokens, marks, fields):
-        if not self.settings.synonyms:
+        if not self.features.synonyms:
             return []
         out = []
         for alt in self.synonyms.get(tokens):
             if len(alt) == 1:
                 stem = self.stem(alt[0])
                 marks.stems.add(stem)
-                suffix = "" if self.settings.stemming else "_exact"
-                terms = [wq.Term(f + suffix, stem) for f in fields]
-                out.append(wq.Or(terms, boost=SYNONYM_BOOST))
+                suffix = "" if self.features.stemming else "_exact"
+                terms = [whoosh_query.Term(f + suffix, stem) for f in fields]
+                out.append(whoosh_query.Or(terms, boost=SYNONYM_BOOST))
             else:
                 marks.phrases.add(alt)
-                phrases = [wq.Phrase(f + "_exact", list(alt)) for f in fields]
-                out.append(wq.Or(phrases, boost=SYNONYM_BOOST))
+                phrases = [whoosh_query.Phrase(f + "_exact", list(alt)) for f in fields]
+                out.append(whoosh_query.Or(phrases, boost=SYNONYM_BOOST))
         return out
 
     def _phrase(self, tokens, marks, fields):
@@ -256,34 +264,33 @@ class Compiler:
             return None
         if len(tokens) == 1:
             marks.phrases.add(tuple(tokens))
-            return wq.Or([wq.Term(f + "_exact", tokens[0]) for f in fields])
+            return whoosh_query.Or([whoosh_query.Term(f + "_exact", tokens[0]) for f in fields])
         marks.phrases.add(tuple(tokens))
-        return wq.Or([wq.Phrase(f + "_exact", list(tokens)) for f in fields])
+        return whoosh_query.Or([whoosh_query.Phrase(f + "_exact", list(tokens)) for f in fields])
 
     def _prefix(self, text, marks, fields):
         tokens = self.tokens(text)
         if len(tokens) != 1 or len(tokens[0]) < MIN_PREFIX_CHARS:
-            raise QueryError(
-                f"'{text}*' is too short to expand: give at least {MIN_PREFIX_CHARS} letters."
-            )
+            raise QueryError(errors.PREFIX_TOO_SHORT, text=text, minimum=MIN_PREFIX_CHARS)
         prefix = tokens[0]
         terms = set()
         for f in fields:
             for term in self.reader.expand_prefix(f + "_exact", prefix):
-                terms.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+                terms.add(as_text(term))
                 if len(terms) > MAX_PREFIX_TERMS:
                     raise QueryError(
-                        f"'{prefix}*' matches more than {MAX_PREFIX_TERMS} different words. "
-                        "Type more letters before the *."
+                        errors.PREFIX_TOO_COMMON, prefix=prefix, maximum=MAX_PREFIX_TERMS
                     )
         marks.prefixes.add(prefix)
         if not terms:
-            return wq.NullQuery
-        return wq.Or([wq.Term(f + "_exact", t) for t in sorted(terms) for f in fields])
+            return whoosh_query.NullQuery
+        return whoosh_query.Or(
+            [whoosh_query.Term(f + "_exact", t) for t in sorted(terms) for f in fields]
+        )
 
     def _phrase_bonus(self, runs) -> list[tuple[str, str]]:
         """Stems of adjacent query words: documents holding them side by side score extra."""
-        if not self.settings.phrase_boost:
+        if not self.features.phrase_boost:
             return []
         pairs = []
         words = [w for item in runs for w in (item.words if isinstance(item, _Run) else [item])]
@@ -301,8 +308,8 @@ class Compiler:
             inner = Phrase(node.value) if node.quoted else Word(node.value)
             return self._node(inner, marks, words, fields=("title",))
         if node.name == "author":
-            terms = [t.text for t in self._author_an(node.value)]
-            return _and([wq.Term("author", t) for t in terms]) if terms else None
+            terms = [t.text for t in self._author_analyzer(node.value)]
+            return _all_of([whoosh_query.Term("author", t) for t in terms]) if terms else None
         if node.name == "source":
             return self.source_query(node.value)
         if node.name == "date":
@@ -312,16 +319,14 @@ class Compiler:
 
     def source_query(self, name: str):
         """Outlets called ``name``: exact, else case-insensitive, else by prefix."""
-        if self._sources is None:
-            self._sources = sorted(_text(t) for t in self.reader.lexicon("source"))
         if name in self._sources:
-            return wq.Term("source", name)
-        key = _squash(name)
-        found = [s for s in self._sources if _squash(s) == key]
-        found = found or [s for s in self._sources if key and _squash(s).startswith(key)]
+            return whoosh_query.Term("source", name)
+        key = _squashed(name)
+        found = [s for s in self._sources if _squashed(s) == key]
+        found = found or [s for s in self._sources if key and _squashed(s).startswith(key)]
         if not found:
-            return wq.Term("source", name)
-        return wq.Or([wq.Term("source", s) for s in found])
+            return whoosh_query.Term("source", name)
+        return whoosh_query.Or([whoosh_query.Term("source", s) for s in found])
 
 
 @dataclass(frozen=True)
@@ -332,18 +337,14 @@ class _Run:
     tokens: tuple
 
 
-def _and(subs):
+def _all_of(subs):
     subs = [s for s in subs if s is not None]
     if not subs:
-        return wq.NullQuery
-    return subs[0] if len(subs) == 1 else wq.And(subs)
+        return whoosh_query.NullQuery
+    return subs[0] if len(subs) == 1 else whoosh_query.And(subs)
 
 
-def _text(term) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-def _squash(name: str) -> str:
+def _squashed(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
@@ -354,12 +355,10 @@ def _parse_date(text: str, end: bool) -> date | None:
     text = text.strip()
     if not text:
         return None
-    m = _DATE.fullmatch(text)
-    if not m:
-        raise QueryError(
-            f"Could not read the date '{text}': write it as YYYY-MM-DD, YYYY-MM or YYYY."
-        )
-    year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise QueryError(errors.DATE_UNREADABLE, text=text)
+    year, month, day = int(match[1]), int(match[2] or 0), int(match[3] or 0)
     try:
         if day:
             return date(year, month, day)
@@ -367,8 +366,8 @@ def _parse_date(text: str, end: bool) -> date | None:
             first = date(year, month, 1)
             return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1) if end else first
         return date(year, 12, 31) if end else date(year, 1, 1)
-    except ValueError:
-        raise QueryError(f"'{text}' is not a date in the calendar.") from None
+    except ValueError as e:
+        raise QueryError(errors.DATE_NOT_IN_CALENDAR, text=text) from e
 
 
 def parse_date_range(value: str) -> tuple[date | None, date | None]:
@@ -384,7 +383,7 @@ def date_query(start: date | None, end: date | None):
     if start is None and end is None:
         return None
     if start and end and start > end:
-        raise QueryError("The date range ends before it starts.")
+        raise QueryError(errors.DATE_RANGE_REVERSED)
     low = datetime.combine(start, time.min) if start else None
     high = datetime.combine(end, time.max) if end else None
-    return wq.DateRange("published", low, high)
+    return whoosh_query.DateRange("published", low, high)

@@ -10,49 +10,21 @@ one ``&`` and one ``bit_count()``.
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from datetime import datetime
 
 import numpy as np
-from whoosh import query as wq
+from whoosh import query as whoosh_query
 from whoosh.util.times import datetime_to_long
+
+from .cache import Lru
+from .postings import segment_ids
 
 CACHE_SIZE = 8192
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
 _LATEST = datetime_to_long(datetime(9999, 12, 30))
-
-
-class Lru:
-    """A thread-safe least-recently-used cache; ``get`` computes what is missing.
-
-    ``capacity`` bounds the summed ``weight`` of the values (1 each by default).
-    """
-
-    def __init__(self, capacity: int, weight=lambda value: 1):
-        self.capacity = capacity
-        self.weight = weight
-        self._items: OrderedDict = OrderedDict()
-        self._total = 0
-        self._lock = threading.Lock()
-
-    def get(self, key, compute):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-                return value
-        value = compute()  # outside the lock: two threads may compute the same thing once
-        with self._lock:
-            if key not in self._items:
-                self._items[key] = value
-                self._total += self.weight(value)
-            while self._total > self.capacity and len(self._items) > 1:
-                self._total -= self.weight(self._items.popitem(last=False)[1])
-        return value
 
 
 def bits_of(docnums, size: int) -> int:
@@ -79,61 +51,36 @@ def members(bits: int) -> list[int]:
     return np.flatnonzero(mask_of(bits, bits.bit_length())).tolist()
 
 
-def _leaf_ids(reader, fieldname: str, text: str) -> list[int]:
-    if (fieldname, text) not in reader:
-        return []
-    m = reader.postings(fieldname, text)
-    m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
-    if not hasattr(m, "_read_ids"):  # another codec: the slow, general way
-        return list(m.all_ids())
-    ids: list[int] = []
-    while m.is_active():
-        m._read_ids()
-        ids.extend(m._ids[m._i :])
-        m._next_block()
-    return ids
-
-
 class DocSets:
-    """Bitsets over one open searcher: per query, per outlet, per month, per duplicate group."""
+    """Bitsets over one open searcher: per query, per outlet, per month, per duplicate group.
 
-    def __init__(self, searcher):
+    ``scorer`` (``ranking.TermScorer``) supplies the documents of the scored
+    fields' terms, so each term's postings are read once for both.
+    """
+
+    def __init__(self, searcher, scorer):
         self.searcher = searcher
+        self.scorer = scorer
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.live = bits_of(reader.all_doc_ids(), self.size)
         self._cache = Lru(CACHE_SIZE)
-        # Set by the searcher to the ranker's cached per-term scores: one read per term.
-        self.term_scores = None
         self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
-        self._dup_column = self._column(reader, "dup")
-        self.groups: dict[str, list[int]] = {}
-        if self._dup_column is not None:
-            seen: dict[str, list[int]] = {}
-            for docnum, key in enumerate(self._dup_column):
-                if key:
-                    seen.setdefault(key, []).append(docnum)
-            self.groups = {k: v for k, v in seen.items() if len(v) > 1}
+        self._dup_column = _column(reader, "dup")
+        self.groups = _duplicate_groups(self._dup_column or [])
         # Each grouped document's group as a number, for counting groups in numpy.
         self._group_codes = np.full(self.size, -1, np.int32)
         for code, docs in enumerate(self.groups.values()):
             self._group_codes[docs] = code
-        published = self._column(reader, "published", raw=True) or []
+        published = _column(reader, "published", raw=True) or []
         dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
         self._dates = [v for v, _ in dated]
         self._dated_docs = np.array([d for _, d in dated], np.int64)
         grouped = [d for docs in self.groups.values() for d in docs]
         self.grouped = bits_of(grouped, self.size) & self.live
 
-    @staticmethod
-    def _column(reader, name, raw=False):
-        if name not in reader.schema or not reader.has_column(name):
-            return None
-        values = reader.column_reader(name, translate=not raw)
-        return list(values) if raw else [_str(v) for v in values]
-
     def _column_bits(self, reader, name) -> dict[str, int]:
-        column = self._column(reader, name)
+        column = _column(reader, name)
         if column is None:
             return {}
         docs: dict[str, list[int]] = {}
@@ -153,49 +100,52 @@ class DocSets:
 
     def of(self, q) -> int:
         """The documents matching a Whoosh query (scores and boosts ignored)."""
-        return self._of(q) & self.live
+        return self._matching(q) & self.live
 
-    def _of(self, q) -> int:
-        if isinstance(q, wq.Term):
+    def _matching(self, q) -> int:
+        if isinstance(q, whoosh_query.Term):
             return self._cached(("t", q.fieldname, q.text), lambda: self._term(q))
-        if isinstance(q, wq.Not):
-            return self.live & ~self._of(q.query)
-        if isinstance(q, wq.AndMaybe):
-            return self._of(q.a)
-        if isinstance(q, wq.AndNot):
-            return self._of(q.a) & ~self._of(q.b)
-        if isinstance(q, wq.And):
+        if isinstance(q, (whoosh_query.Not, whoosh_query.AndMaybe, whoosh_query.AndNot)):
+            return self._negated(q)
+        if isinstance(q, whoosh_query.And):
             bits = self.live
             for sub in q.subqueries:
-                bits &= self._of(sub)
+                bits &= self._matching(sub)
                 if not bits:
                     break
             return bits
-        if isinstance(q, wq.Or):
+        if isinstance(q, whoosh_query.Or):
             bits = 0
             for sub in q.subqueries:
-                bits |= self._of(sub)
+                bits |= self._matching(sub)
             return bits
-        if isinstance(q, wq.DateRange) and q.fieldname == "published" and self._dates:
+        if isinstance(q, whoosh_query.DateRange) and q.fieldname == "published" and self._dates:
             key = ("d", q.startdate, q.enddate)
             return self._cached(key, lambda: self._date_range(q.startdate, q.enddate))
-        if isinstance(q, wq.Every):
+        if isinstance(q, whoosh_query.Every):
             return self.live
-        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        if q is whoosh_query.NullQuery or isinstance(q, type(whoosh_query.NullQuery)):
             return 0
-        return self._cached(("q", repr(q)), lambda: self._whoosh(q))
+        return self._cached(("q", repr(q)), lambda: self._matching_by_whoosh(q))
+
+    def _negated(self, q) -> int:
+        """``Not``, ``AndMaybe`` (its optional part changes scores only) and ``AndNot``."""
+        if isinstance(q, whoosh_query.Not):
+            return self.live & ~self._matching(q.query)
+        if isinstance(q, whoosh_query.AndMaybe):
+            return self._matching(q.a)
+        return self._matching(q.a) & ~self._matching(q.b)
 
     def _cached(self, key, compute) -> int:
         return self._cache.get(key, compute)
 
     def _term(self, q) -> int:
-        if self.term_scores is not None and q.fieldname in SCORED_FIELDS:
-            return bits_of(self.term_scores(q.fieldname, q.text).ids, self.size)
+        if q.fieldname in SCORED_FIELDS:
+            return bits_of(self.scorer.scores(q.fieldname, q.text).ids, self.size)
         ids: list[int] = []
-        text = q.text
-        for reader, offset in self.searcher.reader().leaf_readers():
-            found = _leaf_ids(reader, q.fieldname, text)
-            ids.extend(d + offset for d in found) if offset else ids.extend(found)
+        for segment, offset in self.searcher.reader().leaf_readers():
+            found = segment_ids(segment, q.fieldname, q.text)
+            ids.extend((d + offset for d in found) if offset else found)
         return bits_of(ids, self.size)
 
     def _date_range(self, start, end) -> int:
@@ -203,7 +153,7 @@ class DocSets:
         hi = bisect_right(self._dates, datetime_to_long(end)) if end else len(self._dates)
         return bits_of(self._dated_docs[lo:hi], self.size)
 
-    def _whoosh(self, q) -> int:
+    def _matching_by_whoosh(self, q) -> int:
         return bits_of(self.searcher.docs_for_query(q), self.size)
 
     # -- counts ------------------------------------------------------------
@@ -238,10 +188,28 @@ class DocSets:
         return [(d, 0.0) for d in dated]
 
     def has(self, bits: int, docnum: int) -> bool:
+        """Whether ``docnum`` is in the bitset ``bits``."""
         return bool(bits >> docnum & 1)
 
 
-def _str(value) -> str:
+def _column(reader, name: str, raw: bool = False) -> list | None:
+    """A column's values per document (as text unless ``raw``), or None without the column."""
+    if name not in reader.schema or not reader.has_column(name):
+        return None
+    values = reader.column_reader(name, translate=not raw)
+    return list(values) if raw else [_column_text(v) for v in values]
+
+
+def _duplicate_groups(keys: list[str]) -> dict[str, list[int]]:
+    """Duplicate key → its documents, for the keys that two or more documents share."""
+    seen: dict[str, list[int]] = {}
+    for docnum, key in enumerate(keys):
+        if key:
+            seen.setdefault(key, []).append(docnum)
+    return {key: docs for key, docs in seen.items() if len(docs) > 1}
+
+
+def _column_text(value) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8")
     return value or ""

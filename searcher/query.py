@@ -97,22 +97,22 @@ def clean(text: str) -> str:
 def tokenize(text: str) -> list[tuple[str, str]]:
     """Split the query into (kind, value) tokens."""
     tokens = []
-    for m in _LEX.finditer(text):
-        kind = m.lastgroup
+    for match in _LEX.finditer(text):
+        kind = match.lastgroup
         if kind == "ws":
             continue
         if kind in ("fphrase", "fword"):
-            name = FIELD_ALIASES.get(m["field"].lower())
+            name = FIELD_ALIASES.get(match["field"].lower())
             if name is None:  # "http://..." or "10:30": just words
-                tokens.append(("word", m[0]))
+                tokens.append(("word", match[0]))
             else:
-                tokens.append(("field:" + ("q" if kind == "fphrase" else "w") + name, m[kind]))
-        elif kind == "word" and m[0] in _OPERATORS:
-            tokens.append((_OPERATORS[m[0]], m[0]))
+                tokens.append(("field:" + ("q" if kind == "fphrase" else "w") + name, match[kind]))
+        elif kind == "word" and match[0] in _OPERATORS:
+            tokens.append((_OPERATORS[match[0]], match[0]))
         elif kind in ("lp", "rp", "neg"):
-            tokens.append((kind, m[0]))
+            tokens.append((kind, match[0]))
         else:
-            tokens.append((kind, m[kind]))
+            tokens.append((kind, match[kind]))
     return tokens
 
 
@@ -136,7 +136,7 @@ class _Parser:
         while self.peek() == "or":
             self.take()
             items.append(self.conjunction())
-        return _group(Any, items)
+        return _grouped(Any, items)
 
     def conjunction(self):
         items = []
@@ -149,7 +149,7 @@ class _Parser:
                 self.take()
             else:
                 items.append(self.unary())
-        return _group(All, items)
+        return _grouped(All, items)
 
     def unary(self):
         if self.peek() in ("not", "neg"):
@@ -183,7 +183,7 @@ class _Parser:
         return Word(value)
 
 
-def _group(kind, items):
+def _grouped(kind, items):
     items = [item for item in items if item is not None]
     if not items:
         return None

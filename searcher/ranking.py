@@ -3,7 +3,7 @@
 Whoosh's matchers visit postings one Python call at a time, which costs
 tens of milliseconds on a 25k-article archive. Here each term's BM25 scores
 (Whoosh's formula and parameters, Lucene's idf) are computed once per index
-generation into numpy arrays (``TermScores``) and cached; a query's score is
+generation into numpy arrays (``TermScores``) and cached by ``TermScorer``; a query's score is
 then a sum of those arrays into one dense array over the archive, plus a
 coordination bonus in fallback mode, and the best documents of the query's
 bitset are picked with a partial sort. The cost grows with the postings
@@ -14,15 +14,13 @@ supplies leaves: (scores, weight, clause).
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from math import log
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.codec.whoosh3 import _lenfield
-from whoosh.util.numeric import byte_to_length
+from whoosh import query as whoosh_query
 
 from .docsets import Lru, mask_of
+from .postings import segment_lengths, segment_positions, segment_weights
 
 B = 0.75
 K1 = 1.2
@@ -61,17 +59,65 @@ class TermScores:
 NO_SCORES = TermScores(np.zeros(0, np.int32), np.zeros(0))
 
 
-class Ranker:
-    """Score and order the documents of a bitset for a compiled query."""
+class TermScorer:
+    """The BM25 scores of each term of one open searcher, computed once and cached.
 
-    def __init__(self, searcher, docsets):
+    Shared by ``DocSets`` (a term's documents are its scores' ids) and the
+    ``Ranker``, so each term's postings are read once per generation.
+    """
+
+    def __init__(self, searcher):
         self.searcher = searcher
-        self.docsets = docsets
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         capacity = max(CACHE_POSTINGS, CACHE_POSTINGS_PER_DOC * self.size)
         self._cache = Lru(capacity, weight=lambda scores: len(scores) + 1)
+
+    def scores(self, fieldname: str, text: str) -> TermScores:
+        """BM25 score of every document holding the term (cached)."""
+        return self._cache.get((fieldname, text), lambda: self._compute(fieldname, text))
+
+    def cached(self, key, compute) -> TermScores:
+        """Scores of something other than a term (a phrase), cached beside the terms'."""
+        return self._cache.get(key, compute)
+
+    def _compute(self, fieldname: str, text: str) -> TermScores:
+        if (fieldname, text) not in self.reader:
+            return NO_SCORES
+        idf = _idf(self.size, self.reader.doc_frequency(fieldname, text))
+        average = self.searcher.avg_field_length(fieldname) or 1.0
+        all_ids, all_weights = [], []
+        for segment, offset in self.reader.leaf_readers():
+            if (fieldname, text) in segment:
+                ids, weights = segment_weights(segment, fieldname, text)
+                all_ids.append(np.asarray(ids, np.int64) + offset)
+                all_weights.append(np.asarray(weights, np.float64))
+        if not all_ids:
+            return NO_SCORES
+        ids = np.concatenate(all_ids)
+        w = np.concatenate(all_weights)  # term frequencies
+        lengths = self._field_lengths(fieldname)[ids]
+        scores = idf * (K1 + 1) * w / (w + K1 * (1 - B) + K1 * B * lengths / average)
+        return TermScores(ids.astype(np.int32), scores)
+
+    def _field_lengths(self, fieldname: str) -> np.ndarray:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            parts = [segment_lengths(seg, fieldname) for seg, _ in self.reader.leaf_readers()]
+            lengths = np.concatenate(parts) if parts else np.zeros(0)
+            self._lengths[fieldname] = lengths
+        return lengths
+
+
+class Ranker:
+    """Score and order the documents of a bitset for a compiled query."""
+
+    def __init__(self, searcher, docsets, scorer: TermScorer):
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self.docsets = docsets
+        self.scorer = scorer
 
     def top(self, clauses, bits: int, limit: int, coord: float = 0.0):
         """The ``limit`` best (docnum, score) of ``bits`` for the soft ``clauses``.
@@ -81,13 +127,24 @@ class Ranker:
         Ties go to the lower document number; documents of ``bits`` that
         match no clause follow at 0.
         """
-        size, n = self.size, len(clauses)
-        total = np.zeros(size)
-        matched = np.zeros(size, np.int16) if coord and n > 1 else None
+        total, matched = self._summed_scores(clauses, counting=bool(coord) and len(clauses) > 1)
+        if matched is not None:
+            total *= 1.0 + coord * np.maximum(matched - 1, 0) / (len(clauses) - 1)
+        docs = np.flatnonzero(mask_of(bits, self.size))
+        values = total[docs]
+        if len(docs) > limit:
+            docs, values = _best(docs, values, limit)
+        order = np.lexsort((docs, -values))
+        return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
+
+    def _summed_scores(self, clauses, counting: bool):
+        """Every document's summed score, and (when ``counting``) how many clauses it matches."""
+        total = np.zeros(self.size)
+        matched = np.zeros(self.size, np.int16) if counting else None
         for i, clause in enumerate(clauses):
             leaves: list = []
-            self._leaves(clause, 1.0, i, leaves)
-            seen = np.zeros(size, bool) if matched is not None else None
+            self.leaves(clause, 1.0, i, leaves)
+            seen = np.zeros(self.size, bool) if counting else None
             for scores, weight, _ in leaves:
                 if len(scores):
                     # A term's docnums are distinct, so the fancy-indexed sum is exact.
@@ -96,27 +153,21 @@ class Ranker:
                         seen[scores.ids] = True
             if seen is not None:
                 matched += seen
-        if matched is not None:
-            total *= 1.0 + coord * np.maximum(matched - 1, 0) / (n - 1)
-        docs = np.flatnonzero(mask_of(bits, size))
-        values = total[docs]
-        if len(docs) > limit:
-            docs, values = _best(docs, values, limit)
-        order = np.lexsort((docs, -values))
-        return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
+        return total, matched
 
-    def _leaves(self, q, weight, clause, out):
+    def leaves(self, q, weight, clause, out):
+        """Append (scores, weight, clause) for each term and phrase of the query ``q``."""
         weight *= getattr(q, "boost", 1.0)
-        if isinstance(q, wq.Term):
-            out.append((self.term_scores(q.fieldname, q.text), weight, clause))
-        elif isinstance(q, wq.Phrase):
+        if isinstance(q, whoosh_query.Term):
+            out.append((self.scorer.scores(q.fieldname, q.text), weight, clause))
+        elif isinstance(q, whoosh_query.Phrase):
             out.append((self._phrase_scores(q), weight, clause))
-        elif isinstance(q, (wq.And, wq.Or)):
+        elif isinstance(q, (whoosh_query.And, whoosh_query.Or)):
             for sub in q.subqueries:
-                self._leaves(sub, weight, clause, out)
-        elif isinstance(q, wq.AndMaybe):
-            self._leaves(q.a, weight, clause, out)
-            self._leaves(q.b, weight, clause, out)
+                self.leaves(sub, weight, clause, out)
+        elif isinstance(q, whoosh_query.AndMaybe):
+            self.leaves(q.a, weight, clause, out)
+            self.leaves(q.b, weight, clause, out)
 
     def with_proximity(self, hits, pairs, weight: float, fields=("title", "body")):
         """``hits`` re-ordered after adding, for each pair of query stems found
@@ -129,68 +180,36 @@ class Ranker:
         for fieldname in fields:
             positions = self._positions(fieldname, stems, sorted(extra))
             for a, b in pairs:
-                sa, sb = self.term_scores(fieldname, a), self.term_scores(fieldname, b)
+                scores_a = self.scorer.scores(fieldname, a)
+                scores_b = self.scorer.scores(fieldname, b)
                 for d, found in positions.items():
-                    pa, pb = found.get(a), found.get(b)
-                    if pa and pb and _near(pa, pb):
-                        extra[d] += weight * min(sa.get(d, 0.0), sb.get(d, 0.0))
+                    at_a, at_b = found.get(a), found.get(b)
+                    if at_a and at_b and _side_by_side(at_a, at_b):
+                        extra[d] += weight * min(scores_a.get(d, 0.0), scores_b.get(d, 0.0))
         rescored = [(d, s + extra[d]) for d, s in hits]
         return sorted(rescored, key=lambda ds: (-ds[1], ds[0]))
 
     def _positions(self, fieldname, stems, docs) -> dict[int, dict[str, list[int]]]:
         found: dict[int, dict[str, list[int]]] = {}
-        for leaf, offset in self.reader.leaf_readers():
-            local = [d - offset for d in docs if 0 <= d - offset < leaf.doc_count_all()]
+        for segment, offset in self.reader.leaf_readers():
+            local = [d - offset for d in docs if 0 <= d - offset < segment.doc_count_all()]
             if not local:
                 continue
             for stem in stems:
-                if (fieldname, stem) in leaf:
-                    for d, positions in _leaf_positions(leaf, fieldname, stem, local):
+                if (fieldname, stem) in segment:
+                    for d, positions in segment_positions(segment, fieldname, stem, local):
                         found.setdefault(d + offset, {})[stem] = positions
         return found
 
-    # -- per-term scores -----------------------------------------------------------
-
-    def term_scores(self, fieldname: str, text: str) -> TermScores:
-        """BM25 score of every document holding the term (cached)."""
-        return self._cache.get((fieldname, text), lambda: self._compute(fieldname, text))
-
-    def _compute(self, fieldname: str, text: str) -> TermScores:
-        if (fieldname, text) not in self.reader:
-            return NO_SCORES
-        idf = _idf(self.size, self.reader.doc_frequency(fieldname, text))
-        avg = self.searcher.avg_field_length(fieldname) or 1.0
-        all_ids, all_weights = [], []
-        for leaf, offset in self.reader.leaf_readers():
-            if (fieldname, text) in leaf:
-                ids, weights = _postings(leaf, fieldname, text)
-                all_ids.append(np.asarray(ids, np.int64) + offset)
-                all_weights.append(np.asarray(weights, np.float64))
-        if not all_ids:
-            return NO_SCORES
-        ids = np.concatenate(all_ids)
-        w = np.concatenate(all_weights)
-        lengths = self._field_lengths(fieldname)[ids]
-        scores = idf * (K1 + 1) * w / (w + K1 * (1 - B) + K1 * B * lengths / avg)
-        return TermScores(ids.astype(np.int32), scores)
-
-    def _field_lengths(self, fieldname: str) -> np.ndarray:
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            parts = [_leaf_lengths(leaf, fieldname) for leaf, _ in self.reader.leaf_readers()]
-            lengths = np.concatenate(parts) if parts else np.zeros(0)
-            self._lengths[fieldname] = lengths
-        return lengths
-
     def _phrase_scores(self, q) -> TermScores:
         key = ("phrase", q.fieldname, tuple(q.words), q.slop)
-        return self._cache.get(key, lambda: self._compute_phrase(q))
+        return self.scorer.cached(key, lambda: self._compute_phrase(q))
 
     def _compute_phrase(self, q) -> TermScores:
         docs = np.flatnonzero(mask_of(self.docsets.of(q), self.size))
         scores = np.zeros(len(docs))
         for word in q.words:
-            scores += self.term_scores(q.fieldname, word).at(docs)
+            scores += self.scorer.scores(q.fieldname, word).at(docs)
         return TermScores(docs.astype(np.int32), scores)
 
 
@@ -208,78 +227,7 @@ def _idf(n: int, df: int) -> float:
     return log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _near(first: list[int], second: list[int]) -> bool:
+def _side_by_side(first: list[int], second: list[int]) -> bool:
+    """Whether a position of ``second`` follows one of ``first`` (at most a word between)."""
     later = set(second)
     return any(p + 1 in later or p + 2 in later for p in first)
-
-
-def _postings(leaf, fieldname: str, text: str):
-    """Ids and weights of one term in one segment, read a block at a time."""
-    m = leaf.postings(fieldname, text)
-    m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
-    ids, weights = [], []
-    if not hasattr(m, "_read_weights"):  # another codec: the slow, general way
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-        return ids, weights
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        ids.extend(m._ids[m._i :])
-        weights.extend(m._weights[m._i :])
-        m._next_block()
-    return ids, weights
-
-
-def _leaf_positions(leaf, fieldname: str, text: str, docs: list[int]):
-    """(docnum, positions) of the term in those of ascending ``docs`` that hold it.
-
-    Reads whole blocks: blocks without a wanted document are passed over
-    unread, and a wanted document is found in its block by bisection rather
-    than by stepping through the postings one call at a time.
-    """
-    m = leaf.postings(fieldname, text)
-    m = getattr(m, "child", m) if type(m).__name__ == "FilterMatcher" else m
-    if not hasattr(m, "_read_values"):  # another codec: the general way
-        for d in docs:
-            if not m.is_active():
-                return
-            if m.id() < d:
-                m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                yield d, m.value_as("positions")
-        return
-    decode = m.format.decoder("positions")
-    j = 0
-    while m.is_active() and j < len(docs):
-        last = m.block_max_id()
-        if docs[j] <= last:
-            if m._ids is None:
-                m._read_ids()
-            ids = m._ids
-            while j < len(docs) and docs[j] <= last:
-                k = bisect_left(ids, docs[j])
-                if k < len(ids) and ids[k] == docs[j]:
-                    if m._values is None:
-                        m._read_values()
-                    yield docs[j], decode(m._values[k])
-                j += 1
-        m._next_block()
-
-
-def _leaf_lengths(leaf, fieldname: str) -> np.ndarray:
-    """The length of ``fieldname`` in each document of one segment."""
-    count = leaf.doc_count_all()
-    perdoc = getattr(leaf, "_perdoc", None)
-    column = None
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
-        return np.array([leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(count)], float)
-    # Whoosh stores each length as one byte (a lossy float); 0 means none.
-    table = np.array([byte_to_length(b) if b else 0 for b in range(256)], float)
-    return table[np.fromiter(column, np.uint8, count)]

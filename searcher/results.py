@@ -1,15 +1,30 @@
-"""The plain result records the searcher hands downstream (web, CLI)."""
+"""The plain records the searcher takes (``SearchRequest``) and hands downstream (web, CLI)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
-DEFAULT_PAGE_SIZE = 10
-MAX_PAGE_SIZE = 100
+SORTS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One page of a search, its parameters already checked."""
+
+    query: str
+    page: int
+    page_size: int
+    source: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
 
 
 @dataclass(frozen=True)
 class Hit:
+    """One article of a result: its metadata, score and escaped snippet."""
+
     id: str
     url: str | None
     title: str
@@ -20,9 +35,29 @@ class Hit:
     snippet: str
     duplicates: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_fields(
+        cls, fields: dict, score: float, snippet: str, duplicates: list[str] | None = None
+    ) -> Hit:
+        """A hit from an article's stored fields (a plain dict)."""
+        published = fields.get("published")
+        return cls(
+            id=fields["id"],
+            url=fields.get("url"),
+            title=fields.get("title", ""),
+            source=fields.get("source"),
+            published=published.isoformat() if published else None,
+            author=fields.get("author"),
+            score=score,
+            snippet=snippet,
+            duplicates=duplicates or [],
+        )
+
 
 @dataclass(frozen=True)
 class SearchResult:
+    """One page of a search: the hits, how many there are in all, facets and notices."""
+
     query: str
     total: int
     page: int

@@ -14,7 +14,10 @@ from html import escape
 SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 3
 LEAD_CHARS = 60
-SEPARATOR = " … "
+# Most articles show every query word early: the start is scanned first, and
+# further only when some word is missing from it.
+HEAD_CHARS = 1500
+SCAN_CHARS = 6000
 
 Span = tuple[int, int]
 
@@ -31,7 +34,7 @@ def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[
     if not isinstance(tokens, list):
         tokens = list(tokens)
     known: dict[str, bool] = {}
-    stems, prefixes = marks.stems, _tuple(marks.prefixes)
+    stems, prefixes = marks.stems, _prefix_tuple(marks.prefixes)
     spans = []
     for word, _, start, end in tokens:
         found = known.get(word)
@@ -70,7 +73,7 @@ def _phrases_at(positions, i, phrases) -> list[Span]:
     return found
 
 
-def _tuple(prefixes) -> tuple:
+def _prefix_tuple(prefixes) -> tuple:
     return tuple(prefixes) if prefixes else ("\x00",)
 
 
@@ -150,3 +153,48 @@ def leading_text(body: str, chars: int = SNIPPET_CHARS) -> str:
     if len(body) <= chars:
         return escape(body)
     return escape(body[:chars].rsplit(" ", 1)[0]) + " …"
+
+
+class Snippets:
+    """Snippets and highlights of article text, found with the index's own analysis.
+
+    ``tokenize(text)`` gives (word, position, start, end) of each token, as
+    the exact fields see them; ``stem`` maps a lowercased word to its stem.
+    """
+
+    def __init__(self, tokenize, stem: Callable[[str], str]):
+        self.tokenize = tokenize
+        self.stem = stem
+
+    def of_body(self, body: str, marks) -> str:
+        """The snippet of an article's body for a query's ``marks``; its start without them."""
+        scanned, spans = self._spans(body, marks)
+        return snippet(scanned, spans) if spans else leading_text(body)
+
+    def highlight(self, text: str, marks) -> str:
+        """The whole ``text``, escaped, with the query's matches in <mark>."""
+        return mark(text, match_spans(text, marks, self.tokenize, self.stem))
+
+    def _spans(self, body: str, marks) -> tuple[str, list[Span]]:
+        """The start of ``body`` that snippets come from, and the query's matches in it."""
+        scanned = _cut_at_word(body, HEAD_CHARS)
+        spans = match_spans(scanned, marks, self.tokenize, self.stem)
+        if len(scanned) < len(body) and not self._shows_all(scanned, spans, marks):
+            scanned = _cut_at_word(body, SCAN_CHARS)
+            spans = match_spans(scanned, marks, self.tokenize, self.stem)
+        return scanned, spans
+
+    def _shows_all(self, text: str, spans: list[Span], marks) -> bool:
+        """Whether ``spans`` of ``text`` show every stem the query marks."""
+        if not spans:
+            return False
+        shown = {self.stem(word) for a, b in spans for word in text[a:b].lower().split()}
+        return marks.stems <= shown
+
+
+def _cut_at_word(text: str, chars: int) -> str:
+    """At most ``chars`` of the start of ``text``, cut after a word."""
+    if len(text) <= chars:
+        return text
+    space = text.rfind(" ", 0, chars)
+    return text[: space if space > 0 else chars]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .postings import lexicon
+
 UNCOMMON_DF = 50
 MAX_SUSPECTS = 2
 GAIN = 10
@@ -22,6 +24,8 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class Suggester:
+    """Respell the suspect words of a query from one open reader's vocabulary."""
+
     def __init__(self, reader):
         self.reader = reader
         self._words: frozenset[str] | None = None
@@ -29,9 +33,7 @@ class Suggester:
     def words(self) -> frozenset[str]:
         """The field's vocabulary, read once (a set answers faster than the lexicon)."""
         if self._words is None:
-            self._words = frozenset(
-                w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon(FIELD)
-            )
+            self._words = frozenset(lexicon(self.reader, FIELD))
         return self._words
 
     def df(self, word: str) -> int:
@@ -50,16 +52,16 @@ class Suggester:
             suspects += 1
             if suspects > MAX_SUSPECTS:
                 break
-            found = self._best(word, df)
+            found = self._best_respelling(word, df)
             if found:
                 better[word] = found
         if not better:
             return None
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, better)) + r")\b", re.I)
-        suggestion = pattern.sub(lambda m: better[m[0].lower()], text)
+        suggestion = pattern.sub(lambda match: better[match[0].lower()], text)
         return suggestion if suggestion != text else None
 
-    def _best(self, word: str, df: int) -> str | None:
+    def _best_respelling(self, word: str, df: int) -> str | None:
         scored = [(self.df(c), c) for c in _edits(word) & self.words()]
         if not scored:
             return None

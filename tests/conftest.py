@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.article import Article
-from crawler.store import Store
-from index.build import build_index, index_path
+from crawler import Article, Store
+from index import build_index, index_path
 from web import create_app
 from web.cli import cli
 from web.handles import close_app

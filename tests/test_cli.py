@@ -1,8 +1,14 @@
 import gzip
 import json
+import re
+import subprocess
+import sys
 
-from crawler.store import Store
+import pytest
+
+from crawler import Store
 from tests.conftest import RESULT_KEYS
+from web.cli import COMMANDS
 
 
 def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
@@ -107,3 +113,48 @@ def test_index_update_picks_up_new_articles(invoke, seeds_dir, tmp_path):
     stats = json.loads(invoke("index", "stats", "--json").output)
     assert stats["documents"] == 6
     assert stats["not_indexed"] == 0
+
+
+# -- the command starts fast: stages are loaded when used ------------------------------
+
+
+def test_help_lists_every_command_without_loading_any_stage():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from web.cli import cli\n"
+        "out = CliRunner().invoke(cli, ['--help']).output\n"
+        "print(out)\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    *help_lines, modules = result.stdout.strip().splitlines()
+    assert not {"flask", "scrapy", "whoosh", "numpy", "waitress", "bs4"} & set(modules.split())
+    help_text = "\n".join(help_lines)
+    for name in ("import", "crawl", "reparse", "index", "search", "serve", "config"):
+        assert re.search(rf"^  {name} +\S", help_text, re.M), help_text
+    assert "Search the archive for QUERY and print the best hits." in help_text
+
+
+def test_search_loads_neither_the_web_nor_the_crawler(data_dir, seeds_dir, invoke):
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    code = (
+        "import sys\n"
+        "from web.cli import cli\n"
+        f"cli(['--data-dir', {str(data_dir)!r}, 'search', 'banjir'], standalone_mode=False)\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    modules = set(result.stdout.strip().splitlines()[-1].split())
+    assert "whoosh" in modules and "searcher" in modules
+    assert not {"flask", "scrapy", "waitress", "bs4", "twisted"} & modules
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+@pytest.mark.parametrize("limit", [30, 45, 67, 200])
+def test_the_lazy_table_shows_each_commands_own_short_help(name, limit):
+    lazy = COMMANDS[name]
+    assert lazy.short_help(limit) == lazy.load().get_short_help_str(limit)

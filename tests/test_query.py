@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searcher.compiler import QueryError, parse_date_range
+from searcher import QueryError
+from searcher.compiler import parse_date_range
 from searcher.query import MAX_DEPTH, All, Any, Field, Not, Phrase, Prefix, Word, clean, parse
 
 

@@ -7,9 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.article import Article
-from crawler.store import Store
-from index.build import build_index, index_path
+from crawler import Article, Store
+from index import build_index, index_path
 from searcher import Searcher
 from searcher.docsets import bits_of, mask_of, members
 from searcher.query import parse
@@ -17,10 +16,9 @@ from searcher.ranking import K1, B, _best
 
 
 def open_state(data_dir):
-    """The searcher's state of one open index generation (ranker, docsets, compiler)."""
+    """The query pipeline of one open index generation (scorer, ranker, docsets, compiler)."""
     s = Searcher(index_path(data_dir))
-    s.refresh()
-    yield s._state
+    yield s.generations.current
     s.close()
 
 
@@ -54,7 +52,7 @@ def slow_scores(searcher, fieldname: str, text: str) -> dict[int, float]:
 )
 def test_term_scores_are_bm25_of_every_posting(state, fieldname, text):
     expected = slow_scores(state.searcher, fieldname, text)
-    found = state.ranker.term_scores(fieldname, text)
+    found = state.scorer.scores(fieldname, text)
     assert expected, "the term must occur in the test archive"
     assert found.ids.tolist() == sorted(expected)
     assert found.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)])
@@ -65,7 +63,7 @@ def test_term_scores_are_bm25_of_every_posting(state, fieldname, text):
 
 
 def test_a_missing_term_has_no_scores(state):
-    assert len(state.ranker.term_scores("body", "tidakadadiarsip")) == 0
+    assert len(state.scorer.scores("body", "tidakadadiarsip")) == 0
 
 
 @pytest.mark.parametrize("query", ["korea utara", "banjir bekasi", "kopi", "pasukan rusia korea"])
@@ -77,7 +75,7 @@ def test_top_is_the_sum_of_leaf_scores_in_order(state, query, coord):
     leaves_per_clause = []
     for i, clause in enumerate(plan.soft):
         leaves = []
-        state.ranker._leaves(clause, 1.0, i, leaves)
+        state.ranker.leaves(clause, 1.0, i, leaves)
         leaves_per_clause.append(leaves)
     expected = {}
     for d in members(bits):

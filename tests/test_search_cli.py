@@ -1,8 +1,13 @@
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from searcher.cli import render_snippet
+from crawler import Article, Store
+from index import build_index, index_path
+from searcher.cli import indented, render_snippet
 from tests.conftest import RESULT_KEYS
 
 
@@ -72,3 +77,41 @@ def test_marks_become_colours_only_when_asked():
     snippet = "a <mark>Banjir</mark> &amp; b"
     assert render_snippet(snippet, color=False) == "a Banjir & b"
     assert render_snippet(snippet, color=True) == "a \x1b[33m\x1b[1mBanjir\x1b[0m & b"
+
+
+def test_a_snippet_over_several_paragraphs_is_indented_on_every_line(invoke, data_dir):
+    body = (
+        "Banjir merendam Kampung Melayu.\n\nWarga mengungsi sejak pagi karena banjir.\n"
+        "Petugas membagikan makanan.\n\nBanjir surut pada malam hari."
+    )
+    with Store.open(data_dir) as store:
+        store.upsert(Article(id="banjir-paragraf", title="Banjir di Jakarta", body=body))
+        build_index(store, index_path(data_dir))
+    out = invoke("search", "--no-color", "banjir").output
+    block = out[out.index("1. Banjir di Jakarta") :].splitlines()[1:]
+    snippet = block[: block.index("   id: banjir-paragraf")]
+    assert len(snippet) >= 3, out  # the snippet spans paragraphs
+    assert all(line.startswith("   ") and line.strip() for line in snippet), out
+    assert "Warga mengungsi sejak pagi karena banjir." in out
+
+
+def test_indented_keeps_lines_and_drops_blank_ones():
+    assert indented("satu\n\n dua \n") == "   satu\n   dua"
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly(search_data_dir):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `warta search ... | head` once head has what it wants
+    try:
+        command = [sys.executable, "-m", "web.cli", "--data-dir", str(search_data_dir)]
+        result = subprocess.run(
+            [*command, "search", "--no-color", "korea"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""

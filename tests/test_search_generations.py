@@ -2,39 +2,69 @@
 
 from __future__ import annotations
 
-from crawler.article import Article
-from crawler.store import Store
-from index.build import build_index, index_path
+from crawler import Article, Store
+from index import build_index, index_path, update_index
 from searcher import Searcher
-from searcher import search as search_module
 
 
 def test_replaced_generation_stays_readable_for_requests_in_flight(indexed_data_dir):
     searcher = Searcher(index_path(indexed_data_dir))
     try:
-        in_flight = searcher._state  # what a request on another thread holds
+        in_flight = searcher.generations.current  # what a request on another thread holds
         with Store.open(indexed_data_dir) as store:
             store.upsert(Article(id="baru", title="Gempa di Cianjur", body="Gempa kuat."))
             build_index(store, index_path(indexed_data_dir))
         assert searcher.search("gempa").total == 1  # refreshed to the new generation
-        assert searcher._state is not in_flight
+        assert searcher.generations.current is not in_flight
         fields = in_flight.searcher.stored_fields(0)  # the old one still reads
         assert fields["id"]
     finally:
         searcher.close()
 
 
-def test_retired_generations_are_closed_after_a_while(indexed_data_dir, monkeypatch):
-    searcher = Searcher(index_path(indexed_data_dir))
+def test_retired_generations_are_closed_after_a_while(indexed_data_dir):
+    searcher = Searcher(index_path(indexed_data_dir), retire_after=3600)
     try:
         with Store.open(indexed_data_dir) as store:
             build_index(store, index_path(indexed_data_dir))
             searcher.refresh()
-            assert len(searcher._retired) == 1
-            monkeypatch.setattr(search_module, "RETIRE_AFTER_SECONDS", 0.0)
+            assert searcher.generations.retired == 1
+            oldest = searcher.generations._retired[0][1]
+            searcher.generations.retire_after = 0.0
             build_index(store, index_path(indexed_data_dir))
             searcher.refresh()
-        assert len(searcher._retired) == 1, "the older generation is closed and dropped"
+        assert searcher.generations.retired == 1, "the older generation is closed and dropped"
+        assert oldest.searcher.is_closed
     finally:
         searcher.close()
-    assert searcher._retired == []
+    assert searcher.generations.retired == 0
+
+
+def test_an_update_refreshes_the_generation_in_place(indexed_data_dir):
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        before = searcher.generation
+        with Store.open(indexed_data_dir) as store:
+            store.upsert(Article(id="baru", title="Gempa di Cianjur", body="Gempa kuat."))
+            update_index(store, index_path(indexed_data_dir))
+        assert searcher.search("gempa").total == 1
+        assert searcher.generation != before
+        assert searcher.generation.split(":")[0] == before.split(":")[0]
+        assert searcher.generations.retired == 0, "an update shares the open segments' readers"
+    finally:
+        searcher.close()
+
+
+def test_similar_articles_are_remembered_until_the_index_changes(indexed_data_dir):
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        first = searcher.similar("000_141db1f0c8dcb74e")
+        assert first, "the seeds 000 and 002 are near-duplicates"
+        assert searcher.similar("000_141db1f0c8dcb74e") is first
+        with Store.open(indexed_data_dir) as store:
+            build_index(store, index_path(indexed_data_dir))
+        again = searcher.similar("000_141db1f0c8dcb74e")
+        assert again is not first
+        assert [h.id for h in again] == [h.id for h in first]
+    finally:
+        searcher.close()

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -116,3 +117,23 @@ def test_workers_answer_one_request_per_connection_and_never_stall(indexed_data_
     assert all(connection == "close" and ok for connection, ok, _ in answers)
     # A stalled accept loop would wait for its one-second select timeout.
     assert max(seconds for _, _, seconds in answers) < 5
+
+
+def test_serve_reads_the_settings_from_the_environment(indexed_data_dir):
+    port = free_port()
+    env = {**os.environ, "WARTA_PORT": str(port), "WARTA_MAX_QUERY_CHARS": "20"}
+    command = [sys.executable, "-m", "web.cli", "--data-dir", str(indexed_data_dir), "serve"]
+    server = subprocess.Popen(
+        [*command, "--workers", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert get_json(f"http://127.0.0.1:{port}/health")["status"] == "ok"
+        url = f"http://127.0.0.1:{port}/api/search?q={'b' * 21}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 400
+        error = json.loads(refused.value.read())["error"]
+        assert error == "Parameter 'q' must be at most 20 characters long."
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)

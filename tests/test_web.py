@@ -6,15 +6,19 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from string import Formatter
+from urllib.parse import urlencode
 
 import pytest
+from markupsafe import escape
 
-from crawler.article import Article
-from crawler.store import Store
-from searcher import Hit, Searcher, SearchResult
+from crawler import Article, Store
+from index import IndexLockedError
+from searcher import QUERY_ERRORS, Hit, QueryError, Searcher, SearchResult
 from tests.conftest import RESULT_KEYS
 from web import create_app
-from web.handles import close_app
+from web.errors import PESAN_KUERI
+from web.handles import close_app, handles
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 
@@ -211,20 +215,17 @@ def test_article_page_lists_similar_articles(client):
     assert similar.count('<a href="/article/') >= 1
 
 
-def test_similar_articles_are_remembered_until_the_index_changes(client, app, monkeypatch):
-    calls = []
-    similar = Searcher.similar
-    monkeypatch.setattr(
-        Searcher, "similar", lambda self, *a, **k: calls.append(a) or similar(self, *a, **k)
-    )
-    for _ in range(3):
-        html_of(client, "/article/000_141db1f0c8dcb74e")
-    assert len(calls) == 1
+def test_similar_articles_follow_an_index_update(client, app):
+    """Similar articles are remembered per index generation: an update shows new ones."""
+    first = html_of(client, "/article/000_141db1f0c8dcb74e")
+    assert "/article/salinan" not in first
     with Store.open(app.config["DATA_DIR"]) as store:
-        store.upsert(Article(id="baru", title="Artikel baru", body="Isi baru."))
+        original = store.get("000_141db1f0c8dcb74e")
+        store.upsert(Article(id="salinan", title=original.title, body=original.body))
     assert warta(Path(app.config["DATA_DIR"]), "index", "update").returncode == 0
-    html_of(client, "/article/000_141db1f0c8dcb74e")
-    assert len(calls) == 2
+    again = html_of(client, "/article/000_141db1f0c8dcb74e")
+    similar = again[again.index('id="serupa"') :]
+    assert '<a href="/article/salinan">' in similar
 
 
 def test_unknown_article_is_a_friendly_404(client):
@@ -277,6 +278,60 @@ def test_bad_parameters_on_pages_are_a_400_in_indonesian(client, query, sentence
     html = html_of(client, url, status=400)
     assert "Permintaan tidak dapat diproses" in html
     assert sentence in html
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "sentence"),
+    [
+        ("k*", "prefix_too_short", "“k*” terlalu pendek untuk diperluas"),
+        ("tanggal:kemarin", "date_unreadable", "Tanggal “kemarin” tidak dapat dibaca"),
+        (
+            "tanggal:2024-13",
+            "date_not_in_calendar",
+            "“2024-13” bukan tanggal yang ada di kalender.",
+        ),
+        ("tanggal:2024-12..2024-01", "date_range_reversed", "Rentang tanggal berakhir sebelum"),
+        ("pe*", "prefix_too_common", "“pe*” cocok dengan lebih dari 2 kata yang berbeda."),
+    ],
+)
+def test_query_errors_on_pages_are_indonesian_and_english_in_the_api(
+    client, monkeypatch, query, code, sentence
+):
+    monkeypatch.setattr("searcher.compiler.MAX_PREFIX_TERMS", 2)
+    with pytest.raises(QueryError) as raised:
+        handles(client.application).searcher().search(query)
+    assert raised.value.code == code
+    english = str(raised.value)
+    html = html_of(client, "/?" + urlencode({"q": query}), status=400)
+    assert "Kueri tidak dapat diproses." in html
+    assert str(escape(sentence)) in html
+    assert str(escape(english)) not in html
+    assert english.split(":")[0] not in html
+    api = client.get("/api/search", query_string={"q": query}).get_json()
+    assert api == {"ok": False, "error": english, "status": 400}
+
+
+def test_every_query_error_has_an_indonesian_sentence_with_the_same_details():
+    fields = {
+        code: {f for _, f, _, _ in Formatter().parse(text) if f}
+        for code, text in QUERY_ERRORS.items()
+    }
+    pesan = {
+        code: {f for _, f, _, _ in Formatter().parse(text) if f}
+        for code, text in PESAN_KUERI.items()
+    }
+    assert pesan == fields
+
+
+def test_an_unreadable_index_is_a_503_in_indonesian(client, app, monkeypatch):
+    def locked(self):
+        raise IndexLockedError("The index is locked by another process. Try again.")
+
+    monkeypatch.setattr(Searcher, "refresh", locked)
+    html = html_of(client, "/?q=banjir", status=503)
+    assert "Indeks pencarian sedang tidak dapat dibaca." in html
+    assert "locked" not in html
+    assert client.get("/api/search?q=banjir").get_json()["error"].startswith("The index is locked")
 
 
 # -- escaping ---------------------------------------------------------------
@@ -498,7 +553,7 @@ def test_api_routing_errors_use_the_error_shape(client, method, url, status):
 
 def test_new_articles_are_served_after_an_index_update_in_another_process(client, app):
     assert client.get("/api/search?q=gempa").get_json()["total"] == 0
-    searcher = app.extensions["warta.searcher"]
+    searcher = handles(app).searcher()
     before = client.get("/health").get_json()
     with Store.open(app.config["DATA_DIR"]) as store:
         store.upsert(
@@ -516,7 +571,7 @@ def test_new_articles_are_served_after_an_index_update_in_another_process(client
     after = client.get("/health").get_json()
     assert after["documents"] == before["documents"] + 1
     assert after["generation"] != before["generation"]
-    assert app.extensions["warta.searcher"] is searcher
+    assert handles(app).searcher() is searcher
     assert "Gempa mengguncang Cianjur" in html_of(client, "/?q=gempa")
 
 

@@ -1,36 +1,22 @@
 """Stage 5: the web front end (Flask) and the ``warta`` command.
 
-``create_app`` is the application factory: the pages (``views``), a JSON API
-(``api``), one error handler for both (``errors``), security headers
-(``headers``) and one shared searcher that follows new index generations
-(``handles``).
+``create_app`` (``app``) is the application factory: the pages (``views``), a
+JSON API (``api``), one error handler for both (``errors``), security headers
+(``headers``), Jinja filters (``template_filters``) and the app's long-lived
+handles (``handles``: one searcher that follows new index generations).
+``settings`` is the table of every setting; ``cli`` assembles the ``warta``
+command and ``serving`` runs the site with waitress.
+
+``create_app`` loads Flask, so it is imported on first use: ``warta --help``
+and ``warta search`` do not pay for it.
 """
 
-from __future__ import annotations
-
-import os
-
-from flask import Flask
-
-from crawler.store import DEFAULT_DATA_DIR
+__all__ = ["create_app"]
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create and configure an instance of the Flask application."""
-    app = Flask(__name__)
-    app.config.from_mapping(DATA_DIR=os.path.abspath(DEFAULT_DATA_DIR))
-    if test_config is None:
-        app.config.from_prefixed_env("WARTA")
-    else:
-        app.config.from_mapping(test_config)
-    app.json.sort_keys = False
+def __getattr__(name: str):
+    if name == "create_app":
+        from .app import create_app
 
-    from . import api, errors, handles, headers, template_filters, views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    errors.register(app)
-    template_filters.register(app)
-    headers.register(app)
-    handles.register(app)
-    return app
+        return create_app
+    raise AttributeError(f"module 'web' has no attribute {name!r}")

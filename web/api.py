@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 
 from . import params as search_params
-from .handles import get_searcher, get_store
+from .handles import get_searcher, get_store, handles
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -15,7 +15,7 @@ ARTICLE_FIELDS = ("id", "url", "title", "source", "published", "author", "body")
 @bp.get("/search")
 def search():
     """Search with q, page, size, source, from, to and sort; returns the stable result shape."""
-    params = search_params.parse(request.args)
+    params = search_params.parse(request.args, handles().limits)
     return params.run(get_searcher()).to_dict()
 
 

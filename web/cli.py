@@ -1,31 +1,69 @@
-"""The ``warta`` command: every stage's commands in one click group, plus ``serve``."""
+"""The ``warta`` command: every stage's commands in one click group, plus ``serve`` and ``config``.
+
+Each stage owns its commands; this composition root names them in one table
+(``COMMANDS``) and imports a command's module only when the command runs or
+its own help is asked for, so ``warta --help`` and ``warta search`` do not
+load Scrapy, Flask or the index builder.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import importlib
+import json
 import os
-import signal
-import socket
 import sqlite3
+import sys
 
 import click
 
-from crawler.cli import crawl_command, import_command, reparse_command
-from crawler.store import DEFAULT_DATA_DIR, Store
-from index.build import IndexNotFoundError, build_index, index_path, update_index
-from index.cli import index_group
-from searcher.cli import search_command
+from searcher import Limits, SettingError, resolve_settings
 
-from . import serving
+from . import settings
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
-# Searching is CPU-bound: a few threads per process answer as fast as many, and
-# share the process less, so the slowest answers wait less (p99 175 ms against
-# 190-270 ms with 8 threads in bench/load.py).
-DEFAULT_THREADS = 4
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
+class LazyCommand:
+    """A command known by where it is (``"package.module:attribute"``) and its help's first line.
+
+    ``summary`` must be the first sentence of the command's docstring:
+    ``warta --help`` shortens it as click shortens the docstring.
+    """
+
+    def __init__(self, where: str, summary: str):
+        self.where = where
+        self.summary = summary
+
+    def load(self) -> click.Command:
+        """Import the command's module and return the command."""
+        module, attribute = self.where.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def short_help(self, limit: int) -> str:
+        """The line `warta --help` shows for the command, at most ``limit`` characters."""
+        return click.Command(None, help=self.summary).get_short_help_str(limit)
+
+
+# One line per command or command group of a stage.
+COMMANDS = {
+    "import": LazyCommand(
+        "crawler.cli:import_command", "Import articles from PATHS (files or directories)."
+    ),
+    "crawl": LazyCommand(
+        "crawler.cli:crawl_command",
+        "Crawl news sites from URLS (pages, sitemaps or RSS/Atom feeds) into the store.",
+    ),
+    "reparse": LazyCommand(
+        "crawler.cli:reparse_command",
+        "Extract every crawled article again from its stored raw HTML, without fetching.",
+    ),
+    "index": LazyCommand("index.cli:index_group", "Build, update and inspect the search index."),
+    "search": LazyCommand(
+        "searcher.cli:search_command", "Search the archive for QUERY and print the best hits."
+    ),
+    "serve": LazyCommand(
+        "web.serving:serve_command", "Serve the search site and JSON API with waitress."
+    ),
+}
 
 
 def describe_system_error(e: Exception) -> str:
@@ -46,114 +84,75 @@ def describe_system_error(e: Exception) -> str:
 
 
 class WartaGroup(click.Group):
-    """The root group: turns machine errors (full disk, read-only) into sentences."""
+    """The root group: loads ``COMMANDS`` on use, and turns machine errors into sentences."""
+
+    def __init__(self, *args, lazy: dict[str, LazyCommand], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            self.add_command(self.lazy[name].load(), name)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every command with its short help, as click does, without loading the lazy ones."""
+        names = [n for n in self.list_commands(ctx) if not self._hidden(n)]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._short_help(name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _hidden(self, name: str) -> bool:
+        return name in self.commands and self.commands[name].hidden
+
+    def _short_help(self, name: str, limit: int) -> str:
+        if name in self.commands:
+            return self.commands[name].get_short_help_str(limit)
+        return self.lazy[name].short_help(limit)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`warta search x | head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
         except (OSError, sqlite3.Error) as e:
             raise click.ClickException(describe_system_error(e)) from e
 
 
-@click.group(cls=WartaGroup)
-@click.option(
-    "--data-dir",
-    default=DEFAULT_DATA_DIR,
-    envvar="WARTA_DATA_DIR",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory holding the article store and the index.",
-)
+@click.group(cls=WartaGroup, lazy=COMMANDS)
+@settings.option("data_dir", "--data-dir", type=click.Path(file_okay=False))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.version_option(package_name="warta")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
     """Warta: search engine for Indonesian news archives."""
+    try:
+        values = {name: value for name, (value, _) in resolve_settings(settings.SETTINGS).items()}
+        limits = Limits.from_values(values)
+    except SettingError as e:
+        raise click.ClickException(str(e)) from e
     ctx.obj = {
         "data_dir": os.path.abspath(data_dir),
         "quiet": quiet,
+        "settings": values,
+        "limits": limits,
         "update_index": index_after_crawl,
     }
 
 
-@cli.command("serve")
-@click.option(
-    "--host",
-    default=DEFAULT_HOST,
-    envvar="WARTA_HOST",
-    show_default=True,
-    help="Address to listen on.",
-)
-@click.option(
-    "--port",
-    default=DEFAULT_PORT,
-    envvar="WARTA_PORT",
-    show_default=True,
-    type=click.IntRange(1, 65535),
-    help="Port to listen on.",
-)
-@click.option(
-    "--threads",
-    default=DEFAULT_THREADS,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Threads per server process.",
-)
-@click.option(
-    "--workers",
-    default=DEFAULT_WORKERS,
-    envvar="WARTA_WORKERS",
-    show_default=True,
-    type=click.IntRange(1, 16),
-    help="Server processes sharing the port, each with its own searcher (searching is "
-    "CPU-bound, so one per core).",
-)
-@click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, threads: int, workers: int) -> None:
-    """Serve the search site and JSON API with waitress."""
-    from . import create_app
-
-    app = create_app({"DATA_DIR": ctx.obj["data_dir"]})
-    try:
-        sock = socket.create_server((host, port))
-    except OSError as e:
-        raise click.ClickException(f"Cannot listen on {host}:{port}: {e.strerror}.") from e
-    click.echo(f"Warta is serving {ctx.obj['data_dir']} at http://{host}:{port}/")
-    if workers == 1:
-        serving.serve(app, sock, threads)
-    else:
-        _serve_forked(app, sock, threads, workers)
-
-
-def _serve_forked(app, sock: socket.socket, threads: int, workers: int) -> None:
-    """Fork ``workers`` waitress processes on one listening socket; stop them together.
-
-    Each child opens its own searcher on first use (the app holds none before).
-    """
-    children = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            try:
-                serving.serve(app, sock, threads, balanced=True)
-            finally:
-                os._exit(0)
-        children.append(pid)
-
-    def stop(signum, frame):
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for pid in children:
-        os.waitpid(pid, 0)
-
-
 def index_after_crawl(data_dir: str) -> str:
     """Bring the index up to date for `warta crawl --index` (the crawler never imports index)."""
+    from crawler import Store  # only `crawl --index` and `reparse --index` need these stages
+    from index import IndexNotFoundError, build_index, index_path, update_index
+
     with Store.open(data_dir) as store:
         try:
             report = update_index(store, index_path(data_dir))
@@ -162,14 +161,41 @@ def index_after_crawl(data_dir: str) -> str:
     return f"Updated the index: {report.indexed} indexed."
 
 
-cli.add_command(import_command)
-cli.add_command(crawl_command)
-cli.add_command(reparse_command)
-cli.add_command(index_group)
-cli.add_command(search_command)
+@cli.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@click.pass_context
+def config_command(ctx: click.Context, as_json: bool) -> None:
+    """Show every setting: its value and where it came from (default or environment)."""
+    try:
+        found = resolve_settings(settings.SETTINGS)
+    except SettingError as e:
+        raise click.ClickException(str(e)) from e
+    found["data_dir"] = (ctx.obj["data_dir"], _data_dir_source(ctx))
+    rows = [
+        {"name": s.name, "value": found[s.name][0], "source": found[s.name][1], "env": s.env}
+        for s in settings.SETTINGS
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    name_width = max(len(row["name"]) for row in rows)
+    value_width = max(len(str(row["value"])) for row in rows)
+    for row in rows:
+        click.echo(f"{row['name']:<{name_width}}  {row['value']!s:<{value_width}}  {row['source']}")
+
+
+def _data_dir_source(ctx: click.Context) -> str:
+    """Where ``--data-dir`` came from: the command line, the environment or the default."""
+    source = ctx.parent.get_parameter_source("data_dir")
+    if source == click.core.ParameterSource.COMMANDLINE:
+        return "--data-dir"
+    if source == click.core.ParameterSource.ENVIRONMENT:
+        return settings.BY_NAME["data_dir"].env
+    return "default"
 
 
 def main() -> None:
+    """The ``warta`` console script."""
     cli()
 
 

@@ -1,41 +1,80 @@
 """The app's long-lived handles: one searcher per app, a store per request.
 
-The searcher is opened on first use and shared by every request and thread;
-``Searcher.search`` refreshes it, so a new index generation written by another
-process (``warta index build``/``update``) is served without a restart. An
-SQLite connection cannot cross threads, so each request that needs the store
-opens its own and closes it at teardown.
+Each app owns one ``Handles`` (in ``app.extensions``): the searcher, opened on
+first use and shared by every request and thread (``Searcher.search``
+refreshes it, so a new index generation written by another process is served
+without a restart), and the home page's overview, recomputed every few
+minutes. An SQLite connection cannot cross threads, so each request that
+needs the store opens its own and closes it at teardown.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Flask, current_app, g
 
-from crawler.store import Store
-from index.build import index_path
-from searcher import Hit, Searcher
+from crawler import Store
+from index import index_path
+from searcher import Limits, Searcher
 
-OVERVIEW_SECONDS = 300
-SIMILAR_CACHE_SIZE = 4096
+from .settings import limits_of
 
-_lock = threading.Lock()
+EXTENSION = "warta"
+
+
+class Handles:
+    """One app's searcher and overview, created on first use, closed with ``close``."""
+
+    def __init__(self, data_dir: str, limits: Limits, retire_after: float, overview_seconds: float):
+        self.data_dir = data_dir
+        self.limits = limits
+        self.retire_after = retire_after
+        self.overview_seconds = overview_seconds
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._overview: tuple[float, dict] | None = None
+
+    def searcher(self) -> Searcher:
+        """The shared searcher, opened on first use."""
+        searcher = self._searcher
+        if searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(
+                        index_path(self.data_dir),
+                        limits=self.limits,
+                        retire_after=self.retire_after,
+                    )
+                searcher = self._searcher
+        return searcher
+
+    def overview(self, store: Callable[[], Store]) -> dict:
+        """What the archive holds (articles, outlets, dates), recomputed every few minutes
+        from ``store()``."""
+        cached = self._overview
+        if cached is None or time.monotonic() - cached[0] > self.overview_seconds:
+            cached = self._overview = (time.monotonic(), store().overview())
+        return cached[1]
+
+    def close(self) -> None:
+        """Close the searcher (its open index files); the next request reopens it."""
+        with self._lock:
+            searcher, self._searcher = self._searcher, None
+        if searcher is not None:
+            searcher.close()
+
+
+def handles(app: Flask | None = None) -> Handles:
+    """The handles of ``app`` (by default the current one)."""
+    return (app or current_app).extensions[EXTENSION]
 
 
 def get_searcher() -> Searcher:
     """The app's shared searcher, opened on first use."""
-    ext = current_app.extensions
-    searcher = ext.get("warta.searcher")
-    if searcher is None:
-        with _lock:
-            searcher = ext.get("warta.searcher")
-            if searcher is None:
-                searcher = Searcher(index_path(current_app.config["DATA_DIR"]))
-                ext["warta.searcher"] = searcher
-    return searcher
+    return handles().searcher()
 
 
 def get_store() -> Store:
@@ -46,35 +85,13 @@ def get_store() -> Store:
 
 
 def overview() -> dict:
-    """What the archive holds (articles, outlets, dates), recomputed every few minutes."""
-    ext = current_app.extensions
-    cached = ext.get("warta.overview")
-    if cached is None or time.monotonic() - cached[0] > OVERVIEW_SECONDS:
-        cached = (time.monotonic(), get_store().overview())
-        ext["warta.overview"] = cached
-    return cached[1]
+    """What the archive holds, remembered for a few minutes."""
+    return handles().overview(get_store)
 
 
-def similar_articles(article_id: str, limit: int) -> list[Hit]:
-    """Articles like this one, remembered per index generation.
-
-    More-like-this costs about a hundred milliseconds on a large archive, and
-    its answer only changes when the index does.
-    """
-    searcher = get_searcher()
-    searcher.refresh()
-    key = (searcher.generation, article_id, limit)
-    cache = current_app.extensions.setdefault("warta.similar", OrderedDict())
-    with _lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    hits = searcher.similar(article_id, limit=limit)
-    with _lock:
-        cache[key] = hits
-        while len(cache) > SIMILAR_CACHE_SIZE:
-            cache.popitem(last=False)
-    return hits
+def close_app(app: Flask) -> None:
+    """Close the app's searcher (its open index files); the next request reopens it."""
+    handles(app).close()
 
 
 def _close_store(exc: BaseException | None) -> None:
@@ -83,12 +100,19 @@ def _close_store(exc: BaseException | None) -> None:
         store.close()
 
 
-def close_app(app: Flask) -> None:
-    """Close the app's searcher (its open index files); the next request reopens it."""
-    searcher = app.extensions.pop("warta.searcher", None)
-    if searcher is not None:
-        searcher.close()
-
-
 def register(app: Flask) -> None:
+    """Give the app its handles, and close each request's store at teardown.
+
+    The searcher's limits are a template global too, for the search forms'
+    ``maxlength`` and the last page of the pagination.
+    """
+    config = app.config
+    limits = limits_of(config)
+    app.extensions[EXTENSION] = Handles(
+        config["DATA_DIR"],
+        limits=limits,
+        retire_after=config["RETIRE_AFTER_SECONDS"],
+        overview_seconds=config["OVERVIEW_SECONDS"],
+    )
+    app.add_template_global(limits, "limits")
     app.teardown_appcontext(_close_store)

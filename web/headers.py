@@ -26,11 +26,11 @@ HEADERS = {
 }
 
 
-def _secure(response: Response) -> Response:
+def _add_security_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
 
 
 def register(app: Flask) -> None:
-    app.after_request(_secure)
+    app.after_request(_add_security_headers)

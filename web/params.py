@@ -12,11 +12,8 @@ from datetime import date
 
 from werkzeug.exceptions import BadRequest
 
-from searcher import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Searcher, SearchResult
+from searcher import SORTS, Limits, Searcher, SearchResult
 
-MAX_QUERY_CHARS = 500
-MAX_PAGE = 500
-SORTS = ("relevance", "date")
 _ARG_NAMES = {"date_from": "from", "date_to": "to"}
 
 
@@ -30,9 +27,11 @@ class BadParameter(BadRequest):
 
 @dataclass(frozen=True)
 class SearchParams:
+    """A search as the query string gives it; ``size`` None is the default page size."""
+
     q: str = ""
     page: int = 1
-    size: int = DEFAULT_PAGE_SIZE
+    size: int | None = None
     source: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -67,17 +66,17 @@ class SearchParams:
         return args
 
 
-def _int(args: Mapping[str, str], name: str, default: int, high: int) -> int:
+def _int_arg(args: Mapping[str, str], name: str, default: int | None, high: int) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
-    except ValueError:
+    except ValueError as e:
         raise BadParameter(
             f"Parameter '{name}' must be a whole number.",
             f"Parameter '{name}' harus berupa bilangan bulat.",
-        ) from None
+        ) from e
     if not 1 <= value <= high:
         raise BadParameter(
             f"Parameter '{name}' must be between 1 and {high}.",
@@ -86,7 +85,7 @@ def _int(args: Mapping[str, str], name: str, default: int, high: int) -> int:
     return value
 
 
-def _date(args: Mapping[str, str], name: str) -> date | None:
+def _date_arg(args: Mapping[str, str], name: str) -> date | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
@@ -94,25 +93,26 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
         if len(raw) != len("2024-11-14"):  # fromisoformat would also take 20241114
             raise ValueError(raw)
         return date.fromisoformat(raw)
-    except ValueError:
+    except ValueError as e:
         raise BadParameter(
             f"Parameter '{name}' must be a date written YYYY-MM-DD.",
             f"Parameter '{name}' harus berupa tanggal dengan format TTTT-BB-HH.",
-        ) from None
+        ) from e
 
 
-def query_arg(args: Mapping[str, str]) -> str:
+def query_arg(args: Mapping[str, str], limits: Limits) -> str:
     """The query ``q``, stripped and bounded in length."""
     q = args.get("q", "").strip()
-    if len(q) > MAX_QUERY_CHARS:
+    most = limits.max_query_chars
+    if len(q) > most:
         raise BadParameter(
-            f"Parameter 'q' must be at most {MAX_QUERY_CHARS} characters long.",
-            f"Parameter 'q' paling panjang {MAX_QUERY_CHARS} karakter.",
+            f"Parameter 'q' must be at most {most} characters long.",
+            f"Parameter 'q' paling panjang {most} karakter.",
         )
     return q
 
 
-def _sort(args: Mapping[str, str]) -> str:
+def _sort_arg(args: Mapping[str, str]) -> str:
     sort = args.get("sort", "").strip() or "relevance"
     if sort not in SORTS:
         raise BadParameter(
@@ -122,16 +122,16 @@ def _sort(args: Mapping[str, str]) -> str:
     return sort
 
 
-def parse(args: Mapping[str, str]) -> SearchParams:
-    """Read and check q, page, size, source, from, to and sort."""
+def parse(args: Mapping[str, str], limits: Limits) -> SearchParams:
+    """Read and check q, page, size, source, from, to and sort against ``limits``."""
     params = SearchParams(
-        q=query_arg(args),
-        page=_int(args, "page", 1, MAX_PAGE),
-        size=_int(args, "size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+        q=query_arg(args, limits),
+        page=_int_arg(args, "page", 1, limits.max_page),
+        size=_int_arg(args, "size", None, limits.max_page_size),
         source=args.get("source", "").strip() or None,
-        date_from=_date(args, "from"),
-        date_to=_date(args, "to"),
-        sort=_sort(args),
+        date_from=_date_arg(args, "from"),
+        date_to=_date_arg(args, "to"),
+        sort=_sort_arg(args),
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
         raise BadParameter(

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-MONTHS = (
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
+from searcher import MONTH_NAMES
+
+MONTHS = tuple(name.capitalize() for name in MONTH_NAMES)
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 

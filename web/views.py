@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from index.build import WartaIndexError
+from index import WartaIndexError
 
 from . import params as search_params
-from .handles import get_searcher, get_store, overview, similar_articles
+from .handles import get_searcher, get_store, handles, overview
 from .params import SearchParams
 
 bp = Blueprint("views", __name__)
@@ -24,7 +24,7 @@ def search_url(params: SearchParams, **changes) -> str:
 @bp.get("/")
 def search_page():
     """Home page with the search box; the results page when there is a query or filter."""
-    params = search_params.parse(request.args)
+    params = search_params.parse(request.args, handles().limits)
     if not params.q and not params.filtered:
         return render_template("home.html", params=params, overview=overview())
     result = params.run(get_searcher())
@@ -37,13 +37,14 @@ def article_page(article_id: str):
     article = get_store().get(article_id)
     if article is None:
         abort(404, f"Artikel dengan id “{article_id}” tidak ada di arsip.")
-    query = search_params.query_arg(request.args)
+    query = search_params.query_arg(request.args, handles().limits)
+    searcher = get_searcher()
     return render_template(
         "article.html",
         article=article,
         params=SearchParams(q=query),
-        body=get_searcher().highlight(article.body, query),
-        similar=similar_articles(article.id, SIMILAR_LIMIT),
+        body=searcher.highlight(article.body, query),
+        similar=searcher.similar(article.id, limit=SIMILAR_LIMIT),
     )
 
 
