@@ -267,6 +267,17 @@ def read_sources(data_dir: str) -> list[Source]:
     return load_sources(sources_path(data_dir), crawl_options(crawl_command))
 
 
+def crawl_options_for(ctx: click.Context, source: Source) -> CrawlOptions:
+    """A source's crawl options over the defaults (and WARTA_* variables) of ``warta crawl``."""
+    values = {}
+    for param in crawl_command.params:
+        if isinstance(param, click.Option):
+            raw = param.resolve_envvar_value(ctx) if param.envvar else None
+            raw = raw if raw is not None else param.get_default(ctx)
+            values[param.name] = param.type_cast_value(ctx, raw)
+    return _options(ctx, values, source.start_urls, source)
+
+
 def _chosen_sources(ctx: click.Context, names: tuple[str, ...], all_sources: bool):
     if not names and not all_sources:
         return []

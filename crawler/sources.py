@@ -174,7 +174,7 @@ def _source(key: str, table, where: str, text: str, options: Mapping[str, click.
                 converted[param.name] = convert_option(param, value)
             except ValueError as e:
                 raise _error(where, text, key, flag, f"{flag} = {value!r}: {e}") from None
-    return Source(key, name.strip(), tuple(start_urls), float(interval), enabled, converted)
+    return Source(key, name.strip(), tuple(start_urls), interval, enabled, converted)
 
 
 def _expect(ok, where: str, text: str, key: str, name: str, what: str) -> None:

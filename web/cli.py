@@ -12,6 +12,7 @@ import sqlite3
 import click
 
 from crawler.cli import crawl_command, import_command, reparse_command
+from crawler.sources_cli import sources_group
 from crawler.store import DEFAULT_DATA_DIR, Store
 from index.build import IndexNotFoundError, build_index, index_path, update_index
 from index.cli import index_group
@@ -167,6 +168,7 @@ cli.add_command(crawl_command)
 cli.add_command(reparse_command)
 cli.add_command(index_group)
 cli.add_command(search_command)
+cli.add_command(sources_group)
 
 
 def main() -> None:
