@@ -19,6 +19,7 @@ from index.cli import index_group
 from searcher.cli import search_command
 
 from . import serving
+from .watch import watch_command
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -169,6 +170,7 @@ cli.add_command(reparse_command)
 cli.add_command(index_group)
 cli.add_command(search_command)
 cli.add_command(sources_group)
+cli.add_command(watch_command)
 
 
 def main() -> None:
