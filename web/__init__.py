@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False
 
-    from . import api, errors, handles, headers, template_filters, views
+    from . import api, atom, errors, handles, headers, monitoring, template_filters, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -33,4 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     template_filters.register(app)
     headers.register(app)
     handles.register(app)
+    atom.register(app)
+    monitoring.register(app)
     return app
