@@ -6,11 +6,13 @@ import html
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 
 from index.build import WartaIndexError, index_path
 
+from . import alerts
 from .results import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchResult
 from .search import SORTS, QueryError, Searcher
 
@@ -77,8 +79,16 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 )
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+@click.option(
+    "--since-last",
+    type=click.Path(dir_okay=False),
+    help="Print only articles added to the archive since the last run with this state file "
+    "(the 100 newest matches are looked at; the first run prints none).",
+)
 @click.pass_context
-def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as_json, no_color):
+def search_command(
+    ctx, query, limit, page, source, date_from, date_to, sort, as_json, no_color, since_last
+):
     """Search the archive for QUERY and print the best hits.
 
     QUERY may use "quoted phrases", OR, -word or NOT, parentheses,
@@ -89,6 +99,9 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
         searcher = Searcher(index_path(ctx.obj["data_dir"]))
     except WartaIndexError as e:
         raise click.ClickException(str(e)) from e
+    started = alerts.now()
+    if since_last:
+        page, limit, sort = 1, alerts.SCAN, "date"
     try:
         result = searcher.search(
             query,
@@ -103,6 +116,16 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
         raise click.UsageError(str(e)) from e
     finally:
         searcher.close()
+    if since_last:
+        search = {"query": query, "source": source, "from": date_from, "to": date_to}
+        search = {k: str(v.date()) if hasattr(v, "date") else v for k, v in search.items()}
+        try:
+            result = alerts.only_new(result, Path(since_last), search, ctx.obj["data_dir"], started)
+        except alerts.AlertStateError as e:
+            raise click.ClickException(str(e)) from e
+        if not result.hits and not as_json:
+            click.echo(result.notice)
+            return
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
