@@ -274,7 +274,10 @@ def crawl_options_for(ctx: click.Context, source: Source) -> CrawlOptions:
         if isinstance(param, click.Option):
             raw = param.resolve_envvar_value(ctx) if param.envvar else None
             raw = raw if raw is not None else param.get_default(ctx)
-            values[param.name] = param.type_cast_value(ctx, raw)
+            if raw is None or (param.multiple and not isinstance(raw, list | tuple)):
+                values[param.name] = () if param.multiple else None  # click's "no default"
+            else:
+                values[param.name] = param.type_cast_value(ctx, raw)
     return _options(ctx, values, source.start_urls, source)
 
 

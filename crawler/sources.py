@@ -239,7 +239,10 @@ def find_line(text: str, table: str | None, key: str | None) -> int | None:
     starts, else the first line setting ``key``; None when nothing matches."""
     lines = text.splitlines()
     quoted = r"""\s*["']?{}["']?\s*"""
-    setting = re.compile("^" + quoted.format(re.escape(key)) + "[=.]") if key else None
+    # ``key = ...``, ``key.sub = ...`` or a table header ``[key...]``.
+    setting = (
+        re.compile(r"^(\s*\[)?" + quoted.format(re.escape(key)) + r"[=.\]]") if key else None
+    )
     if table:
         header = re.compile(
             r"^\s*\[" + quoted.format("sources") + r"\." + quoted.format(re.escape(table)) + r"\]"

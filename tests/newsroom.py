@@ -274,7 +274,7 @@ class Newsroom:
     def __getitem__(self, key: str) -> Outlet:
         return self.outlets[key]
 
-    def sources_toml(self, interval_minutes: float = 30, **options) -> str:
+    def sources_toml(self, interval_minutes: float = 30, disabled=(), **options) -> str:
         """A sources.toml following the three outlets (crawl options for every one)."""
         out = []
         for outlet in self.outlets.values():
@@ -282,7 +282,7 @@ class Newsroom:
             out.append(f'name = "{outlet.name}"')
             out.append(f'start_urls = ["{outlet.start_url}"]')
             out.append(f"interval_minutes = {interval_minutes}")
-            out.append("enabled = true")
+            out.append(f"enabled = {'false' if outlet.key in disabled else 'true'}")
             for key, value in {"allow_private": True, "max_depth": 1, **options}.items():
                 out.append(f"{key} = {json.dumps(value)}")
             out.append("")
