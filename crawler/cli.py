@@ -376,6 +376,11 @@ def _crawl(ctx, store: Store, jobs, progress, verbose: bool) -> list[CrawlReport
     return reports
 
 
+def _reasons_text(reasons: dict[str, int]) -> str:
+    top = sorted(reasons.items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{reason} ({count})" for reason, count in top)
+
+
 def _failed(crawl_round: CrawlRound, error: str) -> CrawlRound:
     return replace(crawl_round, status="failed", error=error[:500])
 
@@ -401,7 +406,7 @@ def round_outcome(store: Store, crawl_round: CrawlRound, report: CrawlReport) ->
         failures=sum(report.errors.values()),
         reasons=reasons,
         signals=signals,
-        error="nothing could be fetched" if failed else None,
+        error=f"nothing could be fetched: {_reasons_text(reasons)}" if failed else None,
     )
 
 

@@ -155,13 +155,14 @@ def warnings_for(
     if not history:
         return [HealthWarning("never")] if source.enabled else []
     found = []
+    finished = [r for r in history if r.status != "interrupted"]  # a stop says nothing
     failed = 0
-    for crawl_round in history:
+    for crawl_round in finished:
         if crawl_round.status != "failed":
             break
         failed += 1
     if failed:
-        found.append(HealthWarning("failing", rounds=failed, detail=_failure_text(history[0])))
+        found.append(HealthWarning("failing", rounds=failed, detail=_failure_text(finished[0])))
     stale_after = timedelta(seconds=STALE_INTERVALS * source.interval_seconds)
     if source.enabled and (last_success is None or now - last_success > stale_after):
         if last_success is not None:

@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
@@ -144,6 +145,7 @@ class Child:
     process: subprocess.Popen
     started: datetime
     output: object  # a temporary file with its stdout and stderr
+    clock: float = 0.0  # time.monotonic() at the start, for the duration
 
 
 class Watcher:
@@ -290,7 +292,9 @@ class Watcher:
     # -- crawl rounds --------------------------------------------------------------
 
     def _start_due(self) -> None:
-        for source in self._enabled():
+        """Start due sources while slots are free, the longest overdue first (none starves)."""
+        never = datetime.min.replace(tzinfo=UTC)
+        for source in sorted(self._enabled(), key=lambda s: self.due.get(s.key, never)):
             if len(self.children) >= self.jobs:
                 return
             if source.key in self.children or not self._is_due(source):
@@ -317,7 +321,7 @@ class Watcher:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
-        return Child(source, process, datetime.now(UTC), output)
+        return Child(source, process, datetime.now(UTC), output, time.monotonic())
 
     def _reap(self) -> None:
         for key, child in list(self.children.items()):
@@ -346,15 +350,17 @@ class Watcher:
     def _round_of(self, store: Store, child: Child, code: int, text: str) -> CrawlRound:
         """The round the child recorded; one recorded here when it could not (it died)."""
         last_line = next((ln for ln in reversed(text.strip().splitlines()) if ln.strip()), "")
-        error = f"the crawl exited with code {code}: {last_line[:300]}"
+        error = f"the crawl exited with code {code}: {last_line[:300]}".rstrip(": ")
+        # Stopped by us (perhaps before Scrapy could take the signal): cut short, not failed.
+        status = "interrupted" if self.stopping else "failed"
         if code != 0:
-            store.close_running_rounds(child.source.key, "failed", error)
+            store.close_running_rounds(child.source.key, status, error)
         rounds = store.rounds(child.source.key, limit=1)
         begun = (child.started - timedelta(seconds=1)).isoformat(timespec="seconds")
         if rounds and rounds[0].started >= begun:
             return rounds[0]
         crawl_round = store.start_round(child.source.key, begun)
-        return store.finish_round(replace(crawl_round, status="failed", error=error))
+        return store.finish_round(replace(crawl_round, status=status, error=error))
 
     # -- the index -------------------------------------------------------------------
 
@@ -394,8 +400,7 @@ def _signal(process: subprocess.Popen, signum: int) -> None:
 
 
 def _log_round(crawl_round: CrawlRound, child: Child) -> None:
-    ended = parse_time(crawl_round.ended) or datetime.now(UTC)
-    duration = (ended - child.started).total_seconds()
+    duration = time.monotonic() - child.clock
     extra = f' error="{crawl_round.error}"' if crawl_round.error else ""
     log.log(
         logging.WARNING if crawl_round.status == "failed" else logging.INFO,
