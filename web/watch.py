@@ -1,8 +1,9 @@
 """``warta watch``: crawl each enabled source when it is due and keep the index current.
 
 The schedule lives in the store: a source is due one interval (with some
-jitter) after its last round started, or sooner after a failed round (a
-backoff that doubles from ``--retry-seconds`` up to four intervals). So a
+jitter) after its last round started, or after a failed round a backoff
+that starts at ``--retry-seconds`` (or the interval, when shorter) and
+doubles with each failure up to four intervals. So a
 restarted watcher, or ``warta watch --once`` from cron, picks up where the
 last one stopped.
 
@@ -129,7 +130,7 @@ def due_time(source: Source, rounds: list[CrawlRound], retry: float, jitter: flo
         failed += 1
     interval = source.interval_seconds
     if failed:
-        wait = min(retry * 2 ** (failed - 1), BACKOFF_INTERVALS * interval)
+        wait = min(min(retry, interval) * 2 ** (failed - 1), BACKOFF_INTERVALS * interval)
     elif rounds[0].status in ("interrupted", "running"):
         wait = min(retry, interval)  # cut short (a stop, a kill): go on soon
     else:
