@@ -70,8 +70,8 @@ class HealthWarning:
         if self.kind == "stale":
             return f"No successful crawl since {show_time(self.since)}; is `warta watch` running?"
         usual = "no usual share yet" if self.usual is None else f"usually {self.usual:.0%}"
-        hint = ": has the site changed its layout?" if self.signal == "not_articles" else ""
-        return f"{self.share:.0%} {_SIGNAL_TEXT[self.signal]} lately ({usual}){hint}."
+        end = ": has the site changed its layout?" if self.signal == "not_articles" else "."
+        return f"{self.share:.0%} {_SIGNAL_TEXT[self.signal]} lately ({usual}){end}"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.store import Store
@@ -24,6 +24,9 @@ from crawler.store import Store
 from .results import MAX_PAGE_SIZE, SearchResult
 
 SCAN = MAX_PAGE_SIZE
+# Store times have whole seconds, and an article is stamped a moment before its commit:
+# a run looks this far back and skips what the last run already saw.
+OVERLAP_SECONDS = 5
 STATE_VERSION = 1
 
 
@@ -32,7 +35,8 @@ class AlertStateError(Exception):
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The start of a run, as the state records it: a little early (``OVERLAP_SECONDS``)."""
+    return (datetime.now(UTC) - timedelta(seconds=OVERLAP_SECONDS)).isoformat(timespec="seconds")
 
 
 def read_state(path: Path, search: dict) -> dict | None:
@@ -74,7 +78,7 @@ def only_new(
 ) -> SearchResult:
     """``result`` with only the hits added to the archive since the last run; saves the state.
 
-    ``started``: when this run began (UTC ISO 8601), before it searched.
+    ``started``: when this run began (``now()``, taken before it searched).
     """
     state = read_state(path, search)
     with Store.open(data_dir) as store:
@@ -86,8 +90,8 @@ def only_new(
             "articles added to the archive after this one are printed."
         )
     else:
-        seen = set(state.get("reported", []))
-        fresh = [h for h in result.hits if added[h.id] > state["since"] and h.id not in seen]
+        seen = set(state.get("seen", []))
+        fresh = [h for h in result.hits if added[h.id] >= state["since"] and h.id not in seen]
         notice = None if fresh else "No new articles since the last run."
     write_state(
         path,
@@ -95,7 +99,8 @@ def only_new(
             "version": STATE_VERSION,
             "search": search,
             "since": started,
-            "reported": [h.id for h in fresh if added[h.id] >= started],
+            # What this run saw that the next could count again.
+            "seen": [h.id for h in result.hits if added[h.id] >= started],
         },
     )
     return replace(result, hits=fresh, total=len(fresh), notice=notice, facets={})
