@@ -1,9 +1,13 @@
-"""Health you can see and alerts for a query: /sumber, /metrics, /health, /feed.atom, --since-last."""
+"""Health you can see, and alerts for a query: /sumber, /metrics, /health, /feed.atom."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.article import Article
 from crawler.health import source_status
 from crawler.sources import Source
-from crawler.store import CrawlRound, Store
+from crawler.store import Store
 from index import index_path, update_index
 
 SOURCES = """\
@@ -280,3 +284,36 @@ def test_search_since_last_prints_only_new_articles(indexed_data_dir, invoke, tm
     broken = invoke("search", "gempa", "--since-last", str(state), expect=1)
     assert "is not a --since-last state file" in broken.output
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".gempa")) == []
+
+
+@pytest.mark.slow
+def test_latency_histogram_sums_every_worker_with_a_shared_directory(indexed_data_dir, tmp_path):
+    from test_serve import free_port, get_json, serve_command
+
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    port = free_port()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    server = subprocess.Popen(
+        serve_command(indexed_data_dir, port, "--workers", "2", "--threads", "2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for word in ("banjir", "pemilu", "korea", "pasukan", "rusia", "bekasi"):
+            get_json(f"{base}/api/search?q={word}")
+        counts = set()
+        for _ in range(6):  # each scrape is answered by one worker or the other
+            with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+                text = response.read().decode()
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == "warta_search_seconds_count":
+                        counts.add(sample.value)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    assert counts == {6.0}
+    assert len(list(shared.iterdir())) == 2  # one file per worker

@@ -219,3 +219,15 @@ def test_sources_check_says_what_answers(room, sources_dir):
     one = warta(sources_dir, "sources", "check", "wartasim")
     assert one.returncode == 0, one.stderr
     assert "kabarloka" not in one.stdout
+
+
+def test_no_progress_bars_when_not_on_a_terminal(room, sources_dir, seeds_dir):
+    runs = [
+        [*WARTA, "--data-dir", str(sources_dir), "import", str(seeds_dir)],
+        [*WARTA, "--data-dir", str(sources_dir), "crawl", "--source", "kabarloka"],
+    ]
+    for command in runs:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        assert "\r" not in result.stderr + result.stdout
+    assert "kabarloka: Crawled: 4 fetched" in result.stdout
