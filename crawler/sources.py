@@ -240,9 +240,7 @@ def find_line(text: str, table: str | None, key: str | None) -> int | None:
     lines = text.splitlines()
     quoted = r"""\s*["']?{}["']?\s*"""
     # ``key = ...``, ``key.sub = ...`` or a table header ``[key...]``.
-    setting = (
-        re.compile(r"^(\s*\[)?" + quoted.format(re.escape(key)) + r"[=.\]]") if key else None
-    )
+    setting = re.compile(r"^(\s*\[)?" + quoted.format(re.escape(key)) + r"[=.\]]") if key else None
     if table:
         header = re.compile(
             r"^\s*\[" + quoted.format("sources") + r"\." + quoted.format(re.escape(table)) + r"\]"
