@@ -100,86 +100,90 @@ def parse_sources(text: str, where: str, options: Mapping[str, click.Option]) ->
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SourcesError(f"{where} is not valid TOML: {e}. Fix that line.") from e
+    reader = _Reader(text, where, options)
     for key in data:
         if key != "sources":
-            raise _error(
-                where,
-                text,
-                None,
-                key,
-                f"unknown key '{key}': only [sources.NAME] tables belong in this file",
+            raise reader.error(
+                None, key, f"unknown key '{key}': only [sources.NAME] tables belong in this file"
             )
     tables = data.get("sources", {})
     if not isinstance(tables, dict) or not tables:
         raise SourcesError(
             f"{where} has no [sources.NAME] table. Add one per outlet (see the README)."
         )
-    return [_source(key, table, where, text, options) for key, table in tables.items()]
+    return [reader.source(key, table) for key, table in tables.items()]
 
 
-def _source(key: str, table, where: str, text: str, options: Mapping[str, click.Option]) -> Source:
-    if not isinstance(table, dict):
-        raise _error(where, text, None, key, f"sources.{key} must be a table, [sources.{key}]")
-    if not _NAME.match(key):
-        raise _error(
-            where,
-            text,
-            key,
-            None,
-            "a source's name may use only letters, digits, '-' and '_' (up to 64)",
-        )
-    for name in table:
-        if name not in OWN_KEYS and name not in options:
-            known = [*OWN_KEYS, *options]
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise _error(
-                where,
-                text,
-                key,
-                name,
-                f"has an unknown key '{name}'.{hint} Known keys: {', '.join(known)}",
+class _Reader:
+    """Checks one file's source tables; its errors name the file, line, table and key."""
+
+    def __init__(self, text: str, where: str, options: Mapping[str, click.Option]):
+        self.text, self.where, self.options = text, where, options
+
+    def error(self, table: str | None, key: str | None, what: str) -> SourcesError:
+        line = find_line(self.text, table, key)
+        at = f"{self.where} line {line}" if line else self.where
+        subject = f"[sources.{table}] " if table else ""
+        return SourcesError(f"{at}: {subject}{what}.")
+
+    def source(self, key: str, table) -> Source:
+        if not isinstance(table, dict):
+            raise self.error(None, key, f"sources.{key} must be a table, [sources.{key}]")
+        if not _NAME.match(key):
+            raise self.error(
+                key, None, "a source's name may use only letters, digits, '-' and '_' (up to 64)"
             )
-    start_urls = table.get("start_urls")
-    if (
-        not isinstance(start_urls, list)
-        or not start_urls
-        or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in start_urls)
-    ):
-        raise _error(
-            where,
-            text,
-            key,
-            "start_urls" if "start_urls" in table else None,
-            "needs start_urls, a list of http or https URLs (pages, sitemaps or feeds)",
+        self._known_keys(key, table)
+        name = table.get("name", key)
+        interval = table.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
+        enabled = table.get("enabled", True)
+        self._expect(isinstance(name, str) and name.strip(), key, "name", "a string")
+        positive = isinstance(interval, int | float) and not isinstance(interval, bool)
+        self._expect(
+            positive and interval > 0, key, "interval_minutes", "a number of minutes above 0"
         )
-    name = table.get("name", key)
-    interval = table.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
-    enabled = table.get("enabled", True)
-    _expect(isinstance(name, str) and name.strip(), where, text, key, "name", "a string")
-    _expect(
-        isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0,
-        where,
-        text,
-        key,
-        "interval_minutes",
-        "a number of minutes above 0",
-    )
-    _expect(isinstance(enabled, bool), where, text, key, "enabled", "true or false")
-    converted = {}
-    for flag, value in table.items():
-        if flag in options:
-            param = options[flag]
-            try:
-                converted[param.name] = convert_option(param, value)
-            except ValueError as e:
-                raise _error(where, text, key, flag, f"{flag} = {value!r}: {e}") from None
-    return Source(key, name.strip(), tuple(start_urls), interval, enabled, converted)
+        self._expect(isinstance(enabled, bool), key, "enabled", "true or false")
+        urls = self._start_urls(key, table)
+        return Source(key, name.strip(), urls, interval, enabled, self._options(key, table))
 
+    def _known_keys(self, key: str, table: dict) -> None:
+        for name in table:
+            if name not in OWN_KEYS and name not in self.options:
+                known = [*OWN_KEYS, *self.options]
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise self.error(
+                    key, name, f"has an unknown key '{name}'.{hint} Known keys: {', '.join(known)}"
+                )
 
-def _expect(ok, where: str, text: str, key: str, name: str, what: str) -> None:
-    if not ok:
-        raise _error(where, text, key, name, f"{name} must be {what}")
+    def _start_urls(self, key: str, table: dict) -> tuple[str, ...]:
+        urls = table.get("start_urls")
+        if (
+            not isinstance(urls, list)
+            or not urls
+            or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls)
+        ):
+            raise self.error(
+                key,
+                "start_urls" if "start_urls" in table else None,
+                "needs start_urls, a list of http or https URLs (pages, sitemaps or feeds)",
+            )
+        return tuple(urls)
+
+    def _options(self, key: str, table: dict) -> dict:
+        converted = {}
+        for flag, value in table.items():
+            if flag in self.options:
+                param = self.options[flag]
+                try:
+                    converted[param.name] = convert_option(param, value)
+                except ValueError as e:
+                    raise self.error(key, flag, f"{flag} = {value!r}: {e}") from None
+        return converted
+
+    def _expect(self, ok, key: str, name: str, what: str) -> None:
+        if not ok:
+            raise self.error(key, name, f"{name} must be {what}")
 
 
 def convert_option(param: click.Option, value):
@@ -224,14 +228,6 @@ def _expected(kind: click.ParamType) -> str:
     if isinstance(kind, click.DateTime):
         return "a date such as 2024-01-01"
     return "a string in quotes"
-
-
-def _error(where: str, text: str, table: str | None, key: str | None, what: str) -> SourcesError:
-    """``what`` prefixed with the file, line and table it is about."""
-    line = find_line(text, table, key)
-    at = f"{where} line {line}" if line else where
-    subject = f"[sources.{table}] " if table else ""
-    return SourcesError(f"{at}: {subject}{what}.")
 
 
 def find_line(text: str, table: str | None, key: str | None) -> int | None:

@@ -2,8 +2,10 @@
 
 ``create_app`` is the application factory: the pages (``views``), a JSON API
 (``api``), one error handler for both (``errors``), security headers
-(``headers``) and one shared searcher that follows new index generations
-(``handles``).
+(``headers``), one shared searcher that follows new index generations
+(``handles``), Atom feeds of searches (``atom``), and source health, metrics
+and search latency (``monitoring``). ``watch`` is the ``warta watch``
+scheduler, which combines crawling and indexing and so lives here.
 """
 
 from __future__ import annotations
