@@ -92,8 +92,9 @@ def check_command(ctx: click.Context, name: str | None) -> None:
         for answer in robots:
             click.echo(f"  robots.txt {answer.line()}")
         for answer in starts:
-            click.echo(f"  {'ok ' if answer.ok else 'BAD'} {answer.line()}")
-            broken += not answer.ok or answer.robots_allowed is False
+            bad = not answer.ok or answer.robots_allowed is False
+            click.echo(f"  {'BAD' if bad else 'ok '} {answer.line()}")
+            broken += bad
     if broken:
         raise click.ClickException(f"{broken} start URL(s) did not answer as they should.")
 

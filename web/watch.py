@@ -172,6 +172,7 @@ class Watcher:
         self.sources_mtime: float | None = None
         self.index_job: IndexJob | None = None
         self.index_pending = True  # a watcher starts by catching the index up
+        self.indexed_seq = -1  # the store's change number when the last index update began
         self.stopping = False
         self.signals: list[int] = []
         # Signals wake the loop through this pipe (signal.set_wakeup_fd); the handler itself
@@ -344,7 +345,8 @@ class Watcher:
         with Store.open(self.data_dir) as store:
             crawl_round = self._round_of(store, child, code, text)
             self.due[source.key] = self._next_due(store, source)
-            if crawl_round.added or crawl_round.updated:
+            # The store's change number, not the round's counts: a crawl that died stored too.
+            if store.seq > self.indexed_seq:
                 self.index_pending = True
         _log_round(crawl_round, child)
 
@@ -368,6 +370,8 @@ class Watcher:
     def _start_index(self) -> None:
         if self.index_pending and self.index_job is None:
             self.index_pending = False
+            with Store.open(self.data_dir) as store:
+                self.indexed_seq = store.seq
             self.index_job = IndexJob(self.data_dir)
 
     def _index_done(self) -> None:
