@@ -286,7 +286,6 @@ def test_search_since_last_prints_only_new_articles(indexed_data_dir, invoke, tm
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".gempa")) == []
 
 
-@pytest.mark.slow
 def test_latency_histogram_sums_every_worker_with_a_shared_directory(indexed_data_dir, tmp_path):
     from test_serve import free_port, get_json, serve_command
 
