@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test lint bench venv clean soak quality bench-web bench-search bench-relevance bench-index bench-updates stemmer-eval
+.PHONY: run test lint bench venv clean soak watch-soak quality bench-web bench-search bench-relevance bench-index bench-updates stemmer-eval
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -33,6 +33,10 @@ lint: venv
 # Reliability soak (5 minutes, 32 clients, index updates meanwhile); not part of `make test`.
 soak: venv
 	$(BIN)/python bench/soak.py --seconds $${SOAK_SECONDS:-300} --clients 32
+
+# `warta watch` against three loopback outlets publishing every minute (12 minutes).
+watch-soak: venv
+	$(BIN)/python bench/newsroom.py --minutes $${WATCH_MINUTES:-12}
 
 # Every benchmark and quality script (needs ../shared; tens of minutes).
 bench: bench-index bench-updates bench-search bench-relevance bench-web stemmer-eval quality

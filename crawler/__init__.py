@@ -7,7 +7,10 @@ article store (``store``) keeps as the source of truth for every later stage:
 - ``crawl`` runs the Scrapy ``spider`` (rules in ``middlewares``, URLs in
   ``urls``, sitemaps and feeds in ``feeds``) and ``reparse``;
 - ``html_normaliser`` (with ``body`` and ``dates``) normalises HTML pages,
-  ``text_normaliser`` plain text.
+  ``text_normaliser`` plain text;
+- ``sources`` reads the outlets to follow (``sources.toml``), ``probe`` checks
+  what they answer, ``health`` judges their crawl rounds (which the store
+  records), ``locks`` keeps one crawl of a source at a time.
 
 The crawler modules import Scrapy, so this package imports only the light ones.
 """

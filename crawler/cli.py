@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
+from dataclasses import replace
 
 import click
+from click.core import ParameterSource
 from tqdm import tqdm
 
 from .article import Rejection
-from .crawl import reparse, run_crawl
+from .crawl import reparse, run_crawls
 from .importer import find_files, read_path
+from .locks import LockBusy, exclusive, lock_path
+from .sources import Source, SourcesError, crawl_options, load_sources, sources_path
 from .spider import CrawlOptions, CrawlReport
-from .store import Store, StoreError
+from .store import CrawlRound, Store, StoreError
 
 BATCH = 500
+# `warta crawl --source` exits with this code when another process crawls the source
+# (EX_TEMPFAIL: try again later); `warta watch` reads it so.
+SOURCE_BUSY_EXIT = 75
 
 
 def open_store(ctx: click.Context) -> Store:
@@ -53,8 +62,9 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
     batch = []
     with open_store(ctx) as store:
         files = list(find_files(paths))
-        show = not ctx.obj.get("quiet")
-        with tqdm(files, unit="file", desc="Importing", disable=not show, leave=False) as bar:
+        # disable=None: a bar only on a terminal, never carriage returns in a log.
+        disable = True if ctx.obj.get("quiet") else None
+        with tqdm(files, unit="file", desc="Importing", disable=disable, leave=False) as bar:
             for item in bar:
                 if isinstance(item, Rejection):
                     rejections.append(item)
@@ -91,14 +101,16 @@ def _progress_printer(enabled: bool):
     return show
 
 
-def _print_crawl_summary(report: CrawlReport, progress_shown: bool) -> None:
+def _print_crawl_summary(report: CrawlReport, progress_shown: bool, label: str = "") -> None:
     if progress_shown:
         click.echo("", err=True)
     articles = report.articles
+    again = f" ({report.reconsidered} judged again as articles)" if report.reconsidered else ""
     click.echo(
-        f"Crawled: {report.fetched} fetched, {report.from_store} from the store; articles "
+        f"{label}Crawled: {report.fetched} fetched, {report.from_store} from the store; articles "
         f"{articles['added']} added, {articles['updated']} updated, "
-        f"{articles['unchanged']} unchanged; {sum(report.skipped.values())} skipped, "
+        f"{articles['unchanged']} unchanged; {report.link_only} pages read for links "
+        f"only{again}; {sum(report.skipped.values())} skipped, "
         f"{sum(report.errors.values())} errors."
     )
     for label, counts in (("skipped", report.skipped), ("error", report.errors)):
@@ -109,7 +121,17 @@ def _print_crawl_summary(report: CrawlReport, progress_shown: bool) -> None:
 
 
 @click.command("crawl")
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--source",
+    "source_names",
+    multiple=True,
+    metavar="NAME",
+    help="Crawl this source of DATA_DIR/sources.toml with its options (repeatable).",
+)
+@click.option(
+    "--all-sources", is_flag=True, help="Crawl every enabled source of DATA_DIR/sources.toml."
+)
 @click.option(
     "--allow-domain",
     "allowed",
@@ -205,67 +227,187 @@ def _print_crawl_summary(report: CrawlReport, progress_shown: bool) -> None:
 def crawl_command(
     ctx: click.Context,
     urls: tuple[str, ...],
-    allowed: tuple[str, ...],
-    max_pages,
-    max_depth,
-    since,
-    article_pattern,
-    delay,
-    contact_url,
-    allow_private,
-    refresh,
-    no_sitemaps,
-    timeout,
-    retries,
-    max_size,
-    max_retry_after,
-    update_index,
-    verbose,
+    source_names: tuple[str, ...],
+    all_sources: bool,
+    update_index: bool,
+    verbose: bool,
+    **values,
 ) -> None:
     """Crawl news sites from URLS (pages, sitemaps or RSS/Atom feeds) into the store.
 
     Obeys robots.txt, waits between requests to a host, remembers what it
-    fetched: running it again continues where it stopped.
+    fetched: running it again continues where it stopped. With --source or
+    --all-sources it crawls sources of DATA_DIR/sources.toml instead, each
+    with its options (options given here win), and records each round.
     """
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise click.BadParameter(f"{url} is not an http or https URL.", param_hint="URLS")
-    if article_pattern:
-        try:
-            re.compile(article_pattern)
-        except re.error as e:
-            raise click.BadParameter(
-                f"not a regular expression ({e}).", param_hint="--article-pattern"
-            ) from e
-    options = CrawlOptions(
-        start_urls=list(urls),
-        allowed_domains=[d.lower() for d in allowed],
-        max_pages=max_pages,
-        max_depth=max_depth,
-        since=since.date() if since else None,
-        article_pattern=article_pattern,
-        delay=delay,
-        contact_url=contact_url,
-        allow_private=allow_private,
-        refresh=refresh,
-        use_sitemaps=not no_sitemaps,
-        timeout=timeout,
-        retries=retries,
-        max_size=int(max_size * 2**20),
-        max_retry_after=max_retry_after,
-    )
-    if not contact_url:
+    if bool(urls) + bool(source_names) + all_sources != 1:
+        raise click.UsageError("Give URLS, or --source NAME, or --all-sources (one of them).")
+    sources = _chosen_sources(ctx, source_names, all_sources)
+    if sources:
+        jobs = [(source, _options(ctx, values, source.start_urls, source)) for source in sources]
+    else:
+        jobs = [(None, _options(ctx, values, urls))]
+    if not any(options.contact_url for _, options in jobs):
         click.echo(
             "Note: no --contact-url (WARTA_CONTACT_URL) is set, so site owners cannot "
             "reach you through the User-Agent.",
             err=True,
         )
-    show = not ctx.obj.get("quiet") and not verbose
+    show = not ctx.obj.get("quiet") and not verbose and sys.stderr.isatty()
     with open_store(ctx) as store:
-        report = run_crawl(store, options, _progress_printer(show), verbose=verbose)
-    _print_crawl_summary(report, show)
+        reports = _crawl(ctx, store, jobs, _progress_printer(show), verbose)
+    for (source, _), report in zip(jobs, reports, strict=True):
+        _print_crawl_summary(report, show, f"{source.key}: " if source else "")
     if update_index:
         _update_index(ctx)
+
+
+def read_sources(data_dir: str) -> list[Source]:
+    """The sources of a data directory's sources.toml, checked against ``warta crawl``."""
+    return load_sources(sources_path(data_dir), crawl_options(crawl_command))
+
+
+def crawl_options_for(ctx: click.Context, source: Source) -> CrawlOptions:
+    """A source's crawl options over the defaults (and WARTA_* variables) of ``warta crawl``."""
+    values = {}
+    for param in crawl_command.params:
+        if isinstance(param, click.Option):
+            raw = param.resolve_envvar_value(ctx) if param.envvar else None
+            raw = raw if raw is not None else param.get_default(ctx)
+            if raw is None or (param.multiple and not isinstance(raw, list | tuple)):
+                values[param.name] = () if param.multiple else None  # click's "no default"
+            else:
+                values[param.name] = param.type_cast_value(ctx, raw)
+    return _options(ctx, values, source.start_urls, source)
+
+
+def _chosen_sources(ctx: click.Context, names: tuple[str, ...], all_sources: bool):
+    if not names and not all_sources:
+        return []
+    try:
+        sources = read_sources(ctx.obj["data_dir"])
+    except SourcesError as e:
+        raise click.ClickException(str(e)) from e
+    if all_sources:
+        chosen = [source for source in sources if source.enabled]
+        if not chosen:
+            raise click.ClickException("No source is enabled in sources.toml; nothing to crawl.")
+        return chosen
+    by_key = {source.key: source for source in sources}
+    for name in names:
+        if name not in by_key:
+            raise click.BadParameter(
+                f"there is no source '{name}' in {sources_path(ctx.obj['data_dir'])} "
+                f"(it has: {', '.join(by_key)}).",
+                param_hint="--source",
+            )
+    return [by_key[name] for name in dict.fromkeys(names)]
+
+
+def _options(ctx: click.Context, values: dict, urls, source: Source | None = None) -> CrawlOptions:
+    """Crawl options from the command line, then the source's settings, then the defaults."""
+    values = dict(values)
+    if source is not None:
+        for name, value in source.options.items():
+            if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+                values[name] = value
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise click.BadParameter(f"{url} is not an http or https URL.", param_hint="URLS")
+    pattern = values["article_pattern"]
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise click.BadParameter(
+                f"not a regular expression ({e}).", param_hint="--article-pattern"
+            ) from e
+    since = values["since"]
+    return CrawlOptions(
+        start_urls=list(urls),
+        allowed_domains=[d.lower() for d in values["allowed"]],
+        max_pages=values["max_pages"],
+        max_depth=values["max_depth"],
+        since=since.date() if since else None,
+        article_pattern=pattern,
+        delay=values["delay"],
+        contact_url=values["contact_url"],
+        allow_private=values["allow_private"],
+        refresh=values["refresh"],
+        use_sitemaps=not values["no_sitemaps"],
+        timeout=values["timeout"],
+        retries=values["retries"],
+        max_size=int(values["max_size"] * 2**20),
+        max_retry_after=values["max_retry_after"],
+    )
+
+
+def _crawl(ctx, store: Store, jobs, progress, verbose: bool) -> list[CrawlReport]:
+    """Run the crawls; a source's crawl holds its lock and is recorded as a round."""
+    reports = [CrawlReport() for _ in jobs]
+    sources = [source for source, _ in jobs if source is not None]
+    with ExitStack() as locks:
+        for source in sources:
+            try:
+                locks.enter_context(
+                    exclusive(lock_path(ctx.obj["data_dir"], f"crawl-{source.key}"))
+                )
+            except LockBusy as e:
+                error = click.ClickException(
+                    f"Source {source.key} is being crawled by another process (pid {e.pid}). "
+                    "Wait for it to finish, or stop it."
+                )
+                error.exit_code = SOURCE_BUSY_EXIT
+                raise error from e
+        for source in sources:
+            store.close_running_rounds(source.key, "interrupted", "the crawl stopped unfinished")
+        rounds = [store.start_round(source.key) if source else None for source, _ in jobs]
+        try:
+            run_crawls(
+                store, [(o, r) for (_, o), r in zip(jobs, reports, strict=True)], progress, verbose
+            )
+        except BaseException as e:
+            for crawl_round in filter(None, rounds):
+                store.finish_round(_failed(crawl_round, f"{type(e).__name__}: {e}"))
+            raise
+        for crawl_round, report in zip(rounds, reports, strict=True):
+            if crawl_round is not None:
+                store.finish_round(round_outcome(store, crawl_round, report))
+    return reports
+
+
+def _reasons_text(reasons: dict[str, int]) -> str:
+    top = sorted(reasons.items(), key=lambda item: -item[1])[:3]
+    return ", ".join(f"{reason} ({count})" for reason, count in top)
+
+
+def _failed(crawl_round: CrawlRound, error: str) -> CrawlRound:
+    return replace(crawl_round, status="failed", error=error[:500])
+
+
+def round_outcome(store: Store, crawl_round: CrawlRound, report: CrawlReport) -> CrawlRound:
+    """The finished round: counts, failures by reason and extraction signals."""
+    articles = report.articles
+    nothing = report.fetched == 0 and report.from_store == 0
+    failed = nothing and bool(report.errors or report.skipped)
+    reasons = dict(report.errors) or (dict(report.skipped) if failed else {})
+    judged = report.not_articles + articles["added"] + articles["updated"] + articles["unchanged"]
+    signals = store.extraction_signals(report.added_ids)
+    signals["not_articles"] = [report.not_articles, judged]
+    status = "interrupted" if report.closed == "shutdown" else ("failed" if failed else "ok")
+    return replace(
+        crawl_round,
+        status=status,
+        pages=report.fetched,
+        from_store=report.from_store,
+        link_only=report.link_only,
+        added=articles["added"],
+        updated=articles["updated"],
+        failures=sum(report.errors.values()),
+        reasons=reasons,
+        signals=signals,
+        error=f"nothing could be fetched: {_reasons_text(reasons)}" if failed else None,
+    )
 
 
 def _update_index(ctx: click.Context) -> None:

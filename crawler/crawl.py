@@ -1,8 +1,10 @@
 """Run a crawl: Scrapy settings from the options, then one CrawlerProcess.
 
-Twisted's reactor starts once per process, so ``run_crawl`` can run once per
-process too; the CLI calls it once, and tests run ``warta crawl`` in a
-subprocess. Reparsing (``reparse``) needs no network and runs anywhere.
+Twisted's reactor starts once per process, so ``run_crawl`` (or
+``run_crawls``, several sources at once) can run once per process too; the
+CLI calls it once, ``warta watch`` runs each round as a ``warta crawl``
+child process, and tests run ``warta crawl`` in a subprocess. Reparsing
+(``reparse``) needs no network and runs anywhere.
 """
 
 from __future__ import annotations
@@ -90,17 +92,35 @@ def run_crawl(
     verbose: bool = False,
 ) -> CrawlReport:
     """Crawl as ``options`` say into ``store``; once per process (see the module docstring)."""
-    from scrapy.crawler import CrawlerProcess
-
-    if not options.allowed_domains:
-        options.allowed_domains = default_domains(options.start_urls)
     report = CrawlReport()
+    run_crawls(store, [(options, report)], progress, verbose)
+    return report
+
+
+def run_crawls(
+    store: Store,
+    jobs: list[tuple[CrawlOptions, CrawlReport]],
+    progress: Callable[[CrawlReport], None] | None = None,
+    verbose: bool = False,
+) -> None:
+    """Run several crawls at once (one spider each, with its own settings), filling the reports.
+
+    Once per process, as ``run_crawl``. SIGTERM or Ctrl-C stops them
+    gracefully: what was stored stays, and each report's ``closed`` says
+    "shutdown".
+    """
+    from scrapy.crawler import Crawler, CrawlerProcess
+
     if not verbose:
         logging.getLogger("scrapy").setLevel(logging.ERROR)
-    process = CrawlerProcess(crawl_settings(options, verbose))
-    process.crawl(NewsSpider, options=options, store=store, report=report, progress=progress)
+    process = CrawlerProcess(crawl_settings(jobs[0][0], verbose))
+    for number, (options, report) in enumerate(jobs):
+        if not options.allowed_domains:
+            options.allowed_domains = default_domains(options.start_urls)
+        # Each crawl its own settings (delay, timeouts); the first installs the reactor.
+        crawler = Crawler(NewsSpider, crawl_settings(options, verbose), init_reactor=number == 0)
+        process.crawl(crawler, options=options, store=store, report=report, progress=progress)
     process.start()
-    return report
 
 
 def reparse(store: Store, progress: Callable[[int], None] | None = None) -> Counter:

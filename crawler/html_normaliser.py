@@ -479,7 +479,11 @@ def parse_page(html: str, url: str | None = None) -> ParsedPage:
     page.extra = cleaned.extra
     words = len(page.body.split())
     stated = bool(ld) or og_type == "article" or page.published is not None
-    page.is_article = words >= 150 or (words >= 40 and stated and bool(page.title))
+    # A news brief of 30 words is still an article when the page says it is one.
+    declared = (bool(ld) or og_type == "article") and bool(page.title) and bool(page.published)
+    page.is_article = (
+        words >= 150 or (words >= 40 and stated and bool(page.title)) or (words > 0 and declared)
+    )
     return page
 
 

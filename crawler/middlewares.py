@@ -135,7 +135,7 @@ class StoreCacheMiddleware(_CrawlerAware):
             return None
         known = record.kind == "article" and record.outcome in ("stored", "unchanged")
         if known and not spider.options.refresh:
-            return self._from_store(request, raw, "cached")
+            return self.from_store(request, raw, "cached")
         if record.etag:
             request.headers[b"If-None-Match"] = record.etag
         if record.last_modified:
@@ -148,10 +148,11 @@ class StoreCacheMiddleware(_CrawlerAware):
         raw = self.spider.store.get_raw(canonical_url(request.url))
         if raw is None:
             return response
-        return self._from_store(request, raw, "not-modified")
+        return self.from_store(request, raw, "not-modified")
 
     @staticmethod
-    def _from_store(request: Request, raw, flag: str) -> Response:
+    def from_store(request: Request, raw, flag: str) -> Response:
+        """A response to ``request`` made from a stored page, flagged ``flag``."""
         headers = {b"Content-Type": (raw.content_type or "text/html").encode("latin-1")}
         cls = HtmlResponse if "html" in (raw.content_type or "html") else Response
         kwargs = {"encoding": raw.encoding or "utf-8"} if cls is HtmlResponse else {}

@@ -6,6 +6,11 @@ a page, a sitemap (index, Google News) or an RSS/Atom feed: the response
 tells which. Article pages are normalised (``page``), joined when split over
 pages, and stored with their raw HTML; other pages are only read for links,
 down to ``max_depth``.
+
+No article is lost to the order of discovery: a page read for links only and
+then listed by a sitemap or feed is judged again as an article from its stored
+copy (Scrapy's duplicate filter would drop a second request for it), and a
+page that arrives after a sitemap or feed listed it is judged as listed.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from .html_normaliser import (
     page_article,
     parse_page,
 )
+from .middlewares import StoreCacheMiddleware
 from .store import FetchRecord, RawPage, Store
 from .urls import canonical_url, host_allowed, host_of
 
@@ -64,14 +70,26 @@ class CrawlOptions:
 
 @dataclass
 class CrawlReport:
-    """Counts of what a crawl did; ``articles`` counts added/updated/unchanged."""
+    """Counts of what a crawl did; ``articles`` counts added/updated/unchanged.
+
+    ``link_only`` counts HTML pages read for links only (not articles);
+    ``not_articles`` the pages a sitemap or feed listed that gave no article;
+    ``reconsidered`` the pages judged again as articles from their stored copy;
+    ``added_ids`` the ids of the articles added; ``closed`` Scrapy's reason
+    for closing the spider ("finished", "shutdown" after a signal, ...).
+    """
 
     fetched: int = 0
     from_store: int = 0
+    link_only: int = 0
+    not_articles: int = 0
+    reconsidered: int = 0
     articles: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
+    added_ids: list[str] = field(default_factory=list)
     stopped: str | None = None
+    closed: str | None = None
 
     @property
     def stored(self) -> int:
@@ -119,13 +137,21 @@ class NewsSpider(scrapy.Spider):
             re.compile(options.article_pattern) if options.article_pattern else None
         )
         self.pages_fetched = 0
+        # Canonical URLs a sitemap or feed listed, and pages read for links only, this crawl.
+        self.listed: set[str] = set()
+        self.read_for_links: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.callback_failed, signal=signals.spider_error)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.closed_with, signal=signals.spider_closed)
         return spider
+
+    def closed_with(self, spider, reason: str) -> None:
+        """Remember why the crawl ended ("finished", or "shutdown" after SIGTERM/Ctrl-C)."""
+        self.report.closed = reason
 
     def callback_failed(self, failure, response, spider=None) -> None:
         """A bug of ours while reading a page: count it, keep crawling."""
@@ -289,7 +315,25 @@ class NewsSpider(scrapy.Spider):
         if self._older(entry):
             self._record(entry.url, "article", "skipped", "listed as older than --since")
             return
-        yield self._request(entry.url, "article", depth=depth + 1)
+        url = canonical_url(entry.url)
+        self.listed.add(url)
+        if url in self.read_for_links:
+            yield from self._reconsider(url, depth + 1)
+        else:
+            yield self._request(entry.url, "article", depth=depth + 1)
+
+    def _reconsider(self, url: str, depth: int) -> Iterator[Request]:
+        """Judge a page read for links only again, as a listed article, from its stored copy."""
+        self.read_for_links.discard(url)
+        raw = self.store.get_raw(url)
+        request = self._request(url, "article", depth=depth, dont_filter=raw is None)
+        if raw is None:  # its copy was not kept: fetch it once more
+            yield request
+            return
+        self.report.link_only -= 1
+        self.report.reconsidered += 1
+        response = StoreCacheMiddleware.from_store(request, raw, "reconsidered")
+        yield from self.handle_page(response, "article", cached=False)
 
     # -- HTML pages -------------------------------------------------------------
 
@@ -314,12 +358,20 @@ class NewsSpider(scrapy.Spider):
         html, encoding = self._decode(response)
         page = parse_page(html, response.url)
         depth = response.meta.get("warta_depth", 0)
+        url = canonical_url(response.url)
+        if kind == "page" and url in self.listed:
+            kind = "article"  # listed while its request waited in the queue
         if self._is_article(response.url, page, kind):
             yield from self.handle_article(response, page, encoding, cached)
             # Its further pages belong to it, not to the link queue.
             page.links = [u for u in page.links if u not in (page.next_page, page.show_all)]
         else:
             self._record(response.url, kind, "followed", response=response)
+            self.report.link_only += 1
+            if kind == "article":
+                self.report.not_articles += 1
+            else:
+                self.read_for_links.add(url)
             if not cached:
                 self._keep_raw(response, encoding=encoding)
         yield from self._follow(page, depth)
@@ -359,7 +411,7 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[Request]:
         url = self._article_url(response, page)
         article_id = article_id_for(url)
-        if cached:
+        if cached and self.store.has_article(article_id):
             self._record(
                 response.url, "article", "unchanged", response=response, article_id=article_id
             )
@@ -426,9 +478,12 @@ class NewsSpider(scrapy.Spider):
             return
         if not article.body or not article.title:
             self._record(url, "article", "skipped", "no article text found")
+            self.report.not_articles += 1
             return
         outcome = self.store.upsert(article)
         self.report.articles[outcome] += 1
+        if outcome == "added":
+            self.report.added_ids.append(article.id)
         done = "stored" if outcome != "unchanged" else "unchanged"
         for where in dict.fromkeys([url, canonical_url(meta["warta_first_url"])]):
             self._record(

@@ -8,12 +8,13 @@ change.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .article import Article
 
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -76,8 +77,32 @@ CREATE TABLE IF NOT EXISTS raw_pages (
 CREATE INDEX IF NOT EXISTS raw_pages_article ON raw_pages(article_id, part);
 """
 
+# Version 3: one row per crawl round of a source (``warta crawl --source``,
+# ``warta watch``): what it fetched and stored, why it failed, and the
+# extraction signals ``crawler.health`` compares with the outlet's usual.
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS crawl_rounds (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    source      TEXT NOT NULL,
+    started     TEXT NOT NULL,
+    ended       TEXT,
+    status      TEXT NOT NULL,
+    pages       INTEGER NOT NULL DEFAULT 0,
+    from_store  INTEGER NOT NULL DEFAULT 0,
+    link_only   INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,
+    updated     INTEGER NOT NULL DEFAULT 0,
+    failures    INTEGER NOT NULL DEFAULT 0,
+    reasons     TEXT NOT NULL DEFAULT '{}',
+    signals     TEXT NOT NULL DEFAULT '{}',
+    error       TEXT
+);
+CREATE INDEX IF NOT EXISTS crawl_rounds_source ON crawl_rounds(source, started);
+CREATE INDEX IF NOT EXISTS articles_title ON articles(title);
+"""
+
 # Each entry upgrades the store from version N-1 to N. Later issues append here.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 _COLUMNS = "id, url, source, title, published, author, body"
 
@@ -116,6 +141,34 @@ class RawPage:
     encoding: str | None = None
     article_id: str | None = None
     part: int = 0
+
+
+@dataclass(frozen=True)
+class CrawlRound:
+    """One crawl of one source: what it did, and the extraction signals of its new articles.
+
+    ``status`` is running, ok, failed or interrupted. ``reasons`` counts the
+    failures by reason; ``signals`` maps a signal name to ``[count, out_of]``
+    (see ``Store.extraction_signals``). Times are UTC ISO 8601 with offset.
+    """
+
+    source: str
+    started: str
+    status: str = "running"
+    ended: str | None = None
+    pages: int = 0
+    from_store: int = 0
+    link_only: int = 0
+    added: int = 0
+    updated: int = 0
+    failures: int = 0
+    reasons: dict = field(default_factory=dict)
+    signals: dict = field(default_factory=dict)
+    error: str | None = None
+    id: int | None = None
+
+
+SHORT_BODY_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -402,6 +455,11 @@ class Store:
         row = self.db.execute("SELECT * FROM raw_pages WHERE url = ?", (url,)).fetchone()
         return _row_to_raw(row) if row else None
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether an article with this id is stored."""
+        row = self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row is not None
+
     def iter_raw_articles(self) -> Iterator[list[RawPage]]:
         """The stored pages of each crawled article, its parts in order."""
         ids = [
@@ -416,6 +474,102 @@ class Store:
                 "SELECT * FROM raw_pages WHERE article_id = ? ORDER BY part", (article_id,)
             )
             yield [_row_to_raw(row) for row in rows]
+
+    # -- crawl rounds (schema 3) --------------------------------------------
+
+    def start_round(self, source: str, started: str | None = None) -> CrawlRound:
+        """Record that a round of ``source`` started; returns it with its id."""
+        crawl_round = CrawlRound(source=source, started=started or _now())
+        cur = self.db.execute(
+            "INSERT INTO crawl_rounds(source, started, status) VALUES (?, ?, ?)",
+            (crawl_round.source, crawl_round.started, crawl_round.status),
+        )
+        return replace(crawl_round, id=cur.lastrowid)
+
+    def finish_round(self, crawl_round: CrawlRound) -> CrawlRound:
+        """Write a round's outcome (``ended`` defaults to now)."""
+        done = replace(crawl_round, ended=crawl_round.ended or _now())
+        self.db.execute(
+            "UPDATE crawl_rounds SET ended=?, status=?, pages=?, from_store=?, link_only=?, "
+            "added=?, updated=?, failures=?, reasons=?, signals=?, error=? WHERE id=?",
+            (
+                done.ended,
+                done.status,
+                done.pages,
+                done.from_store,
+                done.link_only,
+                done.added,
+                done.updated,
+                done.failures,
+                json.dumps(done.reasons, ensure_ascii=False),
+                json.dumps(done.signals),
+                done.error,
+                done.id,
+            ),
+        )
+        return done
+
+    def close_running_rounds(self, source: str, status: str, error: str) -> int:
+        """Mark the source's rounds still 'running' (their crawl died) as ``status``."""
+        cur = self.db.execute(
+            "UPDATE crawl_rounds SET status=?, error=?, ended=? "
+            "WHERE source=? AND status='running'",
+            (status, error, _now(), source),
+        )
+        return cur.rowcount
+
+    def rounds(self, source: str | None = None, limit: int = 100) -> list[CrawlRound]:
+        """The latest rounds (of one source, or of all), newest first."""
+        where, args = ("WHERE source = ?", (source,)) if source else ("", ())
+        rows = self.db.execute(
+            f"SELECT * FROM crawl_rounds {where} ORDER BY started DESC, id DESC LIMIT ?",
+            (*args, limit),
+        )
+        return [_row_to_round(row) for row in rows]
+
+    def rounds_since(self, since: str) -> list[CrawlRound]:
+        """Every round that started at or after ``since`` (UTC ISO 8601), oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM crawl_rounds WHERE started >= ? ORDER BY started, id", (since,)
+        )
+        return [_row_to_round(row) for row in rows]
+
+    def round_totals(self) -> list[dict]:
+        """Per source: rounds by status and failures by reason, over every round."""
+        totals: dict[str, dict] = {}
+        for row in self.db.execute("SELECT source, status, reasons FROM crawl_rounds"):
+            entry = totals.setdefault(row[0], {"source": row[0], "rounds": {}, "failures": {}})
+            entry["rounds"][row[1]] = entry["rounds"].get(row[1], 0) + 1
+            for reason, count in json.loads(row[2] or "{}").items():
+                entry["failures"][reason] = entry["failures"].get(reason, 0) + count
+        return list(totals.values())
+
+    def extraction_signals(self, article_ids: list[str]) -> dict[str, list[int]]:
+        """How many of these articles lack a date or an author, have a body under
+        300 characters, or have a title another article already has; ``[count, out_of]``."""
+        counts = {"no_date": 0, "no_author": 0, "short_body": 0, "seen_title": 0}
+        found = 0
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            rows = self.db.execute(
+                "SELECT a.published IS NULL OR a.published = '', "
+                "a.author IS NULL OR a.author = '', length(a.body) < ?, "
+                "EXISTS (SELECT 1 FROM articles b WHERE b.title = a.title AND b.id != a.id) "
+                f"FROM articles a WHERE a.id IN ({', '.join('?' * len(chunk))})",
+                (SHORT_BODY_CHARS, *chunk),
+            )
+            for row in rows:
+                found += 1
+                for name, flag in zip(counts, row, strict=True):
+                    counts[name] += int(bool(flag))
+        return {name: [count, found] for name, count in counts.items()}
+
+
+def _row_to_round(row: sqlite3.Row) -> CrawlRound:
+    values = dict(row)
+    values["reasons"] = json.loads(values["reasons"] or "{}")
+    values["signals"] = json.loads(values["signals"] or "{}")
+    return CrawlRound(**values)
 
 
 def _row_to_raw(row: sqlite3.Row) -> RawPage:

@@ -134,6 +134,12 @@ def read_state(gen_dir: Path) -> dict:
         return {}
 
 
+def index_state(index_dir: str | os.PathLike) -> dict:
+    """What the current generation records: the store's change number it reflects
+    (``seq``), ``built`` and ``updated`` times; {} when there is no index."""
+    return read_state(Path(index_dir).resolve())
+
+
 def _write_state(gen_dir: Path, state: dict) -> None:
     tmp = gen_dir / (STATE_FILE + ".tmp")
     tmp.write_text(json.dumps(state, indent=1))

@@ -6,11 +6,13 @@ import html
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 
 from index import WartaIndexError, index_path
 
+from . import alerts
 from .errors import QueryError
 from .results import SORTS, SearchResult
 from .search import Searcher
@@ -86,14 +88,25 @@ def print_result(result: SearchResult, color: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+@click.option(
+    "--since-last",
+    type=click.Path(dir_okay=False),
+    help="Print only articles added to the archive since the last run with this state file "
+    "(the 100 newest matches are looked at; the first run prints none).",
+)
 @click.pass_context
-def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as_json, no_color):
+def search_command(
+    ctx, query, limit, page, source, date_from, date_to, sort, as_json, no_color, since_last
+):
     """Search the archive for QUERY and print the best hits.
 
     QUERY may use "quoted phrases", OR, -word or NOT, parentheses,
     sumber:/source:, judul:/title:, penulis:/author: and
     tanggal:2024-11-01..2024-11-30 (see the README).
     """
+    started = alerts.now()
+    if since_last:
+        page, limit, sort = 1, alerts.SCAN, "date"
     result = _search_once(
         ctx.obj,
         query,
@@ -104,10 +117,25 @@ def search_command(ctx, query, limit, page, source, date_from, date_to, sort, as
         date_to=date_to.date() if date_to else None,
         sort=sort,
     )
+    if since_last:
+        search = {"query": query, "source": source, "from": date_from, "to": date_to}
+        result = _only_new(ctx.obj, result, since_last, search, started)
+        if not result.hits and not as_json:
+            click.echo(result.notice)
+            return
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print_result(result, color=not no_color and sys.stdout.isatty())
+
+
+def _only_new(options: dict, result: SearchResult, state_file: str, search: dict, started):
+    """The hits added since the last run with ``state_file``; errors as sentences."""
+    search = {k: str(v.date()) if hasattr(v, "date") else v for k, v in search.items()}
+    try:
+        return alerts.only_new(result, Path(state_file), search, options["data_dir"], started)
+    except alerts.AlertStateError as e:
+        raise click.ClickException(str(e)) from e
 
 
 def _search_once(options: dict, query: str, **parameters) -> SearchResult:

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from crawler.article import Article
-from crawler.store import SCHEMA_VERSION, Store, StoreError, store_path
+from crawler.store import SCHEMA_VERSION, CrawlRound, Store, StoreError, store_path
 
 
 def make(**kw) -> Article:
@@ -101,9 +101,40 @@ def test_version_1_store_is_upgraded_and_keeps_its_articles(tmp_path):
     db.commit()
     db.close()
     with Store.open(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.get("a1").title == "Judul"
         assert store.fetch_record("https://x.test/a1") is None
+        assert store.rounds() == []
+
+
+def test_crawl_rounds_round_trip_and_signals(tmp_path):
+    from crawler.article import Article
+
+    with Store.open(tmp_path) as store:
+        store.upsert_many(
+            [
+                Article("a", "Judul sama", "x" * 400, published="2024-11-14", author="Rina"),
+                Article("b", "Judul sama", "pendek"),
+                Article("c", "Judul lain", "y" * 500, published="2024-11-15"),
+            ]
+        )
+        started = store.start_round("sumber")
+        assert started.status == "running"
+        assert store.close_running_rounds("lain", "interrupted", "x") == 0
+        signals = store.extraction_signals(["b", "c", "tidak-ada"])
+        done = store.finish_round(
+            CrawlRound(**{**started.__dict__, "status": "ok", "added": 2, "signals": signals,
+                          "reasons": {"HTTP 500": 1}})
+        )  # fmt: skip
+        (again,) = store.rounds("sumber")
+    assert signals == {
+        "no_date": [1, 2],
+        "no_author": [2, 2],
+        "short_body": [1, 2],
+        "seen_title": [1, 2],
+    }
+    assert again == done
+    assert again.ended >= again.started
 
 
 def test_fetch_records_and_raw_pages_round_trip(tmp_path):

@@ -3,7 +3,10 @@
 ``create_app`` (``app``) is the application factory: the pages (``views``), a
 JSON API (``api``), one error handler for both (``errors``), security headers
 (``headers``), Jinja filters (``template_filters``) and the app's long-lived
-handles (``handles``: one searcher that follows new index generations).
+handles (``handles``: one searcher that follows new index generations), Atom
+feeds of searches (``atom``), and source health, metrics and search latency
+(``monitoring``). ``watch`` is the ``warta watch`` scheduler, which combines
+crawling and indexing and so lives here.
 ``settings`` is the table of every setting; ``cli`` assembles the ``warta``
 command and ``serving`` runs the site with waitress.
 

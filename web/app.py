@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from . import api, errors, handles, headers, settings, template_filters, views
+from . import api, atom, errors, handles, headers, monitoring, settings, template_filters, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,4 +32,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     template_filters.register(app)
     headers.register(app)
     handles.register(app)
+    atom.register(app)
+    monitoring.register(app)
     return app

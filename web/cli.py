@@ -63,6 +63,14 @@ COMMANDS = {
     "serve": LazyCommand(
         "web.serving:serve_command", "Serve the search site and JSON API with waitress."
     ),
+    "sources": LazyCommand(
+        "crawler.sources_cli:sources_group",
+        "The outlets Warta follows (DATA_DIR/sources.toml): list, check, status, init.",
+    ),
+    "watch": LazyCommand(
+        "web.watch:watch_command",
+        "Crawl each enabled source of DATA_DIR/sources.toml when due; keep the index current.",
+    ),
 }
 
 

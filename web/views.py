@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from index import WartaIndexError
 
 from . import params as search_params
 from .handles import get_searcher, get_store, handles, overview
+from .monitoring import index_freshness
 from .params import SearchParams
 
 bp = Blueprint("views", __name__)
@@ -63,4 +64,9 @@ def health():
         searcher.refresh()
     except WartaIndexError as e:
         return jsonify({"status": "unavailable", "error": str(e)}), 503
-    return {"status": "ok", "documents": searcher.doc_count, "generation": searcher.generation}
+    return {
+        "status": "ok",
+        "documents": searcher.doc_count,
+        "generation": searcher.generation,
+        "index": index_freshness(current_app.config["DATA_DIR"], get_store()),
+    }
