@@ -173,6 +173,9 @@ def report_recall(queries, data_dir, defs, groups) -> None:
         a = sum(today[q["qid"]] for q in qs)
         b = sum(mined[q["qid"]] for q in qs)
         print(f"| {name} | {len(qs)} | {a / len(qs):.3f} ({a}) | {b / len(qs):.3f} ({b}) |")
+    gained = [q["qid"] for q in queries if mined[q["qid"]] and not today[q["qid"]]]
+    lost = [q["qid"] for q in queries if today[q["qid"]] and not mined[q["qid"]]]
+    print(f"\nfound only with the mined definitions: {gained}; found only without: {lost}")
     missing = [q["qid"] for q in queries if q["short"] not in defs]
     print(f"\nqueries whose acronym is not among the kept definitions: {len(missing)} {missing}")
 

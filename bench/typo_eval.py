@@ -220,6 +220,46 @@ def fit(rows, index, look, target: float) -> Rules:
     return best[1]
 
 
+ABLATION = {
+    "fitted rules": {},
+    "without co-occurrence": {"cooccurring": 1.0},
+    "never for names (name=None, name_to_word=None)": {"name": None, "name_to_word": None},
+    "never for dictionary words (known_word=None)": {"known_word": None},
+    "no dictionary bonus (known_candidate=1)": {"known_candidate": 1.0},
+    "no edit kinds (unusual_edit=1)": {"unusual_edit": 1.0},
+    "no repetition factor (repeated=1)": {"repeated": 1.0},
+    "plain: ratio 3, one edit up to 7 letters, two beyond, no other factor": {
+        "ratio": 3.0,
+        "short": 1.0,
+        "two_edits": 1.0,
+        "unusual_edit": 1.0,
+        "name": 1.0,
+        "name_to_word": 1.0,
+        "known_word": 1.0,
+        "repeated": 1.0,
+        "known_candidate": 1.0,
+        "cooccurring": 1.0,
+    },
+}
+
+
+def ablation(rows, index, look) -> None:
+    """Tune and held-out figures of the fitted rules with one part changed."""
+    print(
+        "| variant | recall tune | bal. precision tune | recall held out | "
+        "false-suggestion rate held out | precision held out | bal. precision held out |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, change in ABLATION.items():
+        suggest = MorePopular(index, look, replace(Rules(), **change)).suggest
+        t, h = score(rows, suggest, "tune"), score(rows, suggest, "heldout")
+        print(
+            f"| {name} | {t['recall']:.3f} | {t['balanced_precision']:.3f} | "
+            f"{h['recall']:.3f} | {h['false_rate']:.3f} | {h['precision']:.3f} | "
+            f"{h['balanced_precision']:.3f} |"
+        )
+
+
 # -- harvesting -------------------------------------------------------------------
 
 
@@ -280,6 +320,7 @@ def main() -> int:
     parser.add_argument("--no-cooccur", action="store_true", help="Without the co-occurrence hint.")
     parser.add_argument("--show", action="store_true", help="List misses and false suggestions.")
     parser.add_argument("--harvest", type=int, default=0, help="Print N candidates to label.")
+    parser.add_argument("--ablation", action="store_true", help="Held-out figures per variant.")
     args = parser.parse_args()
 
     rows = read_judged(args.judged)
@@ -293,6 +334,9 @@ def main() -> int:
         harvest(archive, args.harvest)
         return 0
     look = lookups(archive, cooccur=not args.no_cooccur)
+    if args.ablation:
+        ablation(rows, index, look)
+        return 0
     rules = fit(rows, index, look, args.target) if args.fit else Rules()
     if args.no_cooccur and not args.fit:
         rules = replace(rules, cooccurring=1.0)
