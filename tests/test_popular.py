@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SEARCH_ARTICLES, SMALL_ARTICLES
 
 from index.analysis import exact_terms, stem
 from index.words import CapitalCounts, known_word, mid_sentence_words
@@ -267,6 +268,16 @@ def test_the_sample_archive_suggests_only_for_its_typos(seeds):
         "esklasi": "eskalasi",
         "tpengiriman": "pengiriman",  # "TPengiriman" opens an article
     }
+
+
+@pytest.mark.parametrize("articles", [SEARCH_ARTICLES, SMALL_ARTICLES])
+def test_the_test_archives_get_no_suggestion(articles):
+    # The query forms of the search tests are all words of these articles.
+    texts = [a.body for a in articles]
+    index, look = archive_lookups(texts)
+    popular = MorePopular(index, look)
+    words = {w for text in texts for w in exact_terms(text) if w.isalpha()}
+    assert {w: popular.suggest(w) for w in words if popular.suggest(w)} == {}
 
 
 def test_a_small_archive_needs_the_dictionary():
