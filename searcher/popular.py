@@ -17,7 +17,8 @@ by ``bench/typo_eval.py --fit``):
 * a typed word that Sastrawi knows (a root, or affixes around a root) is a
   word; one repeated within an article is meant;
 * a candidate that shares the typed word's stem is an inflection, never a
-  correction ("dikirim"/"dikirimi"); short words are never corrected.
+  correction ("dikirim"/"dikirimi"); words of four or five letters need
+  more, shorter ones are never corrected.
 
 A candidate Sastrawi knows while the typed word is unknown, or one used in
 the same articles, needs less. The candidate must always be strictly more
@@ -201,7 +202,6 @@ class Rules:
     name_to_word: float | None = 10.0  # a name, close to a common word
     known_word: float | None = 10.0
     repeated: float = 10.0
-    name_candidate: float = 1.0
     known_candidate: float = 10.0  # divides
     cooccurring: float = 10.0  # divides, unless chance explains sharing an article
     chance: float = 0.2
@@ -246,6 +246,8 @@ class Lookups:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A suggested spelling and the evidence that allowed it."""
+
     word: str
     candidate: str
     edits: int
@@ -341,8 +343,6 @@ class MorePopular:
             if name is None:
                 return None
             factor *= name
-        elif look.capitalised(candidate):
-            factor *= rules.name_candidate
         if kind == TWO:
             factor *= rules.two_edits
         elif kind in UNUSUAL:
