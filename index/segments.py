@@ -31,6 +31,7 @@ from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .analysis import Stemmer, exact_terms
 from .schema import NewsText
 
 BLOCK_POSTINGS = 128  # the W3 codec's default block size
@@ -194,19 +195,24 @@ class BulkSegmentWriter(SegmentWriter):
     """A lock-free sub-writer that builds one segment for a parent writer to commit.
 
     ``add_document`` takes the same fields as Whoosh's; text fields of type
-    ``NewsText`` are analysed by ``NewsText.terms`` and their position lists
+    ``NewsText`` are analysed by ``NewsText.terms`` with ``stemmer`` (which
+    must stem with the schema's protected words) and their position lists
     kept until the segment is written.
     """
 
-    def __init__(self, ix):
-        super().__init__(ix, _lk=False, codec=W3Codec(compression=COMPRESSION))
+    def __init__(self, index, stemmer: Stemmer):
+        for name, field in index.schema.items():
+            _check_field(name, field, stemmer)
+        super().__init__(index, _lk=False, codec=W3Codec(compression=COMPRESSION))
+        self.stemmer = stemmer
         self._postings: dict[str, _Postings] = {}
-        self._ids = set()
-        for name, field in self.schema.items():
-            if field.vector or field.separate_spelling():
-                raise ValueError(f"BulkSegmentWriter cannot write field {name!r}")
-            if type(field) is ID and type(field.analyzer) is IDTokenizer:
-                self._ids.add(name)
+        self._ids = {
+            name
+            for name, field in self.schema.items()
+            if type(field) is ID and type(field.analyzer) is IDTokenizer
+        }
+        # A title and its exact twin are one string analysed in turn: split it once.
+        self._last_exact: tuple[str, dict[str, list[int]]] = ("", {})
         # Stored fields (title and body text) compressed at zlib level 1, not 3:
         # any level reads the same.
         self.perdocwriter._colwriters["_stored"]._child._level = COMPRESSION
@@ -240,10 +246,17 @@ class BulkSegmentWriter(SegmentWriter):
             postings = self._postings[name] = _Postings(field)
         if isinstance(value, str):
             if isinstance(field, NewsText):
-                return postings.add_terms(docnum, field.terms(value))
+                return postings.add_terms(docnum, field.terms(self._exact(value), self.stemmer))
             if name in self._ids:  # what ID.index gives, without its analyzer
                 return postings.add_items(docnum, [(value.encode("utf-8"), 1, 1.0, b"")])
         return postings.add_items(docnum, field.index(value))
+
+    def _exact(self, text: str) -> dict[str, list[int]]:
+        last_text, terms = self._last_exact
+        if last_text is not text:
+            terms = exact_terms(text)
+            self._last_exact = (text, terms)
+        return terms
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -255,6 +268,14 @@ class BulkSegmentWriter(SegmentWriter):
             fieldwriter.finish_field()
         fieldwriter.close()
         self._postings = {}
+
+
+def _check_field(name: str, field, stemmer: Stemmer) -> None:
+    """Refuse a field this writer cannot write, or would stem with other protected words."""
+    if field.vector or field.separate_spelling():
+        raise ValueError(f"BulkSegmentWriter cannot write field {name!r}")
+    if isinstance(field, NewsText) and field.stemmed and field.protected != stemmer.protected:
+        raise ValueError(f"The stemmer's protected words are not those of field {name!r}")
 
 
 def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: list[bytes]):

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from index.build import WartaIndexError, index_path
+from index import WartaIndexError, index_path
 
 from .results import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchResult
 from .search import SORTS, QueryError, Searcher

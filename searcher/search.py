@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from index.analysis import stopwords as index_stopwords
-from index.build import open_index
+from index import open_index
 
 try:
     from index.analysis import split_words

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from crawler.article import Article
 from crawler.store import Store
-from index.build import build_index, index_path
+from index import build_index, index_path
 from web import create_app
 from web.cli import cli
 from web.handles import close_app

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from index.build import index_path
+from index import index_path
 from searcher import Searcher
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")

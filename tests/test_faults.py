@@ -20,7 +20,7 @@ import pytest
 from crawler.article import Article
 from crawler.importer import read_path
 from crawler.store import Store
-from index.build import index_path
+from index import index_path
 from searcher import Searcher
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from crawler.article import Article
 from crawler.store import Store
-from index.build import build_index, index_path
+from index import build_index, index_path
 from searcher import Searcher
 from searcher.docsets import bits_of, mask_of, members
 from searcher.query import parse

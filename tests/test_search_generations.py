@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crawler.article import Article
 from crawler.store import Store
-from index.build import build_index, index_path
+from index import build_index, index_path
 from searcher import Searcher
 from searcher import search as search_module
 

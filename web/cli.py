@@ -13,7 +13,7 @@ import click
 
 from crawler.cli import crawl_command, import_command, reparse_command
 from crawler.store import DEFAULT_DATA_DIR, Store
-from index.build import IndexNotFoundError, build_index, index_path, update_index
+from index import IndexNotFoundError, build_index, index_path, update_index
 from index.cli import index_group
 from searcher.cli import search_command
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from index.build import IndexNotFoundError
+from index import IndexNotFoundError
 from searcher import QueryError
 
 from .params import BadParameter

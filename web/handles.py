@@ -16,7 +16,7 @@ from collections import OrderedDict
 from flask import Flask, current_app, g
 
 from crawler.store import Store
-from index.build import index_path
+from index import index_path
 from searcher import Hit, Searcher
 
 OVERVIEW_SECONDS = 300

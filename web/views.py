@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from index.build import WartaIndexError
+from index import WartaIndexError
 
 from . import params as search_params
 from .handles import get_searcher, get_store, overview, similar_articles
