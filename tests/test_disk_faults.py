@@ -18,7 +18,10 @@ import pytest
 from index import index_path
 from searcher import Searcher
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root"),
+    pytest.mark.slow,
+]
 
 
 def mount(path: Path, *options: str) -> None:
