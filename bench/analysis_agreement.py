@@ -23,6 +23,7 @@ from crawler.article import Article  # noqa: E402
 from crawler.importer import find_files, read_path  # noqa: E402
 from index.analysis import (  # noqa: E402
     Stemmer,
+    analyzer_terms,
     exact_analyzer,
     exact_terms,
     stem_analyzer,
@@ -30,16 +31,6 @@ from index.analysis import (  # noqa: E402
 )
 
 DEFAULT_NEWS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news"
-
-
-def analyzer_terms(text: str, analyzer) -> dict[str, list[int]]:
-    """Term → positions as Whoosh's token-by-token analysis gives them."""
-    terms: dict[str, list[int]] = {}
-    for token in analyzer(text, positions=True):
-        positions = terms.setdefault(token.text, [])
-        if token.pos not in positions:
-            positions.append(token.pos)
-    return terms
 
 
 def compare(texts, show: int) -> dict:
@@ -72,7 +63,9 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     articles = [a for p in find_files([args.news]) for a in read_path(p) if isinstance(a, Article)]
-    texts = ((f"{a.id} {field}", getattr(a, field)) for a in articles for field in ("title", "body"))
+    texts = (
+        (f"{a.id} {field}", getattr(a, field)) for a in articles for field in ("title", "body")
+    )
     counts = compare(texts, args.show)
     print(f"{len(articles)} articles in {time.perf_counter() - started:.0f} s: {counts}")
     return 1 if counts["exact_differ"] or counts["stemmed_differ"] else 0

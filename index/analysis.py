@@ -158,7 +158,9 @@ class Stemmer:
     Stemmer and hands its new stems back, which the parent ``adopt``s.
     """
 
-    def __init__(self, protected: dict[str, str] | None = None, persisted: StemLookup | None = None):
+    def __init__(
+        self, protected: dict[str, str] | None = None, persisted: StemLookup | None = None
+    ):
         self.protected = protected_words() if protected is None else protected
         self.persisted = persisted
         self.terms: dict[str, str] = _Terms(self._term)
@@ -379,6 +381,19 @@ def _replace_with_forms(terms: dict[str, list[int]], token: str, position: int) 
         del terms[token]
     for form in word_forms(token):
         insort(terms[form], position)
+
+
+def analyzer_terms(text: str, analyzer) -> dict[str, list[int]]:
+    """Term → positions of a text as a Whoosh analyzer gives them, token by token.
+
+    The reference ``exact_terms`` and ``stemmed_terms`` must agree with (slow).
+    """
+    terms: dict[str, list[int]] = {}
+    for token in analyzer(text, positions=True):
+        positions = terms.setdefault(token.text, [])
+        if token.pos not in positions:
+            positions.append(token.pos)
+    return terms
 
 
 def stemmed_terms(exact: dict[str, list[int]], stemmer: Stemmer) -> dict[str, list[int]]:

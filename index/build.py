@@ -126,7 +126,8 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
     built = now()
-    Manifest(INDEX_FORMAT, seq, index.latest_generation(), built, built).write(gen_dir)
+    toc = index.latest_generation()
+    Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)
     return groups
 
 
@@ -141,7 +142,9 @@ def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:
     missing = sorted(ids - signatures.keys())
     if len(missing) > FEW_SIGNATURES:
         args = (frozenset(signatures),)
-        for found in run_shards(signatures_task, args, stemmer=stemmer, store=store, progress=progress):
+        for found in run_shards(
+            signatures_task, args, stemmer=stemmer, store=store, progress=progress
+        ):
             signatures.update(found)
         return signatures
     if progress:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from importlib import metadata
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 
 from .analysis import WORD_PATTERN, Stemmer

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crawler.article import Article
@@ -84,17 +84,10 @@ class _Update:
         manifest = Manifest.read(gen_dir)
         groups = DuplicateGroups.load(gen_dir)
         changes = self.read_changes(manifest, groups)
-        with StemCache(stem_cache_path(self.link)) as cache:
-            texts = (f"{a.title} {a.body}" for a in [*changes.changed, *changes.merged_articles])
-            stemmer = cache.update_stemmer(schema_protected(self.index.schema), texts)
-            signatures = sign(changes.changed, stemmer)
-            signed = [(article.id, signatures[article.id]) for article in changes.changed]
-            placed, regrouped = groups.replace(signed, changes.deleted)
-            self.write(changes, regrouped, groups.groups, stemmer)
-            new_stems = cache.add(stemmer.take_new())
+        placed, new_stems = self.apply(changes, groups)
         groups.save(gen_dir)
-        manifest.seq, manifest.toc, manifest.updated = changes.seq, self.index.latest_generation(), now()
-        manifest.write(gen_dir)
+        toc = self.index.latest_generation()
+        replace(manifest, seq=changes.seq, toc=toc, updated=now()).write(gen_dir)
         return BuildReport(
             kind="update",
             indexed=len(changes.changed),
@@ -126,6 +119,22 @@ class _Update:
             merged_articles=merged,
             indexed=set(groups.groups) if clean else None,
         )
+
+    def apply(self, changes: Changes, groups: DuplicateGroups) -> tuple[dict[str, str], int]:
+        """Regroup and write the changes, stemming through the persisted cache.
+
+        Returns the groups of the changed articles and how many stems were new.
+        """
+        articles = [*changes.changed, *changes.merged_articles]
+        with StemCache(stem_cache_path(self.link)) as cache:
+            stemmer = cache.update_stemmer(
+                schema_protected(self.index.schema), (f"{a.title} {a.body}" for a in articles)
+            )
+            signatures = sign(changes.changed, stemmer)
+            signed = [(article.id, signatures[article.id]) for article in changes.changed]
+            placed, regrouped = groups.replace(signed, changes.deleted)
+            self.write(changes, regrouped, groups.groups, stemmer)
+            return placed, cache.add(stemmer.take_new())
 
     def write(self, changes: Changes, regrouped: dict, groups: dict, stemmer: Stemmer) -> None:
         """Delete, re-add, regroup and merge in one Whoosh commit.

@@ -16,8 +16,8 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh import scoring
 
-from index.analysis import stopwords as index_stopwords
 from index import open_index
+from index.analysis import stopwords as index_stopwords
 
 try:
     from index.analysis import split_words

@@ -12,6 +12,7 @@ from index import analysis
 from index.analysis import (
     SastrawiFilter,
     Stemmer,
+    analyzer_terms,
     exact_analyzer,
     exact_terms,
     load_protected,
@@ -110,16 +111,6 @@ def test_stopwords_stay_in_the_index_with_exact_positions():
 def test_the_stopword_list_is_sastrawis_with_its_content_words():
     assert len(stopwords()) == 809
     assert {"yang", "dan", "di", "adalah", "ibu", "hari"} <= stopwords()
-
-
-def analyzer_terms(text: str, analyzer) -> dict[str, list[int]]:
-    """Term → positions as Whoosh's token-by-token analysis gives them."""
-    terms: dict[str, list[int]] = {}
-    for token in analyzer(text, positions=True):
-        positions = terms.setdefault(token.text, [])
-        if token.pos not in positions:
-            positions.append(token.pos)
-    return terms
 
 
 @pytest.mark.parametrize("protected", [None, {"bekasi": "bekasi", "berikan": "beri"}])

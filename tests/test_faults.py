@@ -213,5 +213,9 @@ def test_import_during_rebuild_is_indexed_by_the_next_update(tmp_path, corpus):
         assert (stats["not_indexed"], stats["pending_changes"]) == (100, 100)
         assert update_index(store, link).indexed == 100
         stats = index_stats(store, link)
-    assert (stats["not_indexed"], stats["missing_from_store"], stats["pending_changes"]) == (0, 0, 0)
+    assert (stats["not_indexed"], stats["missing_from_store"], stats["pending_changes"]) == (
+        0,
+        0,
+        0,
+    )
     assert index_docs(data) == CORPUS + 100
