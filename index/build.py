@@ -17,6 +17,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from whoosh import index as whoosh_index
 
@@ -47,7 +48,7 @@ FEW_SIGNATURES = 2000
 class BuildReport:
     """What a build or an update did."""
 
-    kind: str  # "rebuild", or "update"
+    kind: Literal["rebuild", "update"]
     indexed: int
     deleted: int
     seconds: float

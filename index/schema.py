@@ -47,6 +47,7 @@ class NewsText(TEXT):
 
     @property
     def stemmed(self) -> bool:
+        """Whether this field indexes stems (else the exact words)."""
         return self.protected is not None
 
     def terms(self, exact: dict[str, list[int]], stemmer: Stemmer) -> dict[str, list[int]]:

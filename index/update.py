@@ -79,6 +79,7 @@ class _Update:
     lock_timeout: float
 
     def run(self) -> BuildReport:
+        """Read, regroup, write and record the changes."""
         started = time.perf_counter()
         gen_dir = self.link.resolve()
         manifest = Manifest.read(gen_dir)

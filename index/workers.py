@@ -75,9 +75,11 @@ class Shard:
     tick: Tick = _no_tick
 
     def owns(self, position: int) -> bool:
+        """Whether the item at ``position`` is this shard's."""
         return position % self.count == self.number
 
     def take(self, items: Sequence) -> Sequence:
+        """This shard's items of ``items``."""
         return items[self.number :: self.count]
 
 
