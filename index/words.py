@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from .analysis import _stemmer, stem
+from .analysis import _sastrawi, stem
 
 _WORD = re.compile(r"[^\W\d_]+")
 _BOUNDARY = frozenset(".!?:\"'“”‘’-–—•")
@@ -80,4 +80,4 @@ class CapitalCounts:
 @lru_cache(maxsize=100_000)
 def known_word(word: str) -> bool:
     """A Sastrawi dictionary root, or a word Sastrawi stems to a different root."""
-    return _stemmer().dictionary.contains(word) or stem(word) != word
+    return _sastrawi().dictionary.contains(word) or stem(word) != word
