@@ -7,11 +7,12 @@ dict cache of PySastrawi stems, the joined tokens inserted into FTS5. Run
 twice in one process and printed as one JSON line: ``cold_s`` (read, analysis
 with an empty stem cache, insert), ``warm_s`` (the same with the stem cache
 filled: a rebuild that never stems a known word twice) and ``insert_s`` (the
-FTS5 insert alone, the faster of the two).
+FTS5 insert alone, the faster of the two); also the CPU seconds of each
+pass (``cold_cpu_s``, ``warm_cpu_s``), which a busy machine disturbs less.
 
 The method is the project's shared reference baseline,
 ``shared/bench/fts5_baseline.py`` (written for issue 14), copied here
-unchanged but for layout and ``--db`` (the shared script writes a fixed file
+unchanged but for layout, ``--db`` and the CPU seconds (the shared script writes a fixed file
 in the temporary folder, which two runs at once would share).
 """
 
@@ -60,8 +61,9 @@ def read(paths: list[str]) -> list[tuple[str, str, str]]:
     return docs
 
 
-def run(paths: list[str], db_path: str, analyze: Analyzer) -> tuple[int, float, float]:
-    """Read, analyse and insert once: (documents, total seconds, insert seconds)."""
+def run(paths: list[str], db_path: str, analyze: Analyzer) -> tuple[int, float, float, float]:
+    """Read, analyse and insert once: (documents, seconds, insert seconds, CPU seconds)."""
+    cpu = time.process_time()
     t0 = time.perf_counter()
     docs = read(paths)
     rows = [(i, analyze(t), analyze(b)) for i, t, b in docs]
@@ -74,7 +76,7 @@ def run(paths: list[str], db_path: str, analyze: Analyzer) -> tuple[int, float, 
     db.commit()
     db.close()
     t2 = time.perf_counter()
-    return len(docs), t2 - t0, t2 - t1
+    return len(docs), t2 - t0, t2 - t1, time.process_time() - cpu
 
 
 def main() -> None:
@@ -84,12 +86,12 @@ def main() -> None:
     parser.add_argument("--db", default=default_db, help="The FTS5 database to (re)write.")
     args = parser.parse_args()
     analyze = Analyzer()
-    n, cold, insert_cold = run(args.files, args.db, analyze)
-    n, warm, insert_warm = run(args.files, args.db, analyze)
+    n, cold, insert_cold, cold_cpu = run(args.files, args.db, analyze)
+    n, warm, insert_warm, warm_cpu = run(args.files, args.db, analyze)
     if args.db == default_db:
         os.remove(args.db)
     result = {"docs": n, "cold_s": cold, "warm_s": warm, "insert_s": min(insert_cold, insert_warm)}
-    print(json.dumps(result))
+    print(json.dumps(result | {"cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu}))
 
 
 if __name__ == "__main__":

@@ -124,13 +124,16 @@ class Generator:
         return self.pool[self.cursor - 1]
 
     def _title(self) -> str:
-        while True:
+        for _ in range(100):
             first = self.titles[self.rng.randrange(len(self.titles))].split()
             second = self.titles[self.rng.randrange(len(self.titles))].split()
             title = " ".join(first[: (len(first) + 1) // 2] + second[len(second) // 2 :])
             if title not in self.seen_titles:
-                self.seen_titles.add(title)
-                return title
+                break
+        else:  # a small corpus runs out of pairs of halves
+            title = f"{title} ({self.count})"
+        self.seen_titles.add(title)
+        return title
 
     def _body(self, template: Template) -> str:
         drawn, words = [], 0
@@ -173,9 +176,12 @@ def write_parts(gen: Generator, total: int, folder: Path) -> list[Path]:
     return paths
 
 
-def generate(files: list[Path], scale: float, seed: int, folder: Path) -> dict:
+def generate(
+    files: list[Path], scale: float, seed: int, folder: Path, update: int = UPDATE_ARTICLES
+) -> dict:
     """Write the archive (or reuse it when made with the same settings); its description."""
-    key = {"scale": scale, "seed": seed, "corpus": [f"{p.name}:{p.stat().st_size}" for p in files]}
+    key = {"scale": scale, "seed": seed, "update": update}
+    key["corpus"] = [f"{p.name}:{p.stat().st_size}" for p in files]
     manifest = folder / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("key") == key:
         print(f"reusing the generated archive in {folder}", flush=True)
@@ -188,7 +194,7 @@ def generate(files: list[Path], scale: float, seed: int, folder: Path) -> dict:
     gen = Generator(templates, pool, titles, seed, f"scale{scale:g}x")
     parts = write_parts(gen, total, folder / "source")
     with gzip.open(folder / "update.jsonl.gz", "wt", encoding="utf-8") as f:
-        for _ in range(UPDATE_ARTICLES):
+        for _ in range(update):
             f.write(json.dumps(gen.article(), ensure_ascii=False) + "\n")
     described = {
         "key": key,

@@ -27,13 +27,16 @@ def free_port() -> int:
 class Server:
     """``warta serve`` on a free loopback port, as a context manager."""
 
-    def __init__(self, data_dir: Path, workers: int = 2, threads: int = 4, log: str = "serve"):
+    def __init__(
+        self, data_dir: Path, workers: int = 2, threads: int = 4, log: str | Path = "serve"
+    ):
+        """``log``: a file for the server's output, or a name for bench/out/logs/NAME.log."""
         self.data_dir, self.port = Path(data_dir), free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.args = [*warta_command(), "--data-dir", str(data_dir), "serve"]
         self.args += ["--port", str(self.port), "--workers", str(workers)]
         self.args += ["--threads", str(threads)]
-        self.log_path = out_dir("logs") / f"{log}.log"
+        self.log_path = log if isinstance(log, Path) else out_dir("logs") / f"{log}.log"
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:

@@ -219,7 +219,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-        kept = out_dir("logs") / "soak-server.log"
+        kept = out_dir() / "soak-server.log"
         shutil.copyfile(work / "server.log", kept)
         errors = [line for line in kept.read_text().splitlines() if "queue depth" not in line]
         print(f"server log: {kept}; lines other than queue-depth warnings:")
