@@ -41,8 +41,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from bench_search import api_latency
 from bench_web import measure as web_measure
+from datasketch import MinHash, MinHashLSH
 from harness import (
     FACQA,
     duplicates_reported,
@@ -57,12 +59,15 @@ from harness import (
     write_json,
 )
 from queries import QuerySets, keyword_pool, question_pool, titles_from_jsonl
+from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
 UPDATE_ARTICLES = 250
+GENERATOR_VERSION = 2  # change it when the articles made from the same seed change
 PART_ARTICLES = 50_000
 MAX_DUPLICATE_SHARE = 0.01
 _SENTENCE_END = re.compile(r"(?<=[.!?])[,]?\s*(?=[\"“A-Z])|\n+")
 _WORD = re.compile(r"[^\W_]+")
+_STOPWORDS = frozenset(StopWordRemoverFactory().get_stop_words())
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,8 @@ def sentences(body: str) -> list[str]:
 
 
 def read_corpus(files: list[Path]) -> tuple[list[Template], list[str], list[str]]:
-    """Templates, distinct sentences (shuffled later) and titles of the corpus."""
-    templates, pool, titles = [], {}, []
+    """Templates (every article), sentences of one version of each story, titles."""
+    templates, bodies, titles = [], [], []
     for path in files:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for line in f:
@@ -96,10 +101,62 @@ def read_corpus(files: list[Path]) -> tuple[list[Template], list[str], list[str]
                 words = len(_WORD.findall(body))
                 para = "\n" in body
                 templates.append(Template(words, para, record.get("date"), record.get("source")))
-                pool.update(dict.fromkeys(sentences(body)))
+                bodies.append(body)
                 if record.get("title"):
                     titles.append(record["title"])
+    pool: dict[str, None] = {}
+    for body in story_leaders(bodies):
+        pool.update(dict.fromkeys(sentences(body)))
     return templates, list(pool), titles
+
+
+class _Similar:
+    """Bodies kept so far, found again by MinHash LSH (64 bands of 2, as Warta's grouping)."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.lsh = MinHashLSH(num_perm=128, params=(64, 2))
+        self.rows: list[np.ndarray] = []
+
+    @staticmethod
+    def minhash(body: str) -> MinHash | None:
+        words = [w for w in _WORD.findall(body.lower()) if w not in _STOPWORDS]
+        pairs = {f"{a} {b}".encode() for a, b in zip(words, words[1:], strict=False)}
+        if not pairs:
+            return None
+        minhash = MinHash(num_perm=128, seed=7)
+        minhash.update_batch(list(pairs))
+        return minhash
+
+    def like_one_kept(self, minhash: MinHash) -> bool:
+        candidates = self.lsh.query(minhash)
+        if not candidates:
+            return False
+        kept = np.stack([self.rows[n] for n in candidates])
+        return bool(((kept == minhash.hashvalues).mean(axis=1) >= self.threshold).any())
+
+    def keep(self, minhash: MinHash) -> None:
+        self.lsh.insert(len(self.rows), minhash)
+        self.rows.append(minhash.hashvalues)
+
+
+def story_leaders(bodies: list[str], threshold: float = 0.1) -> list[str]:
+    """One body of each story: those not similar to an earlier kept one.
+
+    The corpus holds several versions of many stories (a quarter of its
+    articles join a near-duplicate group); sentences of two versions of one
+    story in two generated articles would make them near-duplicates. The
+    similarity is estimated, as Warta's, by MinHash of word pairs (here
+    without stemming, Sastrawi's stopwords left out).
+    """
+    similar, kept = _Similar(threshold), []
+    for body in bodies:
+        minhash = similar.minhash(body)
+        if minhash is None or similar.like_one_kept(minhash):
+            continue
+        similar.keep(minhash)
+        kept.append(body)
+    return kept
 
 
 # -- generating ---------------------------------------------------------------------------
@@ -180,7 +237,7 @@ def generate(
     files: list[Path], scale: float, seed: int, folder: Path, update: int = UPDATE_ARTICLES
 ) -> dict:
     """Write the archive (or reuse it when made with the same settings); its description."""
-    key = {"scale": scale, "seed": seed, "update": update}
+    key = {"generator": GENERATOR_VERSION, "scale": scale, "seed": seed, "update": update}
     key["corpus"] = [f"{p.name}:{p.stat().st_size}" for p in files]
     manifest = folder / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("key") == key:
@@ -241,11 +298,13 @@ def describe(bodies: Iterator[str]) -> dict:
 
 
 def likeness(files: list[Path], generated: Path, sample: int = 20_000) -> dict:
-    """The corpus's first ``sample`` articles beside as many generated ones."""
-    corpus = (body for path in files for body in _bodies(path, sample))
+    """Up to ``sample`` generated articles beside as many of the corpus's (its first ones)."""
+    made = describe(_bodies(generated, sample))
+    corpus = (body for path in files for body in _bodies(path, made["articles"]))
+    n = made["articles"]
     return {
-        "corpus": describe(body for _, body in zip(range(sample), corpus, strict=False)),
-        "generated": describe(_bodies(generated, sample)),
+        "corpus": describe(body for _, body in zip(range(n), corpus, strict=False)),
+        "generated": made,
     }
 
 
