@@ -298,14 +298,11 @@ def describe(bodies: Iterator[str]) -> dict:
 
 
 def likeness(files: list[Path], generated: Path, sample: int = 20_000) -> dict:
-    """Up to ``sample`` generated articles beside as many of the corpus's (its first ones)."""
+    """Up to ``sample`` generated articles beside as many corpus articles drawn at random."""
     made = describe(_bodies(generated, sample))
-    corpus = (body for path in files for body in _bodies(path, made["articles"]))
-    n = made["articles"]
-    return {
-        "corpus": describe(body for _, body in zip(range(n), corpus, strict=False)),
-        "generated": made,
-    }
+    corpus = [body for path in files for body in _bodies(path, 10**9)]
+    drawn = random.Random(0).sample(corpus, min(made["articles"], len(corpus)))
+    return {"corpus": describe(iter(drawn)), "generated": made}
 
 
 # -- measuring ----------------------------------------------------------------------------
