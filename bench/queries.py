@@ -19,9 +19,26 @@ from collections.abc import Iterable
 from pathlib import Path
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-# Warm-up and load-mix queries of other scripts: never timed as first-seen here.
+# Warm-up (server.WARM_UP) and load-mix (load.QUERIES) queries: never timed as first seen.
 RESERVED = frozenset(
-    {"pemilu", "banjir jakarta", "harga beras", "presiden jokowi", "gempa bumi", "piala dunia"}
+    {
+        "pemilu",
+        "banjir jakarta",
+        "harga beras",
+        "presiden jokowi",
+        "timnas indonesia",
+        "korupsi kpk",
+        "gempa bumi",
+        '"bank indonesia"',
+        "pemilu -jakarta",
+        "transportasi online",
+        "apa penyebab kebakaran hutan di riau",
+        "piala dunia",
+        "ekspor batu bara",
+        "demam berdarah",
+        "harga bbm naik",
+        "mudik lebaran",
+    }
 )
 
 

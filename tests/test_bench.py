@@ -134,3 +134,10 @@ def test_a_missing_shared_folder_is_a_sentence(tmp_path):
     )
     assert done.returncode == 1
     assert "needs the project's shared data" in done.stderr
+
+
+def test_reserved_queries_cover_the_warm_up_and_the_load_mix():
+    import load
+    import server
+
+    assert set(server.WARM_UP) | set(load.QUERIES) <= queries.RESERVED
