@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from harness import OUT, ensure_index, news_files, write_json
-from server import Server, free_port  # noqa: F401 - free_port: soak.py imports it from here
+from server import Server
 
 QUERIES = [
     "pemilu",

@@ -6,9 +6,11 @@
 **Generating** (``bench/out/scale-{SCALE}x/source/*.jsonl.gz``, and 250 more
 articles in ``update.jsonl.gz``): every article copies the length, date and
 outlet of a corpus article (its template) and is filled with sentences drawn
-in turn from a shuffled pool of the corpus's distinct sentences, so each
-article mixes sentences of many articles, every sentence is used about
-SCALE times across the archive, and the word distribution is the corpus's.
+in turn from a shuffled pool of the corpus's distinct sentences (of one
+version of each story), so each article mixes sentences of many articles and
+every sentence is used about SCALE times across the archive: word for word
+the first time, its words shuffled after (so no two articles share its word
+pairs). The word distribution and the lengths are the corpus's.
 Its title joins the first half of one corpus title to the second half of
 another (titles are kept distinct). The files are reused while the seed,
 scale and corpus are the same. Lengths and vocabulary of the corpus and of
@@ -62,7 +64,7 @@ from queries import QuerySets, keyword_pool, question_pool, titles_from_jsonl
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
 UPDATE_ARTICLES = 250
-GENERATOR_VERSION = 2  # change it when the articles made from the same seed change
+GENERATOR_VERSION = 3  # change it when the articles made from the same seed change
 PART_ARTICLES = 50_000
 MAX_DUPLICATE_SHARE = 0.01
 _SENTENCE_END = re.compile(r"(?<=[.!?])[,]?\s*(?=[\"“A-Z])|\n+")
@@ -170,15 +172,29 @@ class Generator:
         self.rng = random.Random(seed)
         self.prefix = prefix
         self.cursor = len(self.pool)  # shuffle on first use
+        self.passes = 0  # over the pool, started so far
         self.seen_titles: set[str] = set()
         self.count = 0
 
     def _sentence(self) -> str:
+        """The pool's next sentence; from its second use on, its words in a new order.
+
+        Two articles holding one sentence word for word would share its word
+        pairs, enough for Warta's near-duplicate grouping (similarity 0.1 of
+        word pairs) to join many of them once each sentence serves several
+        articles; shuffled words keep the vocabulary and lengths, not the pairs.
+        """
         if self.cursor >= len(self.pool):
             self.rng.shuffle(self.pool)
             self.cursor = 0
+            self.passes += 1
         self.cursor += 1
-        return self.pool[self.cursor - 1]
+        sentence = self.pool[self.cursor - 1]
+        if self.passes == 1:
+            return sentence
+        words = sentence.split()
+        self.rng.shuffle(words)
+        return " ".join(words)
 
     def _title(self) -> str:
         for _ in range(100):
