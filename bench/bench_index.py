@@ -7,7 +7,8 @@ the last 250 (``main``) and those 250 (``new``). Each run then starts from a
 fresh data directory and times, each command a fresh process:
 
 1. the lean FTS5 baseline (``bench/fts5_baseline.py``) over ``main``: cold
-   (empty stem cache) and warm (the same again, stem cache filled);
+   (empty stem cache) and warm (the same again, stem cache filled); it runs
+   again after step 5, and the mean of both is the run's baseline;
 2. ``warta import main`` (articles/s);
 3. ``warta index build``, cold: no stem cache and no earlier index;
 4. ``warta index build`` again, warm (the stem cache and the unchanged
@@ -76,18 +77,24 @@ def fts5_baseline(files: list[Path], db: Path) -> dict:
 def one_run(split: dict, work: Path) -> dict:
     """One fresh data directory, every step as a process: figures in seconds."""
     load_before = machine_load()
-    base = fts5_baseline([split["main"]], work / "fts5.sqlite")
+    before = fts5_baseline([split["main"]], work / "fts5.sqlite")
     data = work / "data"
     imported = warta(data, "import", str(split["main"]))
     cold = warta(data, "index", "build", memory=True)
     warm = warta(data, "index", "build", memory=True)
     imported_new = warta(data, "import", str(split["new"]))
     update = warta(data, "index", "update", memory=True)
+    # The baseline again: the mean of both brackets Warta's steps, so a change of
+    # the machine's load during the run weighs on both sides of the ratio.
+    after = fts5_baseline([split["main"]], work / "fts5.sqlite")
     stats = index_stats(data)
     articles = split["articles"] - HELD_BACK
+    base = {k: (before[k] + after[k]) / 2 for k in before if k != "docs"}
     return {
         "load_before": load_before,
         "load_after": machine_load(),
+        "fts5_before": before,
+        "fts5_after": after,
         "fts5_cold_s": base["cold_s"],
         "fts5_warm_s": base["warm_s"],
         "fts5_insert_s": base["insert_s"],
