@@ -8,7 +8,7 @@ from importlib import resources
 def load_stopwords() -> frozenset[str]:
     """Question and function words left out of ranking, from the shipped list.
 
-    The index's longer Sastrawi list (``index.query_stopwords``) also drops
+    Sastrawi's longer list (``index.stopwords()``, used to index) also drops
     words such as *jumlah* or *tahun* that questions need: it measured lower
     on the facqa questions (MRR@10 0.821 against 0.825).
     """

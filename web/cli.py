@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import importlib
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -159,13 +160,11 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
 def index_after_crawl(data_dir: str) -> str:
     """Bring the index up to date for `warta crawl --index` (the crawler never imports index)."""
     from crawler import Store  # only `crawl --index` and `reparse --index` need these stages
-    from index import IndexNotFoundError, build_index, index_path, update_index
+    from index import index_path, update_index
 
+    # update_index builds the index where there is none (with DATA_DIR/protected.txt).
     with Store.open(data_dir) as store:
-        try:
-            report = update_index(store, index_path(data_dir))
-        except IndexNotFoundError:
-            report = build_index(store, index_path(data_dir))
+        report = update_index(store, index_path(data_dir))
     return f"Updated the index: {report.indexed} indexed."
 
 
@@ -204,6 +203,8 @@ def _data_dir_source(ctx: click.Context) -> str:
 
 def main() -> None:
     """The ``warta`` console script."""
+    # Libraries log (a worker's traceback, the watcher's rounds); warnings and errors reach stderr.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cli()
 
 

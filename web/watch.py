@@ -456,8 +456,11 @@ def watch_command(ctx: click.Context, once: bool, jobs: int, retry_seconds: floa
     directory.
     """
     data_dir = ctx.obj["data_dir"]
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    logging.basicConfig(  # force: `warta` set up WARNING-level logging already
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+        force=True,
     )
     watcher = Watcher(data_dir, jobs, once, retry_seconds, jitter)
     try:
