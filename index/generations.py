@@ -34,6 +34,7 @@ from whoosh.writing import LockError
 
 from .errors import IndexLockedError, IndexNotFoundError, IndexOutdatedError, WartaIndexError
 from .schema import INDEX_FORMAT
+from .storage import MappedStorage
 
 INDEX_DIRNAME = "index"
 # The manifest's file name predates the word; existing indexes keep theirs.
@@ -108,7 +109,7 @@ class Manifest:
 
 
 def open_index(index_dir: str | os.PathLike):
-    """Open the current generation of the index for reading."""
+    """Open the current generation of the index; readers map its segments (``MappedStorage``)."""
     target = Path(index_dir).resolve()
     missing = f"No index at {index_dir}. Run `warta index build` first."
     if not target.is_dir() or not any(target.glob("_*.toc")):
@@ -123,7 +124,7 @@ def open_index(index_dir: str | os.PathLike):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            return whoosh_index.open_dir(target)
+            return MappedStorage(str(target)).open_index()
         except whoosh_index.EmptyIndexError as e:
             raise IndexNotFoundError(missing) from e
         except UNREADABLE_INDEX_ERRORS as e:
