@@ -1,4 +1,5 @@
-"""Readers map segment files instead of copying them (index/storage.py)."""
+"""Readers map segment files instead of copying them (index/storage.py), and stem
+query and snippet words through the persisted stem cache (index/stems.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from whoosh import index as whoosh_index
 
 from crawler import Store
 from index import build_index, index_path, open_index
+from index.stems import StemCache, stem_cache_path
 from index.storage import MappedFile, MappedView
 from searcher import Searcher
 
@@ -76,3 +78,27 @@ def test_a_retired_generation_reads_after_deletion_and_unmaps_when_closed(indexe
         assert all(m.closed for m in maps), "closing the reader unmaps its segments"
     finally:
         searcher.close()
+
+
+def _query_terms(index, text: str) -> list[str]:
+    return [t.text for t in index.schema["body"].analyzer(text, mode="query")]
+
+
+def test_query_stems_come_from_the_persisted_stem_cache(indexed_data_dir):
+    link = index_path(indexed_data_dir)
+    with StemCache(stem_cache_path(link)) as cache:
+        assert len(cache) > 0, "the build persisted the archive's stems"
+        cache.add({"pengirimanxyz": "kirim"})  # a stem Sastrawi would not find
+    index = open_index(link)
+    assert _query_terms(index, "Pengirimanxyz") == ["kirim"]
+    with index.searcher() as searcher:  # every searcher shares the schema's filters
+        assert [t.text for t in searcher.schema["body"].analyzer("pengirimanxyz")] == ["kirim"]
+
+
+def test_a_stem_cache_of_another_sastrawi_version_is_not_used(indexed_data_dir):
+    link = index_path(indexed_data_dir)
+    with StemCache(stem_cache_path(link)) as cache:
+        cache.add({"pengirimanxyz": "kirim"})
+        cache.db.execute("UPDATE meta SET value = 'other' WHERE key = 'sastrawi'")
+    assert _query_terms(open_index(link), "pengirimanxyz") == ["pengirimanxyz"]
+    assert _query_terms(open_index(link), "pengiriman") == ["kirim"]
