@@ -50,10 +50,11 @@ class _Cursor:
         self._pos = 0
 
     def read(self, n: int = -1) -> bytes:
+        # Whoosh reads a few bytes at a time, millions of times a minute: keep it lean.
         start = self._pos
-        end = len(self._buf) if n is None or n < 0 else min(start + n, len(self._buf))
-        self._pos = max(start, end)
-        return bytes(self._buf[start:end])
+        data = self._buf[start:] if n is None or n < 0 else self._buf[start : start + n]
+        self._pos = start + len(data)
+        return data.tobytes()
 
     def readinto(self, b) -> int:
         data = self.read(len(b))
