@@ -297,6 +297,7 @@ class SastrawiFilter(Filter):
 
     def __init__(self, protected: dict[str, str] | None = None):
         self.protected = dict(protected_words() if protected is None else protected)
+        self.persisted: StemLookup | None = None
         self.stemmer = Stemmer(self.protected)
 
     def __getstate__(self) -> dict:
@@ -305,14 +306,20 @@ class SastrawiFilter(Filter):
 
     def __setstate__(self, state: dict) -> None:
         self.protected = state["protected"]
+        self.persisted = None
         self.stemmer = Stemmer(self.protected)
+
+    def use_stem_cache(self, persisted: StemLookup) -> None:
+        """Look words up in the persisted stem cache before asking Sastrawi."""
+        self.persisted = persisted
+        self.stemmer = Stemmer(self.protected, persisted)
 
     def __eq__(self, other):
         return type(other) is type(self) and other.protected == self.protected
 
     def __call__(self, tokens):
         if len(self.stemmer.terms) > self.MAX_REMEMBERED:
-            self.stemmer = Stemmer(self.protected)
+            self.stemmer = Stemmer(self.protected, self.persisted)
         terms = self.stemmer.terms
         for token in tokens:
             token.text = terms[token.text]

@@ -32,8 +32,11 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
+from .analysis import SastrawiFilter
 from .errors import IndexLockedError, IndexNotFoundError, IndexOutdatedError, WartaIndexError
 from .schema import INDEX_FORMAT
+from .stems import StemReader, stem_cache_path
+from .storage import MappedStorage
 
 INDEX_DIRNAME = "index"
 # The manifest's file name predates the word; existing indexes keep theirs.
@@ -108,7 +111,7 @@ class Manifest:
 
 
 def open_index(index_dir: str | os.PathLike):
-    """Open the current generation of the index for reading."""
+    """Open the current generation of the index; readers map its segments (``MappedStorage``)."""
     target = Path(index_dir).resolve()
     missing = f"No index at {index_dir}. Run `warta index build` first."
     if not target.is_dir() or not any(target.glob("_*.toc")):
@@ -123,7 +126,7 @@ def open_index(index_dir: str | os.PathLike):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            return whoosh_index.open_dir(target)
+            return _open_generation(target, Path(index_dir))
         except whoosh_index.EmptyIndexError as e:
             raise IndexNotFoundError(missing) from e
         except UNREADABLE_INDEX_ERRORS as e:
@@ -131,6 +134,22 @@ def open_index(index_dir: str | os.PathLike):
             unreadable = e.with_traceback(None)
         gc.collect()
     raise IndexOutdatedError(rebuild) from unreadable
+
+
+def _open_generation(target: Path, link: Path):
+    """The Whoosh index of a generation: segments mapped, query stems from the stem cache.
+
+    The schema is read once and kept, so every reader and searcher of this
+    index (refreshed ones too) stems with the same filters and their caches.
+    """
+    storage = MappedStorage(str(target))
+    schema = storage.open_index().schema
+    lookup = StemReader(stem_cache_path(link))
+    for name in schema.names():
+        for item in getattr(schema[name].analyzer, "items", ()):
+            if isinstance(item, SastrawiFilter):
+                item.use_stem_cache(lookup)
+    return storage.open_index(schema=schema)
 
 
 def _locked_message(link: Path, timeout: float) -> str:

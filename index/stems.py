@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -123,3 +124,47 @@ class StemCache:
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM stems").fetchone()[0]
+
+
+class StemReader:
+    """Read-only lookups in a persisted stem cache: ``reader(word)`` → stem or None.
+
+    Searching stems the words of every article it shows a snippet of; the
+    archive's words are all in the cache, and a lookup costs a few
+    microseconds where Sastrawi takes about a millisecond. Nothing is held
+    in memory but one connection per process (a forked worker opens its
+    own); a missing cache, or one of another Sastrawi version, answers None.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._db: sqlite3.Connection | None = None
+
+    def __call__(self, word: str) -> str | None:
+        with self._lock:
+            db = self._connection()
+            if db is None:
+                return None
+            row = db.execute("SELECT stem FROM stems WHERE token = ?", (word,)).fetchone()
+        return row[0] if row else None
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if self._pid != os.getpid():
+            self._pid, self._db = os.getpid(), self._open()
+        return self._db
+
+    def _open(self) -> sqlite3.Connection | None:
+        if not self.path.is_file():
+            return None
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'sastrawi'").fetchone()
+        except sqlite3.Error:
+            row = None
+        if row is None or row[0] != _sastrawi_version():
+            db.close()
+            return None
+        return db
