@@ -86,7 +86,7 @@ SETTINGS = (
         "max_export_rows",
         MAX_EXPORT_ROWS,
         "Most articles one export may hold (`/export.csv`, `/export.jsonl`, "
-        "`search --format csv|jsonl`); a longer one ends with a note that it was cut.",
+        "`search --format csv` or `jsonl`); a longer one ends with a note that it was cut.",
         1,
         1_000_000,
     ),
