@@ -20,14 +20,12 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 def _to_date(value: str | date | None) -> date | None:
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
+    when = indonesian_time(value)
+    return when.day if when else None
 
 
 def tanggal(value: str | date | None) -> str:
-    """An ISO date or timestamp as '14 November 2024'; '' when unknown."""
+    """An ISO date or timestamp as '14 November 2024' (its Indonesian day); '' when unknown."""
     day = _to_date(value)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else ""
 
