@@ -16,7 +16,8 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from crawler.store import Store
-from index.build import STATE_FILE, build_index, index_path, open_index
+from index import build_index, index_path, open_index
+from index.generations import MANIFEST_FILE
 
 OUT = Path(__file__).resolve().parent / "out"
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
@@ -74,8 +75,8 @@ def copied_index_dir(times: int = 10) -> Path:
         parts.close()
     toc = whoosh_index.TOC(source.schema, segments, 1)
     toc.write(FileStorage(str(target)), source.indexname)
-    state = Path(source.storage.folder) / STATE_FILE
-    shutil.copyfile(state, target / STATE_FILE)
+    state = Path(source.storage.folder) / MANIFEST_FILE
+    shutil.copyfile(state, target / MANIFEST_FILE)
     return target
 
 

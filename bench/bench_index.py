@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 from crawler.article import Article  # noqa: E402
 from crawler.importer import find_files, read_path  # noqa: E402
 from crawler.store import Store  # noqa: E402
-from index import analysis  # noqa: E402
-from index.build import build_index, index_path, index_stats, update_index  # noqa: E402
+from index import build_index, index_path, index_stats, split_words, update_index  # noqa: E402
+from index.analysis import Stemmer  # noqa: E402
 from index.dedup import DUPS_FILE  # noqa: E402
 from index.stems import stem_cache_path  # noqa: E402
 
@@ -64,19 +64,18 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + child.ru_utime + child.ru_stime
 
 
-def _fts_text(text: str, stemmed: bool, protected: dict[str, str]) -> str:
-    words = analysis.split_words(text)
-    if not stemmed:
+def _fts_text(text: str, stemmer: Stemmer | None) -> str:
+    words = split_words(text)
+    if stemmer is None:
         return " ".join(w for w, _, _, _ in words)
-    memo = analysis._memo
-    return " ".join(protected.get(w) or memo.get(w) or analysis.sastrawi_stem(w) for w, *_ in words)
+    return " ".join(stemmer.stem(w) for w, *_ in words)
 
 
 def baseline(data_dir: Path, stemmed: bool) -> dict:
     """SQLite FTS5 over the analysed title and body, in one process."""
     path = data_dir / "baseline-fts5.sqlite"
     path.unlink(missing_ok=True)
-    protected = analysis.protected_words()
+    stemmer = Stemmer() if stemmed else None
     started, cpu = time.perf_counter(), _cpu_seconds()
     db = sqlite3.connect(path)
     db.execute(
@@ -85,7 +84,7 @@ def baseline(data_dir: Path, stemmed: bool) -> dict:
     )
     with Store.open(data_dir) as store, db:
         rows = (
-            (a.id, _fts_text(a.title, stemmed, protected), _fts_text(a.body, stemmed, protected))
+            (a.id, _fts_text(a.title, stemmer), _fts_text(a.body, stemmer))
             for a, _ in store.iter_articles()
         )
         db.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)

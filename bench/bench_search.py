@@ -32,7 +32,7 @@ from archive import OUT, copied_index_dir, news_data_dir, repeated_data_dir  # n
 from relevance import facqa  # noqa: E402
 
 from crawler.store import Store  # noqa: E402
-from index.build import index_path, open_index  # noqa: E402
+from index import index_path, open_index  # noqa: E402
 from searcher import Searcher  # noqa: E402
 from searcher.stopwords import load_stopwords as _stopwords  # noqa: E402
 

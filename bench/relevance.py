@@ -29,8 +29,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
-from index.build import STATE_FILE, article_fields
-from index.schema import INDEX_FORMAT, make_schema
+from index.generations import MANIFEST_FILE
+from index.schema import INDEX_FORMAT, article_fields, make_schema
 from searcher import RankingFeatures as Settings
 from searcher import Searcher
 
@@ -68,7 +68,7 @@ def build(name: str, articles, protected: bool) -> Path:
 
 def _stamped(target: Path) -> Path:
     """Mark the index with the index package's on-disk format, as ``warta index build`` does."""
-    (target / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
+    (target / MANIFEST_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     return target
 
 

@@ -1,16 +1,30 @@
 """Indonesian analysis: tokenizer → lowercase → normalise → compounds → Sastrawi stem.
 
 Whoosh pickles the schema, and with it these analyzers and their filters, into
-the index on every commit. Their import paths (``index.analysis.NewsTokenizer``,
-``index.analysis.SastrawiFilter``, ``index.analysis.sastrawi_stem``) are
-therefore part of the on-disk format: rename them and old indexes no longer
-open. The Sastrawi stemmer itself is created lazily and never pickled; the
-protected words travel inside the pickled ``SastrawiFilter``, so queries are
-stemmed with exactly the list the index was built with.
+the index on every commit. Their import paths (``index.analysis.NewsTokenizer``
+and ``index.analysis.SastrawiFilter``) are therefore part of the on-disk
+format: move or rename them and bump ``schema.INDEX_FORMAT``, or old indexes no
+longer open. A filter pickles only its protected words, so queries are stemmed
+with exactly the list the index was built with; its ``Stemmer`` (and the
+Sastrawi stemmer behind it) is made again when the index is opened.
+
+Stems are remembered by a ``Stemmer``, an object its user owns, as Whoosh's
+``StemFilter`` owns its cache: each ``SastrawiFilter`` has one for queries; a
+build or an update makes one, seeded from the persisted cache (``stems``), and
+passes it to every step and to its forked worker. Nothing about stems lives in
+this module's globals.
+
+A text reaches the same terms two ways. The Whoosh analyzers go token by token
+(``split_words``, with the character offsets queries and highlighting need);
+a build calls ``exact_terms`` and ``stemmed_terms`` instead (term → positions
+of a whole text at once), because Whoosh's token protocol costs more than the
+analysis itself. Both find tokens with the same patterns and take the forms of
+an unusual word from ``word_forms``; ``tests/test_analysis.py`` checks that they
+agree on generated text and ``bench/analysis_agreement.py`` on the news archive.
 
 Stopwords are *not* removed at index time (positions stay exact, so phrases
-such as "ibu kota" or "Hari Raya" match); ``query_stopwords()`` gives the
-searcher the Sastrawi list minus the content words it contains.
+such as "ibu kota" or "Hari Raya" match); ``stopwords()`` is the editable
+Sastrawi list, which near-duplicate signatures leave out.
 """
 
 from __future__ import annotations
@@ -41,6 +55,8 @@ WORD_PATTERN = re.compile(_WORDS, re.VERBOSE)
 TOKEN_PATTERN = re.compile(_LINKS + _WORDS, re.VERBOSE)
 _APOSTROPHES = re.compile(r"['’‘`]")
 _STEMMABLE = re.compile(r"[a-z]{4,}|[a-z]+(?:-[a-z]+)+")
+# A character that makes a lowercased token more than a plain word of a-z and 0-9.
+_OTHER_CHAR = re.compile(r"[^ a-z0-9]")
 
 StemLookup = Callable[[str], "str | None"]
 
@@ -88,87 +104,103 @@ def stopwords() -> frozenset[str]:
     return frozenset(_shipped("stopwords.txt"))
 
 
-@lru_cache(maxsize=1)
-def query_stopwords() -> frozenset[str]:
-    """Stopwords a searcher may drop from queries: Sastrawi's list minus content words.
-
-    Never drop them all: a query made only of stopwords must still be searched.
-    """
-    return stopwords() - frozenset(_shipped("content_words.txt"))
-
-
 # -- stemming ---------------------------------------------------------------
 
-_memo: dict[str, str] = {}
-_fresh: dict[str, str] = {}
-_lookup: StemLookup | None = None
-
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _sastrawi():
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     # The bare stemmer: its CachedStemmer wrapper would keep a second cache.
     return StemmerFactory().create_stemmer().delegatedStemmer
 
 
-def _compute_stem(token: str) -> str:
+def sastrawi_stem(word: str) -> str:
+    """Sastrawi's stem of a normalised word (no cache: a ``Stemmer`` keeps one)."""
     # Sastrawi rewrites anything outside [a-z0-9 -]; only plain words reach it.
-    if not _STEMMABLE.fullmatch(token):
-        return token
-    return _stemmer().stem_word(token) or token
+    if not _STEMMABLE.fullmatch(word):
+        return word
+    return _sastrawi().stem_word(word) or word
 
 
-def sastrawi_stem(token: str) -> str:
-    """Plain Sastrawi stem of a normalised token, cached in memory and (if set) on disk."""
-    found = _memo.get(token)
-    if found is not None:
-        return found
-    found = _lookup(token) if _lookup is not None else None
-    if found is None:
-        found = _compute_stem(token)
-        if _STEMMABLE.fullmatch(token):
-            _fresh[token] = found
-    _memo[token] = found
-    return found
-
-
-def stem(token: str, protected: dict[str, str] | None = None) -> str:
-    """Stem one word as the index does: normalise, protected words, then Sastrawi.
+def stem(word: str, protected: dict[str, str] | None = None) -> str:
+    """Stem one word as the index does: lowercase, normalise, protected words, then Sastrawi.
 
     Hyphenated words go to Sastrawi whole, which stems reduplication and
     clitics (negara-negara → negara, kuasa-mu → kuasa).
     """
-    token = normalise(token.lower())
+    word = normalise(word.lower())
     table = protected_words() if protected is None else protected
-    return table.get(token) or sastrawi_stem(token)
+    return table.get(word) or sastrawi_stem(word)
 
 
-def remember_stems(stems: dict[str, str]) -> None:
-    """Seed the in-memory stem cache (a rebuild loads the persisted cache whole)."""
-    _memo.update(stems)
+class _Terms(dict):
+    """word → term, found by ``find`` the first time a word is asked (``map``-friendly)."""
+
+    def __init__(self, find: Callable[[str], str]):
+        super().__init__()
+        self._find = find
+
+    def __missing__(self, word: str) -> str:
+        term = self[word] = self._find(word)
+        return term
 
 
-def set_stem_lookup(lookup: StemLookup | None) -> None:
-    """Ask ``lookup`` (the persisted cache) before stemming an unknown word; None: don't."""
-    global _lookup
-    _lookup = lookup
+class Stemmer:
+    """Stems normalised words as a stemmed field indexes them, and remembers them.
 
+    ``terms`` maps a word to its term (its protected stem, else Sastrawi's) and
+    fills itself as words are asked. Sastrawi's own stems are remembered apart:
+    a build seeds them from the persisted cache (``remember``), an update asks
+    the cache (``persisted``) for a word it does not know, and the stems
+    Sastrawi computes are new until someone takes them to persist them
+    (``take_new``). A forked worker stems with its copy of the parent's
+    Stemmer and hands its new stems back, which the parent ``adopt``s.
+    """
 
-def take_fresh_stems() -> dict[str, str]:
-    """Stems computed by Sastrawi since the last call (to persist), then forget them."""
-    fresh = dict(_fresh)
-    _fresh.clear()
-    return fresh
+    def __init__(
+        self, protected: dict[str, str] | None = None, persisted: StemLookup | None = None
+    ):
+        self.protected = protected_words() if protected is None else protected
+        self.persisted = persisted
+        self.terms: dict[str, str] = _Terms(self._term)
+        self._sastrawi_stems: dict[str, str] = {}
+        self._new: dict[str, str] = {}
 
+    def stem(self, word: str) -> str:
+        """The term of one normalised, lowercased word."""
+        return self.terms[word]
 
-def clear_stem_cache() -> None:
-    """Forget every cached stem (tests and benchmarks)."""
-    global _lookup
-    _memo.clear()
-    _fresh.clear()
-    _tables.clear()
-    _lookup = None
+    def _term(self, word: str) -> str:
+        return self.protected.get(word) or self.sastrawi_stem(word)
+
+    def sastrawi_stem(self, word: str) -> str:
+        """Sastrawi's stem of a word: remembered, persisted, or computed (and then new)."""
+        found = self._sastrawi_stems.get(word)
+        if found is not None:
+            return found
+        if not _STEMMABLE.fullmatch(word):
+            return word
+        if self.persisted is not None:
+            found = self.persisted(word)
+        if found is None:
+            found = self._new[word] = sastrawi_stem(word)
+        self._sastrawi_stems[word] = found
+        return found
+
+    def remember(self, stems: dict[str, str]) -> None:
+        """Know these Sastrawi stems (read from the persisted cache: not new)."""
+        self._sastrawi_stems.update(stems)
+
+    def adopt(self, stems: dict[str, str]) -> None:
+        """Know these Sastrawi stems another process computed, and count them as new."""
+        self._sastrawi_stems.update(stems)
+        self._new.update(stems)
+
+    def take_new(self) -> dict[str, str]:
+        """The stems computed (or adopted) since the last call, to persist; no longer new."""
+        new, self._new = self._new, {}
+        return new
 
 
 # -- the pipeline -----------------------------------------------------------
@@ -185,47 +217,36 @@ def normalise(text: str) -> str:
     return text
 
 
-def split_words(text: str) -> list[tuple[str, int, int, int]]:
-    """(word, position, start, end) of every token: lowercased, normalised, compounds split.
+def word_forms(token: str) -> list[str]:
+    """The terms a lowercased token is indexed under, all at its position.
 
-    Hyphenated words are kept whole *and* by parts at one position
-    (negara-negara → negara-negara, negara; COVID-19 → covid-19, covid, 19),
-    so both the reduplicated form and its base are searchable.
+    The normalised token, then the parts of a hyphenated word (negara-negara
+    → negara-negara, negara; COVID-19 → covid-19, covid, 19), so both the
+    reduplicated form and its base are searchable. URLs and e-mail addresses
+    stay whole.
     """
-    words = []
-    append = words.append
+    word = normalise(token)
+    if "-" not in word or "@" in word or "/" in word:
+        return [word]
+    return [word, *(part for part in dict.fromkeys(word.split("-")) if part)]
+
+
+def _token_pattern(text: str) -> re.Pattern:
     # Looking for links at every word costs a third of the time: only when needed.
     links = "@" in text or "://" in text or "www." in text
-    pattern = TOKEN_PATTERN if links else WORD_PATTERN
-    for pos, match in enumerate(pattern.finditer(text)):
-        word = match.group().lower()
+    return TOKEN_PATTERN if links else WORD_PATTERN
+
+
+def split_words(text: str) -> list[tuple[str, int, int, int]]:
+    """(term, position, start, end) of every token: lowercased, then its ``word_forms``."""
+    words = []
+    for position, match in enumerate(_token_pattern(text).finditer(text)):
+        token = match.group().lower()
         start, end = match.span()
-        if word.isalnum() and word.isascii():
-            append((word, pos, start, end))
-            continue
-        word = normalise(word)
-        append((word, pos, start, end))
-        if "-" in word and "@" not in word and "/" not in word:
-            seen = {word}
-            for part in word.split("-"):
-                if part and part not in seen:
-                    seen.add(part)
-                    append((part, pos, start, end))
-    return words
-
-
-_last_split: tuple[str, list] = ("", [])
-
-
-def _split_shared(text: str) -> list[tuple[str, int, int, int]]:
-    # Whoosh indexes a stemmed and an exact field from the same string, one
-    # after the other: split it once. A tuple swap is atomic, so threads are safe.
-    global _last_split
-    last = _last_split
-    if last[0] is text:
-        return last[1]
-    words = split_words(text)
-    _last_split = (text, words)
+        if token.isalnum() and token.isascii():
+            words.append((token, position, start, end))
+        else:
+            words.extend((form, position, start, end) for form in word_forms(token))
     return words
 
 
@@ -252,40 +273,50 @@ class NewsTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         query = mode == "query"
         last = -1
-        for word, pos, start, end in _split_shared(value):
-            if query and pos == last:
+        for word, position, start, end in split_words(value):
+            if query and position == last:
                 continue
-            last = pos
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
+            last = position
+            token.text, token.boost, token.stopped = word, 1.0, False
             if keeporiginal:
-                t.original = word
-            t.pos = start_pos + pos
+                token.original = word
+            token.pos = start_pos + position
             if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
 
 
 class SastrawiFilter(Filter):
     """Sastrawi stems, protected words left alone (or given their listed stem)."""
 
+    # Query words it remembers before starting afresh (a server meets endless new ones).
+    MAX_REMEMBERED = 100_000
+
     def __init__(self, protected: dict[str, str] | None = None):
         self.protected = dict(protected_words() if protected is None else protected)
+        self.stemmer = Stemmer(self.protected)
+
+    def __getstate__(self) -> dict:
+        # Only the protected words go into the index, as before Stemmer existed.
+        return {"protected": self.protected}
+
+    def __setstate__(self, state: dict) -> None:
+        self.protected = state["protected"]
+        self.stemmer = Stemmer(self.protected)
 
     def __eq__(self, other):
         return type(other) is type(self) and other.protected == self.protected
 
     def __call__(self, tokens):
-        protected = self.protected
-        for t in tokens:
-            text = t.text
-            t.text = protected.get(text) or _memo.get(text) or sastrawi_stem(text)
-            yield t
+        if len(self.stemmer.terms) > self.MAX_REMEMBERED:
+            self.stemmer = Stemmer(self.protected)
+        terms = self.stemmer.terms
+        for token in tokens:
+            token.text = terms[token.text]
+            yield token
 
 
 def exact_analyzer():
@@ -294,28 +325,42 @@ def exact_analyzer():
 
 
 def stem_analyzer(protected: dict[str, str] | None = None):
-    """Stemmed words with positions: the main search fields."""
+    """Stemmed words with positions: the main search fields (the filter comes last)."""
     return exact_analyzer() | SastrawiFilter(protected)
+
+
+def analyzer_stemmer(analyzer) -> Stemmer:
+    """The ``Stemmer`` of a ``stem_analyzer``."""
+    return analyzer.items[-1].stemmer
+
+
+# -- the same terms, a whole text at once -----------------------------------
 
 
 def exact_terms(text: str) -> dict[str, list[int]]:
     """Term → positions of the unstemmed words of a text, as the exact analyzer indexes it.
 
-    The same tokens as ``split_words`` without their character offsets, which
-    only highlighting needs, and without a Python loop over the words: one
-    ``findall``, one ``lower()`` of all words, positions appended by ``map``.
-    Only the few words with other characters than a-z and 0-9 (hyphens,
-    apostrophes, accents, dots in numbers) are revisited one by one.
+    The tokens of ``split_words`` without their character offsets, and
+    without a Python loop over the words: one ``findall``, one ``lower()`` of
+    all words, positions appended by ``map``. Only the few words with other
+    characters than a-z and 0-9 (hyphens, apostrophes, accents, dots in
+    numbers) are revisited one by one, through ``word_forms``.
     """
-    links = "@" in text or "://" in text or "www." in text
-    found = (TOKEN_PATTERN if links else WORD_PATTERN).findall(text)
+    found = _token_pattern(text).findall(text)
     if not found:
         return {}
     # No token holds a space, so one join, lower and split keeps them apart.
     joined = " ".join(found).lower()
     terms: defaultdict[str, list[int]] = defaultdict(list)
     any(map(list.append, map(terms.__getitem__, joined.split(" ")), count()))
-    pos = start = 0
+    for token, position in _unusual_tokens(joined):
+        _replace_with_forms(terms, token, position)
+    return dict(terms)
+
+
+def _unusual_tokens(joined: str):
+    """(token, position) of each token of ``joined`` with a character other than a-z, 0-9."""
+    position = start = 0
     found = _OTHER_CHAR.search(joined)
     while found is not None:
         # The word around that character (a pattern for whole words would
@@ -323,96 +368,48 @@ def exact_terms(text: str) -> dict[str, list[int]]:
         begin = joined.rfind(" ", 0, found.start()) + 1
         end = joined.find(" ", found.end())
         end = len(joined) if end < 0 else end
-        pos += joined.count(" ", start, begin)
+        position += joined.count(" ", start, begin)
         start = begin
-        _redo_word(terms, joined[begin:end], pos)
+        yield joined[begin:end], position
         found = _OTHER_CHAR.search(joined, end)
-    return dict(terms)
 
 
-_OTHER_CHAR = re.compile(r"[^ a-z0-9]")
+def _replace_with_forms(terms: dict[str, list[int]], token: str, position: int) -> None:
+    positions = terms[token]
+    positions.remove(position)
+    if not positions:
+        del terms[token]
+    for form in word_forms(token):
+        insort(terms[form], position)
 
 
-def _redo_word(terms: dict[str, list[int]], word: str, pos: int) -> None:
-    # As split_words: the normalised word, then its parts at the same position.
-    poses = terms[word]
-    poses.remove(pos)
-    if not poses:
-        del terms[word]
-    word = normalise(word)
-    words = [word]
-    if "-" in word and "@" not in word and "/" not in word:
-        words += [part for part in dict.fromkeys(word.split("-")) if part and part != word]
-    for word in words:
-        insort(terms[word], pos)
+def analyzer_terms(text: str, analyzer) -> dict[str, list[int]]:
+    """Term → positions of a text as a Whoosh analyzer gives them, token by token.
 
-
-class _StemTable(dict):
-    """word → the term a stemmed field indexes (protected words, then Sastrawi)."""
-
-    def __init__(self, protected: dict[str, str]):
-        super().__init__()
-        self.protected = protected
-
-    def __missing__(self, word: str) -> str:
-        stem = self[word] = self.protected.get(word) or sastrawi_stem(word)
-        return stem
-
-
-_tables: list[_StemTable] = []
-
-
-def stem_table(protected: dict[str, str]) -> dict[str, str]:
-    """word → its stem with these protected words (a dict that fills itself as asked).
-
-    One table per protected list (the schema's fields share one dict); don't
-    change the list while its table is in use.
+    The reference ``exact_terms`` and ``stemmed_terms`` must agree with (slow).
     """
-    for table in _tables:
-        if table.protected is protected:
-            return table
-    table = _StemTable(protected)
-    _tables[:] = [table, *_tables[:3]]
-    return table
-
-
-def stemmed_terms(exact: dict[str, list[int]], protected: dict[str, str]) -> dict[str, list[int]]:
-    """Stemmed term → positions, from the exact terms of the same text.
-
-    Each distinct word is stemmed once per text, through a table of the
-    words met so far; a stem that only one word has shares that word's
-    position list, the others get merged ones.
-    """
-    stems = list(map(stem_table(protected).__getitem__, exact))
-    poses = list(exact.values())
-    terms = dict(zip(stems, poses, strict=True))
-    if len(terms) < len(stems):
-        # A word whose list did not end up under its stem shares it with another.
-        kept = list(map(is_, map(terms.__getitem__, stems), poses))
-        for i in compress(range(len(stems)), map(not_, kept)):
-            stem = stems[i]
-            terms[stem] = sorted({*terms[stem], *poses[i]})
+    terms: dict[str, list[int]] = {}
+    for token in analyzer(text, positions=True):
+        positions = terms.setdefault(token.text, [])
+        if token.pos not in positions:
+            positions.append(token.pos)
     return terms
 
 
-_last_exact: tuple[str, dict] = ("", {})
+def stemmed_terms(exact: dict[str, list[int]], stemmer: Stemmer) -> dict[str, list[int]]:
+    """Stemmed term → positions, from the ``exact_terms`` of the same text.
 
-
-def index_terms(text: str, protected: dict[str, str] | None = None) -> dict[str, list[int]]:
-    """Term → positions of one text, as the analyzers would index it (a fast path).
-
-    With ``protected`` the terms are stemmed (the stemmed fields), without it
-    they are the exact forms. Whoosh's token-by-token protocol costs more than
-    the analysis itself on a full rebuild; the schema's fields call this instead.
-    The lists may be shared between the two results of one text: don't change them.
+    Each distinct word is stemmed once per text through ``stemmer.terms``; a
+    stem that only one word has shares that word's position list, the others
+    get merged ones. Don't change the lists: they may be shared.
     """
-    # A stemmed and an exact field index the same string one after the
-    # other: split it once. A tuple swap is atomic, so threads are safe.
-    global _last_exact
-    last = _last_exact
-    if last[0] is text:
-        exact = last[1]
-    else:
-        exact = exact_terms(text)
-        _last_exact = (text, exact)
-    return exact if protected is None else stemmed_terms(exact, protected)
+    stems = list(map(stemmer.terms.__getitem__, exact))
+    positions = list(exact.values())
+    terms = dict(zip(stems, positions, strict=True))
+    if len(terms) < len(stems):
+        # A word whose list did not end up under its stem shares it with another.
+        kept = list(map(is_, map(terms.__getitem__, stems), positions))
+        for i in compress(range(len(stems)), map(not_, kept)):
+            stem = stems[i]
+            terms[stem] = sorted({*terms[stem], *positions[i]})
+    return terms

@@ -1,4 +1,8 @@
-"""Commands of the index stage: ``warta index build|update|stats``."""
+"""Commands of the index stage: ``warta index build|update|stats``.
+
+Progress bars go to a terminal only (never carriage returns into a log), and
+not at all with ``--quiet``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ from tqdm import tqdm
 from crawler.store import Store, StoreError
 
 from .analysis import load_protected
-from .build import WartaIndexError, build_index, index_path, index_stats, update_index
+from .build import BuildReport, build_index
 from .dedup import DEFAULT_THRESHOLD
+from .errors import WartaIndexError
+from .generations import index_path
+from .stats import index_stats
+from .update import update_index
 
 PROTECTED_FILENAME = "protected.txt"
 
@@ -37,6 +45,27 @@ def _protected(data_dir, path: str | None) -> dict[str, str]:
     return load_protected(extra if extra.is_file() else None)
 
 
+def _run_indexing(ctx: click.Context, label: str, work, passes: int | None = None):
+    """``work(store, progress)`` under a progress bar (``passes`` over the store's
+    articles, if known); index errors become click errors."""
+    # disable=None: no bar where stderr is not a terminal.
+    disable = True if ctx.obj.get("quiet") else None
+    with _store(ctx) as store:
+        total = None if passes is None else passes * store.count()
+        with tqdm(total=total, unit="art", desc=label, leave=False, disable=disable) as bar:
+            try:
+                return work(store, bar.update)
+            except WartaIndexError as e:
+                raise click.ClickException(str(e)) from e
+
+
+def _summary(report: BuildReport) -> str:
+    return (
+        f"Indexed {report.indexed} articles in {report.seconds:.1f} s "
+        f"({report.duplicates} in near-duplicate groups, {report.new_stems} new stems)."
+    )
+
+
 @index_group.command("build")
 @click.option(
     "--protected",
@@ -59,26 +88,15 @@ def build_command(ctx: click.Context, protected_file: str | None, dup_threshold:
     """Rebuild the whole index from the article store (two processes, atomic switch)."""
     data_dir = ctx.obj["data_dir"]
     protected = _protected(data_dir, protected_file)
-    with _store(ctx) as store:
-        total = store.count()
-        # Two passes over the articles: signatures, then segments.
-        with tqdm(
-            total=2 * total, unit="art", desc="Indexing", leave=False, disable=ctx.obj.get("quiet")
-        ) as bar:
-            try:
-                report = build_index(
-                    store,
-                    index_path(data_dir),
-                    bar.update,
-                    protected=protected,
-                    dup_threshold=dup_threshold,
-                )
-            except WartaIndexError as e:
-                raise click.ClickException(str(e)) from e
-    click.echo(
-        f"Indexed {report.indexed} articles in {report.seconds:.1f} s "
-        f"({report.duplicates} in near-duplicate groups, {report.new_stems} new stems)."
-    )
+
+    def build(store, progress):
+        return build_index(
+            store, index_path(data_dir), progress, protected=protected, dup_threshold=dup_threshold
+        )
+
+    # Two passes over the articles: signatures, then segments.
+    report = _run_indexing(ctx, "Indexing", build, passes=2)
+    click.echo(_summary(report))
 
 
 @index_group.command("update")
@@ -88,13 +106,18 @@ def update_command(ctx: click.Context) -> None:
 
     Two processes share the work when 32 or more articles changed; small
     segments that pile up are merged by indexing their articles again.
+    Where there is no index yet, build it.
     """
-    with _store(ctx) as store:
-        with tqdm(unit="art", desc="Updating", leave=False, disable=ctx.obj.get("quiet")) as bar:
-            try:
-                report = update_index(store, index_path(ctx.obj["data_dir"]), bar.update)
-            except WartaIndexError as e:
-                raise click.ClickException(str(e)) from e
+    data_dir = ctx.obj["data_dir"]
+    protected = _protected(data_dir, None)
+
+    def update(store, progress):
+        return update_index(store, index_path(data_dir), progress, protected=protected)
+
+    report = _run_indexing(ctx, "Updating", update)
+    if report.kind == "rebuild":
+        click.echo(f"There was no index at {index_path(data_dir)}: built it. {_summary(report)}")
+        return
     click.echo(
         f"Updated the index: {report.indexed} indexed, {report.deleted} removed "
         f"in {report.seconds:.1f} s."

@@ -13,6 +13,9 @@ group's id is the id of its first article.
 
 The signatures and groups are kept beside the index (``dups.pickle``), so an
 update only places the articles that changed.
+
+numpy and datasketch (which loads SciPy) are imported by the functions that
+use them, so importing ``index`` stays quick for commands that only search.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import filterfalse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from datasketch import MinHash
+from .analysis import WORD_PATTERN, Stemmer, protected_words, stopwords
 
-from .analysis import WORD_PATTERN, protected_words, stem_table, stopwords
+if TYPE_CHECKING:
+    import numpy as np
 
 NUM_PERM = 128
 SEED = 1
@@ -50,41 +55,52 @@ class _WordHashes(dict):
         return h
 
 
+# A pure function's memory: the hash of a word never changes.
 _word_hashes = _WordHashes()
-_PERMUTER = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
 
 
-def content_stems(text: str, protected: dict[str, str] | None = None) -> list[str]:
+@lru_cache(maxsize=1)
+def _permuter():
+    """An empty MinHash whose permutations every signature copies."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+
+
+def content_stems(text: str, stemmer: Stemmer) -> list[str]:
     """The text's stemmed words in order, stopwords left out."""
     skip = stopwords()
-    protected = protected_words() if protected is None else protected
     words = WORD_PATTERN.findall(text.lower(), 0)[:MAX_WORDS]
-    return list(map(stem_table(protected).__getitem__, filterfalse(skip.__contains__, words)))
+    return list(map(stemmer.terms.__getitem__, filterfalse(skip.__contains__, words)))
 
 
-def _hash_words(words: list[str]) -> np.ndarray:
-    return np.array(list(map(_word_hashes.__getitem__, words)), dtype=np.uint64)
-
-
-def shingles(text: str, protected: dict[str, str] | None = None) -> list[int]:
+def shingles(text: str, stemmer: Stemmer) -> list[int]:
     """32-bit hashes of the text's content-stem pairs (its stem if it has one)."""
-    h = _hash_words(content_stems(text, protected))
-    if len(h) > 1:
-        h = (h[:-1] * 0x9E3779B1) ^ h[1:]
-    return np.unique(h & 0xFFFFFFFF).tolist()
+    import numpy as np
+
+    hashes = np.array(
+        list(map(_word_hashes.__getitem__, content_stems(text, stemmer))), dtype=np.uint64
+    )
+    if len(hashes) > 1:
+        hashes = (hashes[:-1] * 0x9E3779B1) ^ hashes[1:]
+    return np.unique(hashes & 0xFFFFFFFF).tolist()
 
 
-def signature(text: str, protected: dict[str, str] | None = None) -> np.ndarray | None:
+def signature(text: str, stemmer: Stemmer) -> np.ndarray | None:
     """The MinHash hash values of a text, or None if it has no content words."""
-    values = shingles(text, protected)
+    import numpy as np
+
+    values = shingles(text, stemmer)
     if not values:
         return None
-    m = _PERMUTER.copy()
-    m.update_batch(values)
-    return np.ascontiguousarray(m.hashvalues, dtype=np.uint32)
+    minhash = _permuter().copy()
+    minhash.update_batch(values)
+    return np.ascontiguousarray(minhash.hashvalues, dtype=np.uint32)
 
 
 def _bands(matrix: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     # Two 32-bit values side by side read as one 64-bit band key.
     return np.ascontiguousarray(matrix, dtype=np.uint32).view(np.uint64)
 
@@ -94,6 +110,8 @@ def _band_pairs(band: np.ndarray) -> np.ndarray:
 
     Buckets of one size are handled together, so numpy does the work.
     """
+    import numpy as np
+
     rows = len(band)
     order = np.argsort(band, kind="stable")
     keys = band[order]
@@ -116,13 +134,26 @@ def band_neighbours(matrix: np.ndarray, signatures: list[np.ndarray]) -> list[np
     the rows that pass are matched to the wanted values in full. Placing 250
     articles among 250k took 1.6 s sorting each band.
     """
+    import numpy as np
+
     bands = _bands(matrix)
     wanted = _bands(np.stack(signatures))
     table = np.zeros((BANDS, 1 << 16), dtype=bool)
     table[np.arange(BANDS), wanted & 0xFFFF] = True
     rows, band = np.nonzero(table[np.arange(BANDS), (bands & 0xFFFF).astype(np.uint16)])
-    values = bands[rows, band]
-    # Match (band, value) to the wanted signatures' through one sorted array of them.
+    which, entry = _match_bands(wanted, band, bands[rows, band])
+    found = rows[entry]
+    by_signature = np.argsort(which, kind="stable")
+    which, found = which[by_signature], found[by_signature]
+    edges = np.searchsorted(which, np.arange(len(signatures) + 1))
+    return [np.unique(found[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _match_bands(wanted: np.ndarray, band: np.ndarray, values: np.ndarray):
+    """(signature, entry) pairs where ``values[entry]`` in ``band[entry]`` is that
+    signature's value in that band; matched through one sorted array of them."""
+    import numpy as np
+
     salt = np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     keys = (wanted ^ salt).ravel()  # signature n, band b at n * BANDS + b
     order = np.argsort(keys, kind="stable")
@@ -135,11 +166,7 @@ def band_neighbours(matrix: np.ndarray, signatures: list[np.ndarray]) -> list[np
     flat = order[starts + np.arange(len(entry))]
     which, wanted_band = np.divmod(flat, BANDS)
     exact = (wanted_band == band[entry]) & (wanted[which, wanted_band] == values[entry])
-    which, found = which[exact], rows[entry[exact]]
-    by_signature = np.argsort(which, kind="stable")
-    which, found = which[by_signature], found[by_signature]
-    edges = np.searchsorted(which, np.arange(len(signatures) + 1))
-    return [np.unique(found[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return which[exact], entry[exact]
 
 
 def analysis_key(protected: dict[str, str] | None = None) -> str:
@@ -149,21 +176,33 @@ def analysis_key(protected: dict[str, str] | None = None) -> str:
     return hashlib.blake2b(repr(settings).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def joined(groups: dict[str, str]) -> int:
+    """How many articles of {id: group} joined another article's group."""
+    return sum(1 for article_id, group in groups.items() if group != article_id)
+
+
 class DuplicateGroups:
     """Signatures and group ids of the indexed articles."""
 
     analysis_key: str | None = None  # of the signatures (``analysis_key``), once known
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD):
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, analysis_key: str | None = None):
+        import numpy as np
+
         self.threshold = threshold
+        self.analysis_key = analysis_key
         self.ids: list[str] = []
         self.matrix = np.zeros((0, NUM_PERM), dtype=np.uint32)
         self.groups: dict[str, str] = {}
 
     @classmethod
-    def from_signatures(cls, signatures: dict, threshold: float = DEFAULT_THRESHOLD):
+    def from_signatures(
+        cls, signatures: dict, threshold: float = DEFAULT_THRESHOLD, analysis_key: str | None = None
+    ) -> DuplicateGroups:
         """Group every article at once, in id order (a full rebuild)."""
-        groups = cls(threshold)
+        import numpy as np
+
+        groups = cls(threshold, analysis_key)
         ids = sorted(signatures)
         groups.groups = {i: i for i in ids}
         groups.ids = [i for i in ids if signatures[i] is not None]
@@ -179,15 +218,16 @@ class DuplicateGroups:
                     break
         return groups
 
-    def _similar_earlier(self) -> dict[int, list[int]]:
-        """Row → earlier rows at or above the threshold, most similar first, in row order.
+    def _candidate_pairs(self) -> np.ndarray:
+        """later * rows + earlier of every two rows sharing a band, once each.
 
-        Candidate pairs are made a few bands at a time and compared a chunk
-        at a time, so memory stays bounded when an archive has many copies
-        (a 250k-article archive of ten copies each: 41 million pairs).
+        Made a few bands at a time, so memory stays bounded when an archive
+        has many copies (a 250k-article archive of ten copies each: 41 million pairs).
         """
+        import numpy as np
+
         bands = _bands(self.matrix).T
-        pairs = np.unique(
+        return np.unique(
             np.concatenate(
                 [
                     np.unique(np.concatenate([_band_pairs(band) for band in bands[i : i + 8]]))
@@ -195,6 +235,15 @@ class DuplicateGroups:
                 ]
             )
         )
+
+    def _similar_earlier(self) -> dict[int, list[int]]:
+        """Row → earlier rows at or above the threshold, most similar first, in row order.
+
+        The candidate pairs are compared a chunk at a time (bounded memory).
+        """
+        import numpy as np
+
+        pairs = self._candidate_pairs()
         if not len(pairs):
             return {}
         later, earlier = np.divmod(pairs, len(self.matrix))
@@ -212,11 +261,14 @@ class DuplicateGroups:
             found.setdefault(j, []).append(i)
         return found
 
-    def _best_leader(self, values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray, near=None):
+    @staticmethod
+    def _best_leader(values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray, near=None):
         """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1).
 
         ``near``: the rows sharing a band with ``values``, when the caller knows them.
         """
+        import numpy as np
+
         if not len(matrix):
             return 0.0, -1
         if near is None:
@@ -234,6 +286,8 @@ class DuplicateGroups:
         Each may join a group already there or one started earlier in this
         call; return {id: group}.
         """
+        import numpy as np
+
         self.remove([article_id for article_id, _ in articles])
         leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
         signed = [values for _, values in articles if values is not None]
@@ -258,6 +312,29 @@ class DuplicateGroups:
             self.ids.extend(new_ids)
             self.matrix = np.vstack([self.matrix, new_rows])
         return placed
+
+    def replace(
+        self, signed: list[tuple[str, np.ndarray | None]], deleted: Iterable[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Forget ``deleted`` and place the changed articles ``signed`` (id, signature).
+
+        Returns {id: group} of the placed articles, and {id: group} of the
+        articles regrouped because their group's first article left it: the
+        rest of such a group follows its lowest remaining id.
+        """
+        members: dict[str, set[str]] = {}
+        for article_id, group in self.groups.items():
+            members.setdefault(group, set()).add(article_id)
+        self.remove(deleted)
+        placed = self.place(signed)
+        regrouped = {}
+        for article_id, group in placed.items():
+            followers = members.get(article_id, set()) - {article_id} - placed.keys()
+            if group != article_id and followers:
+                leader = min(followers)
+                for follower in followers:
+                    self.groups[follower] = regrouped[follower] = leader
+        return placed, regrouped
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Forget articles (a group keeps its first article's id as its label)."""

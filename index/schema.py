@@ -6,9 +6,21 @@ import path (``index.schema.NewsText``) is part of the on-disk format.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import exact_analyzer, index_terms, protected_words, stem_analyzer
+from crawler.article import Article
+
+from .analysis import (
+    Stemmer,
+    analyzer_stemmer,
+    exact_analyzer,
+    exact_terms,
+    protected_words,
+    stem_analyzer,
+    stemmed_terms,
+)
 
 TITLE_BOOST = 2.0
 
@@ -22,8 +34,8 @@ class NewsText(TEXT):
     """A text field with positions, analysed in one pass when indexing.
 
     Queries and highlighting use the field's analyzer as usual; indexing uses
-    ``index_terms`` with the same rules, which skips Whoosh's per-token
-    objects (a third of a rebuild's time).
+    ``terms`` with the same rules, which skips Whoosh's per-token objects (a
+    third of a rebuild's time).
     """
 
     def __init__(self, protected: dict[str, str] | None = None, stemmed: bool = True, **kwargs):
@@ -33,18 +45,28 @@ class NewsText(TEXT):
         analyzer = stem_analyzer(self.protected) if stemmed else exact_analyzer()
         super().__init__(analyzer=analyzer, **kwargs)
 
-    def terms(self, value: str) -> dict[str, list[int]]:
-        """Term → positions of a text, as this field indexes it."""
-        return index_terms(value, self.protected)
+    @property
+    def stemmed(self) -> bool:
+        """Whether this field indexes stems (else the exact words)."""
+        return self.protected is not None
+
+    def terms(self, exact: dict[str, list[int]], stemmer: Stemmer) -> dict[str, list[int]]:
+        """Term → positions of a text as this field indexes it, from its ``exact_terms``.
+
+        ``stemmer`` must stem with this field's protected words.
+        """
+        return stemmed_terms(exact, stemmer) if self.stemmed else exact
 
     def index(self, value, **kwargs):
+        """What Whoosh's own writer indexes (Warta's bulk writer calls ``terms``)."""
         if not isinstance(value, str):
             return super().index(value, **kwargs)
         boost = self.format.field_boost
         encode = self.format.encode
+        stemmer = analyzer_stemmer(self.analyzer) if self.stemmed else None
         return [
-            (term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses))
-            for term, poses in self.terms(value).items()
+            (term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions))
+            for term, positions in self.terms(exact_terms(value), stemmer).items()
         ]
 
 
@@ -68,3 +90,42 @@ def make_schema(protected: dict[str, str] | None = None) -> Schema:
         author=TEXT(stored=True),
         dup=ID(stored=True, sortable=True),
     )
+
+
+def schema_protected(schema: Schema) -> dict[str, str]:
+    """The protected words an index's stemmed fields were built with."""
+    return getattr(schema["body"], "protected", None) or protected_words()
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def article_fields(article: Article, dup: str | None = None) -> dict:
+    """The Whoosh document for one article (``dup``: its near-duplicate group)."""
+    published = _parse_date(article.published)
+    doc = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "body": article.body,
+        "title_exact": article.title,
+        "body_exact": article.body,
+        "dup": dup or article.id,
+    }
+    if article.source:
+        doc["source"] = article.source
+    if article.author:
+        doc["author"] = article.author
+    if published:
+        doc["published"] = published
+        doc["month"] = published.strftime("%Y-%m")
+    return doc

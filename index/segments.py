@@ -31,6 +31,7 @@ from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from .analysis import Stemmer, exact_terms
 from .schema import NewsText
 
 BLOCK_POSTINGS = 128  # the W3 codec's default block size
@@ -61,21 +62,22 @@ class _OnePosition(dict):
 _ONE = _OnePosition()
 
 
-def encode_positions(poses: list[int]) -> bytes:
+def encode_positions(positions: list[int]) -> bytes:
     """Whoosh's ``Positions.encode``: the count, then the pickled deltas."""
-    if len(poses) == 1:
-        return _ONE[poses[0]]
-    return pack_uint(len(poses)) + dumps(list(map(sub, poses, [0, *poses[:-1]])), 2)
+    if len(positions) == 1:
+        return _ONE[positions[0]]
+    return pack_uint(len(positions)) + dumps(list(map(sub, positions, [0, *positions[:-1]])), 2)
 
 
-def encode_all(poses: list[list[int]], freqs: list[int]) -> list[bytes]:
+def encode_all(positions: list[list[int]], freqs: list[int]) -> list[bytes]:
     """``encode_positions`` of each list (``freqs``: their lengths)."""
     # Most postings have one position: those go through map() without a Python call.
-    values = list(map(_ONE.__getitem__, map(itemgetter(0), poses)))
+    values = list(map(_ONE.__getitem__, map(itemgetter(0), positions)))
     if freqs.count(1) < len(freqs):
         for i in compress(range(len(freqs)), map((1).__ne__, freqs)):
-            p = poses[i]
-            values[i] = pack_uint(len(p)) + dumps(list(map(sub, p, [0, *p[:-1]])), 2)
+            # encode_positions, inlined: it runs for a million postings.
+            many = positions[i]
+            values[i] = pack_uint(len(many)) + dumps(list(map(sub, many, [0, *many[:-1]])), 2)
     return values
 
 
@@ -102,11 +104,18 @@ def _block(ids, weights, values, lengths, last: bool) -> tuple[bytes, int, int, 
         minlength = min([x for x in lengths if x], default=None)
     deltas = tuple(map(sub, ids, [0, *ids[:-1]]))  # each block starts from 0
     data = dumps((deltas, _mini_weights(weights), tuple(values)), BLOCK_PICKLE)
-    comp = COMPRESSION if len(data) >= MIN_COMPRESS else 0
-    if comp:
+    compressed = COMPRESSION if len(data) >= MIN_COMPRESS else 0
+    if compressed:
         data = _compress(data)
     info = dumps(
-        (len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)),
+        (
+            len(ids),
+            ids[-1],
+            maxweight,
+            compressed,
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+        ),
         2,
     )
     size = len(info) + len(data)
@@ -125,24 +134,15 @@ def postings_bytes(ids, weights, values, lengths) -> tuple[bytes, bytes]:
     the field keeps none). Blocks of fewer than ``MIN_COMPRESS`` bytes are not
     compressed (each block says whether it is).
     """
-    n = len(ids)
-    if n <= BLOCK_POSTINGS:
+    if len(ids) <= BLOCK_POSTINGS:
         data, minlength, maxlength, maxweight = _block(ids, weights, values, lengths, True)
         data = WHOOSH3_HEADER_MAGIC + data
     else:
-        chunks, minlength, maxlength, maxweight = [WHOOSH3_HEADER_MAGIC], None, 0, 0
-        for i in range(0, n, BLOCK_POSTINGS):
-            j = i + BLOCK_POSTINGS
-            block = _block(ids[i:j], weights[i:j], values[i:j], lengths[i:j], j >= n)
-            chunks.append(block[0])
-            if block[1] is not None and (minlength is None or block[1] < minlength):
-                minlength = block[1]
-            maxlength, maxweight = max(maxlength, block[2]), max(maxweight, block[3])
-        data = b"".join(chunks)
+        data, minlength, maxlength, maxweight = _blocks(ids, weights, values, lengths)
     info = _TERMINFO.pack(
         0,
         sum(weights),
-        n,
+        len(ids),
         0 if minlength is None else length_to_byte(minlength),
         length_to_byte(maxlength),
         maxweight,
@@ -150,6 +150,20 @@ def postings_bytes(ids, weights, values, lengths) -> tuple[bytes, bytes]:
         ids[-1],
     )
     return data, info
+
+
+def _blocks(ids, weights, values, lengths) -> tuple[bytes, int | None, int, float]:
+    """``_block``s of ``BLOCK_POSTINGS`` postings each, after the header; their bounds."""
+    chunks, minlength, maxlength, maxweight = [WHOOSH3_HEADER_MAGIC], None, 0, 0
+    n = len(ids)
+    for i in range(0, n, BLOCK_POSTINGS):
+        j = i + BLOCK_POSTINGS
+        block = _block(ids[i:j], weights[i:j], values[i:j], lengths[i:j], j >= n)
+        chunks.append(block[0])
+        if block[1] is not None and (minlength is None or block[1] < minlength):
+            minlength = block[1]
+        maxlength, maxweight = max(maxlength, block[2]), max(maxweight, block[3])
+    return b"".join(chunks), minlength, maxlength, maxweight
 
 
 class _LengthBytes(dict):
@@ -178,15 +192,19 @@ def single_postings(ids, weights, values, lengths) -> tuple[list[bytes], list[by
             repeat(BLOCK_PICKLE),
         )
     )
-    lbs = list(map(_LENGTH_BYTE.__getitem__, lengths))
-    infos = list(map(dumps, zip(repeat(1), ids, weights, repeat(0), lbs, lbs), repeat(2)))
+    length_bytes = list(map(_LENGTH_BYTE.__getitem__, lengths))
+    infos = list(
+        map(dumps, zip(repeat(1), ids, weights, repeat(0), length_bytes, length_bytes), repeat(2))
+    )
     sizes = map(neg, map(add, map(len, infos), map(len, datas)))
     heads = repeat(WHOOSH3_HEADER_MAGIC)
     blocks = list(
         map(b"".join, zip(heads, map(_BLOCK_LENGTH.pack, sizes), infos, datas, strict=False))
     )
     pack = _TERMINFO.pack
-    infos = list(map(pack, repeat(0), weights, repeat(1), lbs, lbs, weights, ids, ids))
+    infos = list(
+        map(pack, repeat(0), weights, repeat(1), length_bytes, length_bytes, weights, ids, ids)
+    )
     return blocks, infos
 
 
@@ -194,28 +212,33 @@ class BulkSegmentWriter(SegmentWriter):
     """A lock-free sub-writer that builds one segment for a parent writer to commit.
 
     ``add_document`` takes the same fields as Whoosh's; text fields of type
-    ``NewsText`` are analysed by ``NewsText.terms`` and their position lists
+    ``NewsText`` are analysed by ``NewsText.terms`` with ``stemmer`` (which
+    must stem with the schema's protected words) and their position lists
     kept until the segment is written.
     """
 
-    def __init__(self, ix):
-        super().__init__(ix, _lk=False, codec=W3Codec(compression=COMPRESSION))
+    def __init__(self, index, stemmer: Stemmer):
+        for name, field in index.schema.items():
+            _check_field(name, field, stemmer)
+        super().__init__(index, _lk=False, codec=W3Codec(compression=COMPRESSION))
+        self.stemmer = stemmer
         self._postings: dict[str, _Postings] = {}
-        self._ids = set()
-        for name, field in self.schema.items():
-            if field.vector or field.separate_spelling():
-                raise ValueError(f"BulkSegmentWriter cannot write field {name!r}")
-            if type(field) is ID and type(field.analyzer) is IDTokenizer:
-                self._ids.add(name)
+        self._ids = {
+            name
+            for name, field in self.schema.items()
+            if type(field) is ID and type(field.analyzer) is IDTokenizer
+        }
+        # A title and its exact twin are one string analysed in turn: split it once.
+        self._last_exact: tuple[str, dict[str, list[int]]] = ("", {})
         # Stored fields (title and body text) compressed at zlib level 1, not 3:
         # any level reads the same.
         self.perdocwriter._colwriters["_stored"]._child._level = COMPRESSION
 
     def add_document(self, **fields):
         self._check_state()
-        perdoc = self.perdocwriter
+        doc_writer = self.perdocwriter
         docnum = self.docnum
-        perdoc.start_doc(docnum)
+        doc_writer.start_doc(docnum)
         try:
             for name in sorted(fields):
                 value = fields[name]
@@ -223,13 +246,15 @@ class BulkSegmentWriter(SegmentWriter):
                     continue
                 field = self.schema[name]
                 length = self._index(name, field, value, docnum) if field.indexed else 0
-                perdoc.add_field(name, field, value if field.stored else None, length)
+                doc_writer.add_field(name, field, value if field.stored else None, length)
                 if field.column_type:
-                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+                    doc_writer.add_column_value(
+                        name, field.column_type, field.to_column_value(value)
+                    )
         except Exception:
-            perdoc.cancel_doc()
+            doc_writer.cancel_doc()
             raise
-        perdoc.finish_doc()
+        doc_writer.finish_doc()
         self._added = True
         self.docnum += 1
 
@@ -240,10 +265,17 @@ class BulkSegmentWriter(SegmentWriter):
             postings = self._postings[name] = _Postings(field)
         if isinstance(value, str):
             if isinstance(field, NewsText):
-                return postings.add_terms(docnum, field.terms(value))
+                return postings.add_terms(docnum, field.terms(self._exact(value), self.stemmer))
             if name in self._ids:  # what ID.index gives, without its analyzer
                 return postings.add_items(docnum, [(value.encode("utf-8"), 1, 1.0, b"")])
         return postings.add_items(docnum, field.index(value))
+
+    def _exact(self, text: str) -> dict[str, list[int]]:
+        last_text, terms = self._last_exact
+        if last_text is not text:
+            terms = exact_terms(text)
+            self._last_exact = (text, terms)
+        return terms
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -255,6 +287,14 @@ class BulkSegmentWriter(SegmentWriter):
             fieldwriter.finish_field()
         fieldwriter.close()
         self._postings = {}
+
+
+def _check_field(name: str, field, stemmer: Stemmer) -> None:
+    """Refuse a field this writer cannot write, or would stem with other protected words."""
+    if field.vector or field.separate_spelling():
+        raise ValueError(f"BulkSegmentWriter cannot write field {name!r}")
+    if isinstance(field, NewsText) and field.stemmed and field.protected != stemmer.protected:
+        raise ValueError(f"The stemmer's protected words are not those of field {name!r}")
 
 
 def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: list[bytes]):
@@ -269,27 +309,31 @@ def _write_field(fieldwriter, terms: list[bytes], blocks: list[bytes], infos: li
     postfile.write(b"".join(blocks))
     infos = list(map(add, infos, map(_EXTENT.pack, offsets, sizes)))
     keys = list(map(pack_ushort(fieldwriter._fieldid).__add__, terms))
-    tindex = fieldwriter._tindex
-    if keys[0] <= tindex.lastkey:
-        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    _add_rows(fieldwriter._tindex, keys, infos)
+
+
+def _add_rows(term_index, keys: list[bytes], infos: list[bytes]) -> None:
+    """Append rows (key, term info) to Whoosh's ``OrderedHashWriter``, with its hashes."""
+    if keys[0] <= term_index.lastkey:
+        raise ValueError(f"Keys must increase: {term_index.lastkey!r}..{keys[0]!r}")
     rows = list(
         map(
             b"".join, zip(map(_ROW.pack, map(len, keys), map(len, infos)), keys, infos, strict=True)
         )
     )
-    dbfile = tindex.dbfile
+    dbfile = term_index.dbfile
     places = list(accumulate(map(len, rows[:-1]), initial=dbfile.tell()))
     dbfile.write(b"".join(rows))
-    buckets = tindex.buckets
-    for h, place in zip(map(tindex.hashfn, keys), places, strict=True):
-        buckets[h & 255].append((h, place))
-    index = tindex.index
+    buckets = term_index.buckets
+    for key_hash, place in zip(map(term_index.hashfn, keys), places, strict=True):
+        buckets[key_hash & 255].append((key_hash, place))
+    place_index = term_index.index
     try:
-        array(index.array.typecode, places[-1:])
+        array(place_index.array.typecode, places[-1:])
     except OverflowError:
-        index._retype(places[-1])
-    index.array.extend(places)
-    tindex.lastkey = keys[-1]
+        place_index._retype(places[-1])
+    place_index.array.extend(places)
+    term_index.lastkey = keys[-1]
 
 
 class _Postings:
@@ -314,20 +358,20 @@ class _Postings:
     def add_items(self, docnum: int, items) -> int:
         """Add Whoosh's (term bytes, frequency, weight, value) of one document."""
         length = 0
-        for tbytes, freq, weight, vbytes in items:
-            self.flat[tbytes] += (docnum, vbytes or b"")
-            self.weights.setdefault(tbytes, []).append(weight)
+        for term, freq, weight, value in items:
+            self.flat[term] += (docnum, value or b"")
+            self.weights.setdefault(term, []).append(weight)
             length += freq
         if not self.scorable:
             return 0
         self.lengths[docnum] = length
         return length
 
-    def _weights_values(self, poses: list[list[int]]) -> tuple[list[float], list[bytes]]:
-        freqs = list(map(len, poses))
+    def _weights_values(self, positions: list[list[int]]) -> tuple[list[float], list[bytes]]:
+        freqs = list(map(len, positions))
         boost = float(self.boost)
         weights = list(map(float, freqs) if boost == 1.0 else map(boost.__mul__, freqs))
-        return weights, encode_all(poses, freqs)
+        return weights, encode_all(positions, freqs)
 
     def blocks(self, doc_count: int) -> Iterator[tuple[list[bytes], list[bytes], list[bytes]]]:
         """Chunks of terms in order: the terms, their postings bytes and term infos.
@@ -355,23 +399,23 @@ class _Postings:
             picked = [names[i] for i in single], [flats[i] for i in single]
             self._single_blocks(single, *picked, lengths, blocks, infos)
         for i in compress(range(len(names)), map(not_, blocks)):
-            ids, poses = flats[i][0::2], flats[i][1::2]
+            ids, positions = flats[i][0::2], flats[i][1::2]
             if names[i] in self.weights:
-                weights, values = self.weights[names[i]], poses
+                weights, values = self.weights[names[i]], positions
             else:
-                weights, values = self._weights_values(poses)
+                weights, values = self._weights_values(positions)
             blocks[i], infos[i] = postings_bytes(ids, weights, values, list(map(get_length, ids)))
         return blocks, infos
 
     def _single_blocks(self, where, names, flats, lengths, blocks, infos) -> None:
         """Fill ``blocks`` and ``infos`` at ``where`` for terms with one posting."""
         ids = list(map(itemgetter(0), flats))
-        poses = list(map(itemgetter(1), flats))
+        positions = list(map(itemgetter(1), flats))
         if self.weights:
             weights = list(map(itemgetter(0), map(self.weights.__getitem__, names)))
-            values = poses
+            values = positions
         else:
-            weights, values = self._weights_values(poses)
+            weights, values = self._weights_values(positions)
         found = single_postings(ids, weights, values, list(map(lengths.__getitem__, ids)))
         for i, block, info in zip(where, *found, strict=True):
             # A long position list needs compressing: the general path does it.

@@ -1,18 +1,22 @@
 """The persisted stem cache: token → Sastrawi stem, in SQLite beside the index.
 
 Sastrawi is the slowest part of analysis (about 0.1 ms a word); a rebuild or
-an update looks every known word up here instead of stemming it again. The
-cache holds plain Sastrawi stems: protected words are applied on top, so
-editing the protected list never makes the cache stale. A change of
-Sastrawi's version empties it.
+an update looks every known word up here instead of stemming it again,
+through a ``Stemmer`` the cache seeds (``rebuild_stemmer``, ``update_stemmer``)
+and whose new stems it keeps (``add``). The cache holds plain Sastrawi stems:
+protected words are applied on top, so editing the protected list never makes
+the cache stale. A change of Sastrawi's version empties it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+
+from .analysis import WORD_PATTERN, Stemmer
 
 STEMS_SUFFIX = "-stems.sqlite"
 
@@ -90,12 +94,32 @@ class StemCache:
             )
         return found
 
-    def add(self, stems: dict[str, str]) -> None:
-        """Remember new stems."""
+    def add(self, stems: dict[str, str]) -> int:
+        """Remember new stems; how many."""
         if stems:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.executemany("INSERT OR REPLACE INTO stems VALUES (?, ?)", stems.items())
+        return len(stems)
+
+    def rebuild_stemmer(self, protected: dict[str, str]) -> Stemmer:
+        """A Stemmer that knows every cached stem (a rebuild meets most words)."""
+        stemmer = Stemmer(protected)
+        stemmer.remember(self.load())
+        return stemmer
+
+    def update_stemmer(self, protected: dict[str, str], texts: Iterable[str]) -> Stemmer:
+        """A Stemmer that asks this cache for the words it does not know.
+
+        The cached stems of the words of ``texts`` are fetched at once (a few
+        queries, not one a word). A forked worker asks through its own connection.
+        """
+        stemmer = Stemmer(protected, persisted=self.get)
+        words = set()
+        for text in texts:
+            words.update(WORD_PATTERN.findall(text.lower()))
+        stemmer.remember(self.get_many(words))
+        return stemmer
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM stems").fetchone()[0]

@@ -1,16 +1,16 @@
 """Two processes for a rebuild or a large update: the parent and a forked child share the work.
 
-Each pass splits the store's articles by position (even ones to the parent,
-odd ones to the child), so both cores stay busy without sending article text
-between processes: the child reads the store through its own connection.
+Each task takes a ``Shard``: every other article by position goes to the
+parent, the rest to the child, so both cores stay busy without sending
+article text between processes (the child reads the store through its own
+connection, and inherits whatever else the task needs).
 
-- ``signatures_task``: MinHash signatures of the bodies (this also fills the
-  stem cache, so a cold rebuild stems each word once per process at most).
-- ``bodies_task`` and ``documents_task``: an update's signatures and
-  segments (``bodies_task`` also signs the few articles a warm rebuild
-  lacks), when there are enough articles for a fork to pay
-  (``build.PARALLEL_DOCS``): the articles are already in memory, so the
-  child inherits them.
+- ``signatures_task``: MinHash signatures of the bodies in the store (this
+  also fills the stem cache, so a cold rebuild stems each word once per
+  process at most).
+- ``bodies_task`` and ``documents_task``: signatures and segments of articles
+  already in memory (an update's, or those a warm rebuild lacks), in two
+  processes from ``PARALLEL_DOCS`` of them, when a fork pays.
 - ``segments_task``: Whoosh segments of up to ``SEGMENT_DOCS`` articles,
   written in bulk (``segments.BulkSegmentWriter``). On the 25k-article
   archive each process writes one segment: fewer, bigger segments write each
@@ -18,95 +18,130 @@ between processes: the child reads the store through its own connection.
   stay in memory until it is written (about 400 MB for 12,700 articles),
   which is what bounds ``SEGMENT_DOCS``. The parent commits all segments at once.
 
-The cycle collector is paused meanwhile (see ``_without_cyclic_gc``).
+Every task stems with the ``Stemmer`` it is given. The child works on its
+copy and hands back the stems it computed, which the parent's Stemmer
+adopts: no stem is computed twice by one process, none is lost. A child's
+failure reaches the parent with its traceback, which the parent logs before
+raising one sentence. The cycle collector is paused meanwhile (see
+``_without_cyclic_gc``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
 
 from crawler.store import Store
 
-from . import analysis
+from .analysis import Stemmer
 from .dedup import signature
 from .errors import WartaIndexError
 from .segments import BulkSegmentWriter
 
 SEGMENT_DOCS = 15000
+# Articles already in memory are signed and indexed in one process below this
+# many; from here in two, half each. Measured on the 25k index: 16 articles
+# 0.16 s in one process, 0.17 s in two; 32: 0.20 s either way; 64: 0.28, 0.23 s.
+PARALLEL_DOCS = 32
 
 PR_SET_PDEATHSIG = 1
 
+log = logging.getLogger(__name__)
+
 Tick = Callable[[], None]
+Progress = Callable[[int], None]
 
 
-def signatures_task(store: Store, shard: int, shards: int, tick: Tick, protected, known=()):
-    """Signatures of every ``shards``-th article body but those in ``known``; with the
-    stems it computed."""
+def _no_tick() -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One process's share: the items at ``number``, ``number + count``, ... ; ``tick`` per item."""
+
+    number: int = 0
+    count: int = 1
+    tick: Tick = _no_tick
+
+    def owns(self, position: int) -> bool:
+        """Whether the item at ``position`` is this shard's."""
+        return position % self.count == self.number
+
+    def take(self, items: Sequence) -> Sequence:
+        """This shard's items of ``items``."""
+        return items[self.number :: self.count]
+
+
+def signatures_task(shard: Shard, store: Store, stemmer: Stemmer, known=frozenset()) -> dict:
+    """Signatures of this shard's article bodies in the store, but those in ``known``."""
     signatures = {}
-    for i, (article, _) in enumerate(store.iter_articles()):
-        if i % shards == shard:
+    for position, (article, _) in enumerate(store.iter_articles()):
+        if shard.owns(position):
             if article.id not in known:
-                signatures[article.id] = signature(article.body, protected)
-            tick()
-    return signatures, analysis.take_fresh_stems()
+                signatures[article.id] = signature(article.body, stemmer)
+            shard.tick()
+    return signatures
 
 
-def bodies_task(store: Store, shard: int, shards: int, tick: Tick, articles, protected):
-    """Signatures of every ``shards``-th of ``articles`` (an update's, or those a warm
-    rebuild lacks); with the stems computed."""
+def bodies_task(shard: Shard, store: None, stemmer: Stemmer, articles: list) -> dict:
+    """Signatures of this shard's ``articles`` (an update's, or those a warm rebuild lacks)."""
     signatures = {}
-    for article in articles[shard::shards]:
-        signatures[article.id] = signature(article.body, protected)
-        tick()
-    return signatures, analysis.take_fresh_stems()
+    for article in shard.take(articles):
+        signatures[article.id] = signature(article.body, stemmer)
+        shard.tick()
+    return signatures
 
 
-def segments_task(store: Store, shard: int, shards: int, tick: Tick, gen_dir, documents):
-    """Whoosh segments holding every ``shards``-th article; with the stems computed."""
+def segments_task(shard: Shard, store: Store, stemmer: Stemmer, gen_dir: str, documents) -> list:
+    """Whoosh segments of this shard's articles in the store; ``documents(article)``
+    gives an article's fields, or None to leave it out."""
 
     def mine() -> Iterator[dict]:
-        for i, (article, _) in enumerate(store.iter_articles()):
-            if i % shards == shard:
+        for position, (article, _) in enumerate(store.iter_articles()):
+            if shard.owns(position):
                 fields = documents(article)
                 if fields is not None:  # None: stored after the build began (for the next update)
                     yield fields
-                tick()
+                shard.tick()
 
-    return _write_segments(whoosh_index.open_dir(gen_dir), mine()), analysis.take_fresh_stems()
+    return write_segments(whoosh_index.open_dir(gen_dir), mine(), stemmer)
 
 
-def documents_task(store, shard: int, shards: int, tick: Tick, ix, documents, reported):
-    """Segments of every ``shards``-th of ``documents`` (an update's); with the stems computed.
+def documents_task(shard: Shard, store, stemmer: Stemmer, index, documents, reported) -> list:
+    """Segments of this shard's ``documents`` (an update's).
 
-    ``tick`` hears of the first ``reported`` documents only (the changed
+    ``shard.tick`` hears of the first ``reported`` documents only (the changed
     articles, not the regrouped or merged ones).
     """
 
     def mine() -> Iterator[dict]:
-        for i in range(shard, len(documents), shards):
+        for i in range(shard.number, len(documents), shard.count):
             yield documents[i]
             if i < reported:
-                tick()
+                shard.tick()
 
-    return _write_segments(ix, mine()), analysis.take_fresh_stems()
+    return write_segments(index, mine(), stemmer)
 
 
-def _write_segments(ix, documents: Iterable[dict]) -> list:
+def write_segments(index, documents: Iterable[dict], stemmer: Stemmer) -> list:
     """Bulk segments of ``documents``, one closed every ``SEGMENT_DOCS`` (the step
     MpWriter's sub-writers take: close the segment, hand it over)."""
     segments, writer = [], None
     try:
         for n, fields in enumerate(documents, 1):
             if writer is None:
-                writer = BulkSegmentWriter(ix)
+                writer = BulkSegmentWriter(index, stemmer)
             writer.add_document(**fields)
             if n % SEGMENT_DOCS == 0:
                 segments.append(writer._finalize_segment())
@@ -120,6 +155,88 @@ def _write_segments(ix, documents: Iterable[dict]) -> list:
     return segments
 
 
+# -- running a task on one process or two --------------------------------------
+
+
+def run_shards(task, args: tuple, *, stemmer: Stemmer, store=None, progress=None, items=None):
+    """Run ``task`` on every shard; the results, in shard order.
+
+    With ``items`` under ``PARALLEL_DOCS`` one shard, here; otherwise two: half
+    here, half in a forked child that opens its own connection to ``store``
+    (None: the task needs none). ``progress`` hears of both processes' items.
+    """
+    with _without_cyclic_gc():
+        if items is not None and items < PARALLEL_DOCS:
+            tick = (lambda: progress(1)) if progress else _no_tick
+            return [task(Shard(0, 1, tick), store, stemmer, *args)]
+        return list(_run_forked(task, args, stemmer, store, progress))
+
+
+@dataclass
+class _Outcome:
+    """What the child sends back: its result and new stems, or its failure."""
+
+    result: object = None
+    new_stems: dict[str, str] = field(default_factory=dict)
+    failure: str | None = None  # "Type: message"
+    traceback: str = ""
+
+
+def _run_forked(task, args: tuple, stemmer: Stemmer, store: Store | None, progress) -> tuple:
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    counter = context.Value("l", 0, lock=False)
+    store_file = None if store is None else str(store.path)
+    child = context.Process(
+        target=_child, args=(task, args, stemmer, store_file, send, counter, os.getpid())
+    )
+    shared = _SharedProgress(progress, counter)
+    child.start()
+    send.close()
+    try:
+        mine = task(Shard(0, 2, shared.tick), store, stemmer, *args)
+        theirs: _Outcome = receive.recv()
+        child.join()
+    except BaseException:
+        child.kill()
+        child.join()
+        raise
+    _raise_failure(theirs)
+    stemmer.adopt(theirs.new_stems)
+    shared.tick(0)
+    return mine, theirs.result
+
+
+def _child(task, args, stemmer: Stemmer, store_file, send, counter, parent: int) -> None:
+    _die_with_parent(parent)
+
+    def tick():
+        counter.value += 1
+
+    stemmer.take_new()  # those are the parent's to persist: report only the stems made here
+    try:
+        with nullcontext() if store_file is None else Store(store_file) as store:
+            result = task(Shard(1, 2, tick), store, stemmer, *args)
+        send.send(_Outcome(result=result, new_stems=stemmer.take_new()))
+    except BaseException as e:  # the parent logs it and raises a sentence
+        send.send(_Outcome(failure=f"{type(e).__name__}: {e}", traceback=traceback.format_exc()))
+    finally:
+        send.close()
+
+
+class WorkerFailure(Exception):
+    """A failure in the forked worker, with its traceback (the cause of the sentence raised)."""
+
+
+def _raise_failure(outcome: _Outcome) -> None:
+    if outcome.failure is None:
+        return
+    log.error("Indexing failed in the worker process:\n%s", outcome.traceback)
+    raise WartaIndexError(
+        f"Indexing failed in the worker process ({outcome.failure}). The old index still serves."
+    ) from WorkerFailure(outcome.traceback)
+
+
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this child when the parent dies (a killed build stops whole)."""
     try:
@@ -130,29 +247,10 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child(task, store_file: str, conn, counter, args, parent: int) -> None:
-    _die_with_parent(parent)
-
-    def tick():
-        counter.value += 1
-
-    analysis.take_fresh_stems()  # report only the stems computed here
-    try:
-        if store_file is None:  # the task needs no store
-            conn.send(("ok", task(None, 1, 2, tick, *args)))
-        else:
-            with Store(store_file) as store:
-                conn.send(("ok", task(store, 1, 2, tick, *args)))
-    except BaseException as e:  # the parent raises it
-        conn.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        conn.close()
-
-
 class _SharedProgress:
     """The parent's articles plus the child's (a counter in shared memory)."""
 
-    def __init__(self, progress, counter):
+    def __init__(self, progress: Progress | None, counter):
         self.progress, self.counter = progress, counter
         self.own = self.reported = 0
 
@@ -178,39 +276,3 @@ def _without_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def run_sharded(task, store: Store | None, args: tuple, progress=None) -> tuple:
-    """Run ``task`` on half the articles here and half in a forked child; both results.
-
-    The child opens its own connection to ``store`` (None: the task needs none).
-    """
-    with _without_cyclic_gc():
-        return _run_sharded(task, store, args, progress)
-
-
-def _run_sharded(task, store: Store | None, args: tuple, progress) -> tuple:
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    counter = context.Value("l", 0, lock=False)
-    child = context.Process(
-        target=_child,
-        args=(task, None if store is None else str(store.path), send, counter, args, os.getpid()),
-    )
-    shared = _SharedProgress(progress, counter)
-    child.start()
-    send.close()
-    try:
-        mine = task(store, 0, 2, shared.tick, *args)
-        status, theirs = receive.recv()
-        child.join()
-    except BaseException:
-        child.kill()
-        child.join()
-        raise
-    if status != "ok":
-        raise WartaIndexError(
-            f"Indexing failed in the worker process ({theirs}). The old index still serves."
-        )
-    shared.tick(0)
-    return mine, theirs

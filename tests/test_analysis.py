@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index import analysis
 from index.analysis import (
+    SastrawiFilter,
+    Stemmer,
+    analyzer_terms,
     exact_analyzer,
-    index_terms,
+    exact_terms,
     load_protected,
     protected_words,
-    query_stopwords,
+    split_words,
     stem,
     stem_analyzer,
+    stemmed_terms,
     stopwords,
 )
 
@@ -100,24 +108,73 @@ def test_stopwords_stay_in_the_index_with_exact_positions():
     assert tokens == [("hari", 0), ("raya", 1), ("di", 2), ("ibu", 3), ("kota", 4)]
 
 
-def test_query_stopwords_keep_content_words():
+def test_the_stopword_list_is_sastrawis_with_its_content_words():
     assert len(stopwords()) == 809
-    assert {"yang", "dan", "di", "adalah"} <= query_stopwords()
-    assert {"ibu", "hari", "baru", "awal", "orang", "besar", "pertama", "diri"}.isdisjoint(
-        query_stopwords()
-    )
+    assert {"yang", "dan", "di", "adalah", "ibu", "hari"} <= stopwords()
 
 
 @pytest.mark.parametrize("protected", [None, {"bekasi": "bekasi", "berikan": "beri"}])
-def test_index_terms_match_the_analyzer(protected):
+def test_whole_text_terms_match_the_analyzer(protected):
     text = "Pengiriman pasukan ke Bekasi; negara-negara G-20 berikan 10.000 dolar, Jum'at."
-    analyzer = stem_analyzer(protected) if protected is not None else exact_analyzer()
+    exact = exact_terms(text)
+    assert exact == analyzer_terms(text, exact_analyzer())
+    stemmed = stemmed_terms(exact, Stemmer(protected))
+    assert stemmed == analyzer_terms(text, stem_analyzer(protected))
+    assert stemmed["kirim"] == [0]
+
+
+# Pieces that stress the tokenizer: cases, accents, apostrophes, hyphens, numbers,
+# links, addresses, and characters whose lowercase differs in length or by context.
+PIECES = [
+    "Pengiriman",
+    "negara-negara",
+    "COVID-19",
+    "Jum'at",
+    "Ma’ruf",
+    "‘baru’",
+    "café",
+    "10.000",
+    "1,5",
+    "Rp10.000",
+    "https://kompas.com/a-b.html",
+    "www.contoh.test/x",
+    "redaksi@kompas.co.id",
+    "Kim Jong-un",
+    "ΟΔΟΣ",
+    "İstanbul",
+    "straße",
+    "ﬁnal",
+    "中文",
+    "x--y",
+    "-a-",
+    "'",
+    "–",
+]
+TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(PIECES),
+        st.text(alphabet="aZé'’-.,@/:_ 0123456789\nİΣßﬁ", max_size=12),
+    ),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_exact_terms_agree_with_split_words(text):
     expected: dict[str, list[int]] = {}
-    for t in analyzer(text, positions=True):
-        poses = expected.setdefault(t.text, [])
-        if t.pos not in poses:
-            poses.append(t.pos)
-    assert index_terms(text, protected) == expected
+    for word, position, _, _ in split_words(text):
+        positions = expected.setdefault(word, [])
+        if position not in positions:
+            positions.append(position)
+    assert exact_terms(text) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXTS)
+def test_stemmed_terms_agree_with_the_stemming_analyzer(text):
+    expected = analyzer_terms(text, stem_analyzer())
+    assert stemmed_terms(exact_terms(text), Stemmer()) == expected
 
 
 def test_protected_words_ship_with_overrides():
@@ -137,23 +194,49 @@ def test_a_user_file_extends_and_overrides_the_protected_words(tmp_path):
     assert stem("Cibubur", words) == "cibubur"
 
 
-def test_the_stem_cache_remembers_what_sastrawi_computed(monkeypatch):
-    analysis.clear_stem_cache()
-    assert stem("pengiriman") == "kirim"
-    assert analysis.take_fresh_stems() == {"pengiriman": "kirim"}
-    monkeypatch.setattr(analysis, "_compute_stem", lambda token: pytest.fail(token))
-    assert stem("pengiriman") == "kirim"
-    assert analysis.take_fresh_stems() == {}
+def test_a_stemmer_remembers_what_sastrawi_computed(monkeypatch):
+    stemmer = Stemmer()
+    assert stemmer.stem("pengiriman") == "kirim"
+    assert stemmer.stem("bekasi") == "bekasi"  # protected: not Sastrawi's, not new
+    assert stemmer.take_new() == {"pengiriman": "kirim"}
+    monkeypatch.setattr(analysis, "sastrawi_stem", lambda word: pytest.fail(word))
+    assert stemmer.stem("pengiriman") == "kirim"
+    assert stemmer.take_new() == {}
 
 
-def test_a_stem_lookup_is_asked_before_sastrawi(monkeypatch):
-    analysis.clear_stem_cache()
+def test_a_stemmer_asks_the_persisted_cache_before_sastrawi(monkeypatch):
     asked = []
-    monkeypatch.setattr(analysis, "_compute_stem", lambda token: pytest.fail(token))
-    analysis.set_stem_lookup(lambda token: asked.append(token) or "kirim")
-    try:
-        assert stem("pengirimannya") == "kirim"
-    finally:
-        analysis.set_stem_lookup(None)
+    monkeypatch.setattr(analysis, "sastrawi_stem", lambda word: pytest.fail(word))
+    stemmer = Stemmer(persisted=lambda word: asked.append(word) or "kirim")
+    assert stemmer.stem("pengirimannya") == "kirim"
+    assert stemmer.stem("pengirimannya") == "kirim"
+    assert stemmer.stem("di") == "di"  # too short for Sastrawi: nothing to ask
     assert asked == ["pengirimannya"]
-    assert analysis.take_fresh_stems() == {}
+    assert stemmer.take_new() == {}
+
+
+def test_remembered_stems_are_known_and_adopted_ones_are_also_new(monkeypatch):
+    stemmer = Stemmer()
+    stemmer.remember({"pengiriman": "kirim"})
+    stemmer.adopt({"menyelenggarakan": "selenggara"})
+    monkeypatch.setattr(analysis, "sastrawi_stem", lambda word: pytest.fail(word))
+    assert [stemmer.stem("pengiriman"), stemmer.stem("menyelenggarakan")] == ["kirim", "selenggara"]
+    assert stemmer.take_new() == {"menyelenggarakan": "selenggara"}
+
+
+def test_stemmers_share_nothing():
+    first, second = Stemmer(), Stemmer()
+    assert first.stem("pengiriman") == "kirim"
+    assert "pengiriman" not in second.terms
+    assert second.take_new() == {}
+
+
+def test_a_pickled_filter_keeps_its_protected_words_but_not_its_memory():
+    original = SastrawiFilter({"banjir": "air"})
+    original.stemmer.stem("pengiriman")
+    data = pickle.dumps(original)
+    assert b"pengiriman" not in data
+    copy = pickle.loads(data)
+    assert copy == original and copy.stemmer is not original.stemmer
+    assert copy.stemmer.terms == {}
+    assert [t.text for t in (exact_analyzer() | copy)("Banjir pengiriman")] == ["air", "kirim"]

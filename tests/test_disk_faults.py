@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from index.build import index_path
+from index import index_path
 from searcher import Searcher
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root"),
+    pytest.mark.slow,
+]
 
 
 def mount(path: Path, *options: str) -> None:

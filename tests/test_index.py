@@ -13,17 +13,23 @@ from whoosh.writing import MERGE_SMALL
 from crawler.article import Article
 from crawler.importer import read_path
 from crawler.store import Store
-from index import analysis, build, workers
-from index.build import (
+from index import (
     IndexLockedError,
     WartaIndexError,
-    _known_signatures,
+    analysis,
+    build,
     build_index,
+    generations,
     index_path,
     index_stats,
+    merging,
     open_index,
+    update,
     update_index,
+    workers,
 )
+from index.analysis import Stemmer
+from index.build import _known_signatures
 from index.dedup import DuplicateGroups, analysis_key, protected_words
 from index.stems import StemCache, stem_cache_path
 
@@ -128,19 +134,28 @@ def test_a_failed_build_leaves_the_old_index_serving(store, link, monkeypatch):
     assert open_index(link).doc_count() == 6
 
 
-def test_a_failure_in_the_worker_process_is_a_sentence(store, link, monkeypatch):
-    def broken(store, shard, *args):
-        if shard == 1:
+def test_a_failure_in_the_worker_process_is_a_sentence_and_its_traceback_is_logged(
+    store, link, monkeypatch, caplog
+):
+    def broken_in_the_worker(shard, *args):
+        if shard.number == 1:
             raise OSError("No space left on device")
-        return workers.segments_task(store, shard, *args)
+        return workers.segments_task(shard, *args)
 
-    monkeypatch.setattr(build, "segments_task", broken)
+    monkeypatch.setattr(build, "segments_task", broken_in_the_worker)
     with pytest.raises(
         WartaIndexError,
-        match=r"\(OSError: No space left on device\)\. The old index still serves\.",
-    ):
+        match=r"^Indexing failed in the worker process \(OSError: No space left on device\)\. "
+        r"The old index still serves\.$",
+    ) as raised:
         build_index(store, link)
     assert open_index(link).doc_count() == 6
+    cause = raised.value.__cause__
+    assert isinstance(cause, workers.WorkerFailure)
+    assert "Traceback" in str(cause) and "in broken_in_the_worker" in str(cause)
+    [record] = [r for r in caplog.records if r.name == "index.workers"]
+    assert record.levelname == "ERROR"
+    assert 'raise OSError("No space left on device")' in record.getMessage()
 
 
 def test_update_after_add_change_and_delete(store, link):
@@ -179,7 +194,7 @@ def test_update_regroups_when_a_group_first_article_changes(store, link):
 
 
 def test_segments_are_merged_when_they_pile_up(store, link, monkeypatch):
-    monkeypatch.setattr(build, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(merging, "MAX_SEGMENTS", 3)
     for n in range(4):
         store.upsert_many([dataclasses.replace(BANJIR, id=f"tambahan-{n}")])
         update_index(store, link)
@@ -188,7 +203,7 @@ def test_segments_are_merged_when_they_pile_up(store, link, monkeypatch):
 
 
 def test_a_second_writer_waits_then_fails_with_a_sentence(store, link):
-    with build._exclusive(link, 1.0):
+    with generations.exclusive(link, 1.0):
         with pytest.raises(IndexLockedError, match=r"Another Warta process .* waited 0 s\. Try"):
             update_index(store, link, lock_timeout=0.2)
         with pytest.raises(IndexLockedError, match="Another Warta process is building"):
@@ -211,8 +226,7 @@ def test_the_stem_cache_is_persisted_and_reused(store, link, monkeypatch):
     with StemCache(stem_cache_path(link)) as cache:
         assert cache.get("pengiriman") == "kirim"
         assert len(cache) > 500
-    analysis.clear_stem_cache()
-    monkeypatch.setattr(analysis, "_stemmer", lambda: pytest.fail("Sastrawi was called"))
+    monkeypatch.setattr(analysis, "_sastrawi", lambda: pytest.fail("Sastrawi was called"))
     report = build_index(store, link)  # the forked worker would fail too
     assert report.new_stems == 0
     assert hits(link, Term("body", "kirim")) != []
@@ -303,11 +317,11 @@ def test_an_update_redone_after_a_crash_keeps_one_copy(store, link):
     """Killed after its commit but before its state was written, an update is done
     again: the articles it added are in the index though its groups don't list them."""
     gen_dir = link.resolve()
-    state_before = (gen_dir / build.STATE_FILE).read_text()
+    manifest_before = (gen_dir / generations.MANIFEST_FILE).read_text()
     groups_before = (gen_dir / "dups.pickle").read_bytes()
     store.upsert_many([dataclasses.replace(BANJIR, id="baru", body="Berita baru sekali.")])
     update_index(store, link)
-    (gen_dir / build.STATE_FILE).write_text(state_before)  # as if killed after the commit
+    (gen_dir / generations.MANIFEST_FILE).write_text(manifest_before)  # killed after the commit
     (gen_dir / "dups.pickle").write_bytes(groups_before)
     update_index(store, link)
     ids = [fields["id"] for fields in open_index(link).searcher().all_stored_fields()]
@@ -364,9 +378,9 @@ def test_a_large_update_in_two_processes_indexes_as_one_process(store, link, mon
     build_index(store, alone)
     segments = index_stats(store, link)["segments"]
     large_update(store)
-    monkeypatch.setattr(build, "PARALLEL_DOCS", 10**6)
+    monkeypatch.setattr(workers, "PARALLEL_DOCS", 10**6)
     one_process = update_index(store, alone)
-    monkeypatch.setattr(build, "PARALLEL_DOCS", 2)
+    monkeypatch.setattr(workers, "PARALLEL_DOCS", 2)
     report = update_index(store, link)
     assert report.new_stems == one_process.new_stems > 0
     assert (report.indexed, report.deleted) == (7, 1)
@@ -383,13 +397,13 @@ def test_a_large_update_in_two_processes_indexes_as_one_process(store, link, mon
 
 
 def test_a_large_update_failing_in_the_worker_is_a_sentence(store, link, monkeypatch):
-    def broken(store, shard, *args):
-        if shard == 1:
+    def broken(shard, *args):
+        if shard.number == 1:
             raise OSError("No space left on device")
-        return workers.documents_task(store, shard, *args)
+        return workers.documents_task(shard, *args)
 
-    monkeypatch.setattr(build, "PARALLEL_DOCS", 2)
-    monkeypatch.setattr(build, "documents_task", broken)
+    monkeypatch.setattr(workers, "PARALLEL_DOCS", 2)
+    monkeypatch.setattr(update, "documents_task", broken)
     before = by_id(link)
     large_update(store)
     with pytest.raises(WartaIndexError, match=r"No space left on device\)\. The old index"):
@@ -443,13 +457,13 @@ def test_an_update_merges_what_whoosh_merge_small_would(sizes, large, monkeypatc
     monkeypatch.setattr(whoosh.reading, "SegmentReader", lambda storage, schema, segment: segment)
     small = [Sized(n) for n in sizes]
     MERGE_SMALL(Writer(), small)
-    assert build._segments_to_merge([*map(Sized, large), *small], added=0) == merged
+    assert merging.segments_to_merge([*map(Sized, large), *small], added=0) == merged
     assert bool(merged) == (sizes in (SIZES[3], SIZES[6]))
 
 
 def test_an_update_merges_the_smallest_beyond_max_segments():
     segments = [Sized(5000 + n) for n in range(17)] + [Sized(12000)] * 3
-    merged = build._segments_to_merge(segments, added=2)
+    merged = merging.segments_to_merge(segments, added=2)
     assert [s.docs for s in merged] == [5000, 5001, 5002]
 
 
@@ -513,3 +527,65 @@ def test_a_forked_process_reads_the_stem_cache_through_its_own_connection(link):
         assert receive.recv() == ("kirim", True)
         process.join()
         assert cache.db is parent_db and cache.get("pengiriman") == "kirim"
+
+
+# -- stems cross the fork both ways ------------------------------------------------
+
+
+def stem_words(shard, store, stemmer, words):
+    """A task: stem this shard's words; which of them the process knew before."""
+    known = [word for word in shard.take(words) if word in stemmer.terms]
+    for word in shard.take(words):
+        stemmer.stem(word)
+    return known
+
+
+def test_a_forked_worker_knows_the_parents_stems_and_hands_back_its_own():
+    stemmer = Stemmer()
+    assert stemmer.stem("pengiriman") == "kirim"  # new in the parent, not yet persisted
+    words = ["pengiriman", "pengiriman", "menyelenggarakan", "kepolisian"]
+    mine, theirs = workers.run_shards(stem_words, (words,), stemmer=stemmer)
+    assert (mine, theirs) == (["pengiriman"], ["pengiriman"])  # nobody stemmed it again
+    assert stemmer.take_new() == {
+        "pengiriman": "kirim",  # the parent's, kept
+        "menyelenggarakan": "selenggara",  # the parent's shard
+        "kepolisian": "polisi",  # the child's, adopted
+    }
+    assert stemmer.stem("kepolisian") == "polisi" and stemmer.take_new() == {}
+
+
+# -- an update where there is no index builds it -------------------------------------
+
+
+def test_an_update_without_an_index_builds_it(store, tmp_path):
+    link = index_path(tmp_path / "fresh")
+    protected = {**protected_words(), "banjir": "air"}
+    report = update_index(store, link, protected=protected)
+    assert (report.kind, report.indexed) == ("rebuild", 6)
+    assert hits(link, Term("body", "air")) == ["bekasi-banjir"]
+    report = update_index(store, link)
+    assert (report.kind, report.indexed) == ("update", 0)
+
+
+def test_cli_update_without_an_index_builds_it_and_says_so(data_dir, seeds_dir, invoke):
+    invoke("import", str(seeds_dir))
+    (data_dir / "protected.txt").write_text("presiden kepala\n", encoding="utf-8")
+    result = invoke("index", "update")
+    assert result.output.startswith(f"There was no index at {index_path(data_dir)}: built it.")
+    assert "Indexed 5 articles" in result.output
+    assert len(hits(index_path(data_dir), Term("body", "kepala"))) == 5
+    assert "Updated the index: 0 indexed" in invoke("index", "update").output
+
+
+# -- progress bars only on a terminal -------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["index", "build"], ["index", "update"]])
+def test_no_progress_bar_when_output_is_not_a_terminal(indexed_data_dir, runner, command):
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(indexed_data_dir), *command])
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output
+    assert "art/s" not in result.output and "Indexing:" not in result.output
+    assert len(result.output.splitlines()) == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.build import STATE_FILE, index_path, open_index
-from index.errors import IndexOutdatedError
+from index import IndexOutdatedError, index_path, open_index
+from index.generations import MANIFEST_FILE
 from index.schema import INDEX_FORMAT
 from web import create_app
 
@@ -19,10 +19,10 @@ def generation(data_dir: Path) -> Path:
 
 def age_index(data_dir: Path) -> None:
     """Make the index look as if an older Warta wrote it."""
-    state_file = generation(data_dir) / STATE_FILE
-    state = json.loads(state_file.read_text())
-    state["format"] = INDEX_FORMAT - 1
-    state_file.write_text(json.dumps(state))
+    manifest_file = generation(data_dir) / MANIFEST_FILE
+    manifest = json.loads(manifest_file.read_text())
+    manifest["format"] = INDEX_FORMAT - 1
+    manifest_file.write_text(json.dumps(manifest))
 
 
 def break_schema(data_dir: Path) -> None:
@@ -49,5 +49,22 @@ def test_unreadable_index_asks_for_a_rebuild_everywhere(indexed_data_dir, invoke
 
 
 def test_fresh_index_records_its_format(indexed_data_dir):
-    state = json.loads((generation(indexed_data_dir) / STATE_FILE).read_text())
-    assert state["format"] == INDEX_FORMAT
+    manifest = json.loads((generation(indexed_data_dir) / MANIFEST_FILE).read_text())
+    assert manifest["format"] == INDEX_FORMAT
+
+
+def test_a_damaged_index_asks_for_a_rebuild_and_keeps_the_cause(indexed_data_dir):
+    break_schema(indexed_data_dir)
+    with pytest.raises(IndexOutdatedError) as raised:
+        open_index(index_path(indexed_data_dir))
+    cause = raised.value.__cause__
+    assert cause is not None and not isinstance(cause, OSError)
+
+
+def test_an_error_of_the_file_system_is_not_called_an_old_index(indexed_data_dir):
+    """Rebuilding would not mend it: it surfaces as what it is."""
+    for toc in generation(indexed_data_dir).glob("_MAIN_*.toc"):
+        toc.unlink()
+        toc.mkdir()
+    with pytest.raises(IsADirectoryError):
+        open_index(index_path(indexed_data_dir))

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
+from index import index_path
 from index.analysis import split_words
-from index.build import STATE_FILE, article_fields, index_path
-from index.schema import INDEX_FORMAT, make_schema
+from index.generations import MANIFEST_FILE
+from index.schema import INDEX_FORMAT, article_fields, make_schema
 from searcher import DEFAULT_LIMITS, QueryError, Searcher
 from searcher.answers import DATE, NUMBER, answer_distance, expected_answer
 from searcher.pipeline import FALLBACK_NOTICE
@@ -292,7 +293,7 @@ def answer_searcher(tmp_path):
     with ix.writer() as w:
         for name, body in texts.items():
             w.add_document(**article_fields(Article(id=name, title="", body=body)))
-    (tmp_path / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     s = Searcher(tmp_path, synonyms_file=None)
     yield s
     s.close()
@@ -333,7 +334,7 @@ def dup_searcher(tmp_path):
             doc = article_fields(article)
             doc["dup"] = "group" if name in "abc" else name
             w.add_document(**doc)
-    (tmp_path / STATE_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     s = Searcher(tmp_path, synonyms_file=None)
     yield s
     s.close()

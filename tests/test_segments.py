@@ -12,8 +12,8 @@ from whoosh.writing import SegmentWriter
 from crawler.article import Article
 from crawler.importer import read_path
 from index import segments
-from index.build import article_fields
-from index.schema import make_schema
+from index.analysis import Stemmer
+from index.schema import article_fields, make_schema
 from index.segments import BulkSegmentWriter, encode_positions
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
@@ -45,13 +45,15 @@ def articles() -> list[Article]:
 def write_segment(tmp_path: Path, writer_class) -> Path:
     directory = tmp_path / writer_class.__name__
     directory.mkdir()
-    ix = whoosh_index.create_in(directory, make_schema())
-    kwargs = {} if writer_class is BulkSegmentWriter else {"_lk": False}
-    writer = writer_class(ix, **kwargs)
+    index = whoosh_index.create_in(directory, make_schema())
+    if writer_class is BulkSegmentWriter:
+        writer = BulkSegmentWriter(index, Stemmer())
+    else:
+        writer = writer_class(index, _lk=False)
     for n, article in enumerate(articles()):
         writer.add_document(**article_fields(article, f"group-{n % 7}"))
     segment = writer._finalize_segment()
-    parent = ix.writer()
+    parent = index.writer()
     parent.commit(mergetype=lambda _writer, existing: [*existing, segment])
     return directory
 
@@ -140,3 +142,9 @@ def test_positions_encode_as_whoosh_does(poses):
     fmt = make_schema()["body"].format
     assert encode_positions(poses) == fmt.encode(poses)
     assert fmt.decode_positions(encode_positions(poses)) == poses
+
+
+def test_a_stemmer_with_other_protected_words_is_refused(tmp_path):
+    index = whoosh_index.create_in(tmp_path, make_schema({"banjir": "air"}))
+    with pytest.raises(ValueError, match="protected words are not those of field 'body'"):
+        BulkSegmentWriter(index, Stemmer())

@@ -1,0 +1,83 @@
+"""What the spelling rules need to know about words: names and dictionary words.
+
+Names: a word capitalised mid-sentence in most of its occurrences is a name ("Ani",
+"Bekasi", "OJK"); a did-you-mean must not "correct" it into a common word.
+Only mid-sentence occurrences count: the first word of a sentence, of a
+quotation or of a paragraph is capitalised whatever it is. Some archives
+join paragraphs with a bare comma (``tersebut.,Dalam``), so a word glued to
+a comma counts as a paragraph start; "Vidal, Vietto" (comma and space) is a
+list and counts.
+
+Dictionary words: ``known_word`` says whether Sastrawi's dictionary holds a
+word, or affixes Sastrawi can strip down to a root it holds ("dikirimi").
+
+``CapitalCounts`` only counts what it is given; the index builder owns one
+while it builds and stores ``names()`` with the index generation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from .analysis import _sastrawi, stem
+
+_WORD = re.compile(r"[^\W\d_]+")
+_BOUNDARY = frozenset(".!?:\"'“”‘’-–—•")
+_GLUED = frozenset(",;")
+
+
+def mid_sentence_words(text: str) -> Iterator[tuple[str, bool]]:
+    """(lowercased word, written with a capital) for each word inside a sentence."""
+    for match in _WORD.finditer(text):
+        start = match.start()
+        if start == 0 or _starts_something(text[max(0, start - 4) : start]):
+            continue
+        word = match.group()
+        yield word.lower(), word[0].isupper()
+
+
+def _starts_something(before: str) -> bool:
+    if before[-1] == "-" and len(before) > 1 and before[-2].isalnum():
+        return False  # inside a compound: Tanah Abang-Rangkas
+    if before[-1] in _GLUED:
+        return True  # a paragraph joined with a bare comma
+    stripped = before.rstrip()
+    return not stripped or stripped[-1] in _BOUNDARY
+
+
+class CapitalCounts:
+    """Mid-sentence occurrences of each word, and how many had a capital."""
+
+    def __init__(self):
+        self.seen: Counter[str] = Counter()
+        self.capitalised: Counter[str] = Counter()
+
+    def add(self, text: str) -> None:
+        """Count the mid-sentence words of one text."""
+        for word, capital in mid_sentence_words(text):
+            self.seen[word] += 1
+            if capital:
+                self.capitalised[word] += 1
+
+    def add_all(self, texts: Iterable[str]) -> CapitalCounts:
+        for text in texts:
+            self.add(text)
+        return self
+
+    def is_name(self, word: str, share: float = 0.5) -> bool:
+        """Capitalised in at least ``share`` of its mid-sentence occurrences."""
+        seen = self.seen[word]
+        return bool(seen) and self.capitalised[word] >= share * seen
+
+    def names(self, share: float = 0.5) -> frozenset[str]:
+        """Every word written as a name (what an index generation would store)."""
+        return frozenset(w for w in self.capitalised if self.is_name(w, share))
+
+
+@lru_cache(maxsize=100_000)
+def known_word(word: str) -> bool:
+    """A Sastrawi dictionary root, or a word Sastrawi stems to a different root."""
+    return _sastrawi().dictionary.contains(word) or stem(word) != word
