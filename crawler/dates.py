@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-import dateparser
-
 WIB = timezone(timedelta(hours=7))
 ZONES = {"WIB": WIB, "WITA": timezone(timedelta(hours=8)), "WIT": timezone(timedelta(hours=9))}
 ZONE_NAMES = {zone.utcoffset(None): name for name, zone in ZONES.items()}
@@ -83,6 +81,8 @@ def _from_rfc822(value: str) -> datetime | None:
 
 def _from_words(value: str, tz: timezone) -> datetime | None:
     """Dates in words (Indonesian or English), day before month."""
+    import dateparser  # slow to import: only the crawler's normalisers read dates in words
+
     zone = _ZONE_WORD.search(value)
     text = re.sub(rf"^\s*{_DAYS}\s*,?", "", value, flags=re.I)
     text = _ZONE_WORD.sub("", text).replace("|", " ").replace("pukul", " ").replace(" at ", " ")
