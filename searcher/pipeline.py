@@ -246,6 +246,7 @@ class QueryPipeline:
         for docnum, copy_of in order:
             fields = self.searcher.stored_fields(docnum)
             shown = None if copy_of is None else self._article_id(copy_of)
+            # A story id joins here (ExportDoc.story) once the index groups stories.
             rows.append(export_row(ExportDoc(fields, copy_of=shown)))
         return rows
 
