@@ -5,8 +5,10 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
+RUNS   ?= 3
+SCALE  ?= 10
 
-.PHONY: run test lint bench venv clean soak watch-soak quality bench-web bench-search bench-relevance bench-index bench-updates stemmer-eval
+.PHONY: run test lint bench venv clean soak soak-hour watch-soak quality bench-web bench-search bench-relevance bench-index bench-updates bench-scale stemmer-eval
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -38,14 +40,21 @@ soak: venv
 watch-soak: venv
 	$(BIN)/python bench/newsroom.py --minutes $${WATCH_MINUTES:-12}
 
+# One hour, an update every minute: the server's RSS/USS over time (does it level off?).
+soak-hour: venv
+	$(BIN)/python bench/soak.py --hour --clients 32
+
 # Every benchmark and quality script (needs ../shared; tens of minutes).
 bench: bench-index bench-updates bench-search bench-relevance bench-web stemmer-eval quality
 
-# Web load: wrk, 16 clients for 30 s against the 25,427-article index (needs `wrk`).
+# The benchmarks below need ../shared (the news archive, FacQA) and write bench/out/.
+# Web as users meet it: 1,000 first-seen queries from 16 clients, USS per worker,
+# then wrk's mix for 30 s (needs `wrk`). `bench/load.py` alone: the wrk mix only.
 bench-web: venv
-	$(BIN)/python bench/load.py --seconds 30 --clients 16
+	$(BIN)/python bench/bench_web.py --queries 1000 --clients 16 --seconds 30
 
-# Search latency beside SQLite FTS5, then on a 10x archive (built once into bench/out/).
+# Search latency as users meet it: first-seen and repeated queries through a fresh
+# `warta serve` and `warta search` processes (`--breakdown`: in-process, beside FTS5).
 bench-search: venv
 	$(BIN)/python bench/bench_search.py
 
@@ -53,9 +62,15 @@ bench-search: venv
 bench-relevance: venv
 	$(BIN)/python bench/relevance.py
 
-# Index rebuild/update beside an SQLite FTS5 baseline on the 25,427 news articles (minutes).
+# `warta import`, `warta index build` (cold, warm) and `update` as processes on a fresh
+# data dir, beside the lean FTS5 baseline in the same run (minutes; RUNS=3).
 bench-index: venv
-	$(BIN)/python bench/bench_index.py --runs $${RUNS:-3}
+	$(BIN)/python bench/bench_index.py --runs $(RUNS)
+
+# SCALE times the archive as new, distinct articles, through the real commands
+# (SCALE=10: ~254k articles, about half an hour; SCALE=40: hours). Not part of `make bench`.
+bench-scale: venv
+	$(BIN)/python bench/scale_archive.py --scale $(SCALE)
 
 # Many small updates in a row (a crawl every few minutes), merges included.
 bench-updates: venv

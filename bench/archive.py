@@ -27,6 +27,8 @@ def news_data_dir() -> Path:
     """A data directory holding the 25,427 news articles and their index."""
     data_dir = OUT / "news25k"
     if not (index_path(data_dir) / "").exists():
+        if not NEWS.is_dir():
+            sys.exit(f"No news archive at {NEWS}: this benchmark needs ../shared beside the clone.")
         warta = [sys.executable, "-m", "web.cli", "--quiet", "--data-dir", str(data_dir)]
         subprocess.run([*warta, "import", str(NEWS)], check=True)
         subprocess.run([*warta, "index", "build"], check=True)

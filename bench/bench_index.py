@@ -1,32 +1,34 @@
-"""Index benchmark: Warta's Whoosh rebuild and update against an SQLite FTS5 baseline.
+"""Index speed as users meet it: `warta import` and `warta index build|update` as processes.
 
-    .venv/bin/python bench/bench_index.py [--runs 3] [--news ../shared/data/news]
+    .venv/bin/python bench/bench_index.py [--runs 3] [--news DIR] [--breakdown]
 
-Imports the news archive into a temporary store (all but the last 250
-articles, outside the timing), then per run measures, each in a fresh process,
-from the store to a committed, searchable index:
+The news archive is split once into two JSON Lines files: every article but
+the last 250 (``main``) and those 250 (``new``). Each run then starts from a
+fresh data directory and times, each command a fresh process:
 
-- baseline: SQLite FTS5 fed the same analysis (tokenizer, protected words,
-  Sastrawi with a per-token dict cache; stopwords kept, as in the index) in
-  one process; and the same without stemming;
-- Warta cold rebuild (no stem cache, no earlier index), warm rebuild with the
-  stem cache only (signatures recomputed), and warm rebuild (stem cache and
-  the signatures of unchanged articles reused, as any rebuild after the first);
-- Warta update after importing the 250 held-back articles (then deleted again
-  for the next run).
+1. the lean FTS5 baseline (``bench/fts5_baseline.py``) over ``main``: cold
+   (empty stem cache) and warm (the same again, stem cache filled); it runs
+   again after step 5, and the mean of both is the run's baseline;
+2. ``warta import main`` (articles/s);
+3. ``warta index build``, cold: no stem cache and no earlier index;
+4. ``warta index build`` again, warm (the stem cache and the unchanged
+   articles' signatures are reused, as in any rebuild after the first);
+5. ``warta import new``, then ``warta index update`` of those 250 articles.
 
-Peak memory is the largest resident set of the process plus that of its
-largest child (the rebuild's forked worker). Medians are reported.
+Wall and CPU seconds count the whole process tree (a build forks a worker);
+peak memory is the tree's summed PSS (and RSS), sampled every 0.2 s. The
+report gives medians over the runs, ratios to the baseline of the same run,
+and the load average (the machine may be shared). ``--breakdown`` also runs
+``bench/index_breakdown.py`` (the older in-process figures: Warta's build
+functions called directly, and FTS5 fed Warta's own analysis).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
-import os
-import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,220 +36,165 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import (
+    ROOT,
+    duplicates_reported,
+    index_stats,
+    machine_load,
+    news_files,
+    run_timed,
+    warta,
+    write_json,
+)
 
-from crawler.article import Article  # noqa: E402
-from crawler.importer import find_files, read_path  # noqa: E402
-from crawler.store import Store  # noqa: E402
-from index import build_index, index_path, index_stats, split_words, update_index  # noqa: E402
-from index.analysis import Stemmer  # noqa: E402
-from index.dedup import DUPS_FILE  # noqa: E402
-from index.stems import stem_cache_path  # noqa: E402
-
-DEFAULT_NEWS = ROOT.parent / "shared" / "data" / "news"
 HELD_BACK = 250
+TARGETS = {"cold": 1.5, "warm": 3.0}
 
 
-# -- measurements, each run in a child process ---------------------------------
+def split_news(files: list[Path], folder: Path, held_back: int = HELD_BACK) -> dict:
+    """Write ``main.jsonl.gz`` (all but the last ``held_back`` lines) and ``new.jsonl.gz``."""
+    lines = []
+    for path in files:
+        with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open() as f:
+            lines += [line if line.endswith("\n") else line + "\n" for line in f if line.strip()]
+    parts = {"main": lines[:-held_back], "new": lines[-held_back:]}
+    paths = {}
+    for name, part in parts.items():
+        paths[name] = folder / f"{name}.jsonl.gz"
+        with gzip.open(paths[name], "wt", encoding="utf-8") as f:
+            f.writelines(part)
+    return paths | {"articles": len(lines)}
 
 
-def _peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + child) / 1024
+def fts5_baseline(files: list[Path], db: Path) -> dict:
+    """Run the lean baseline once (cold, then warm) in its own process."""
+    script = ROOT / "bench" / "fts5_baseline.py"
+    done = run_timed([sys.executable, str(script), "--db", str(db), *map(str, files)])
+    db.unlink(missing_ok=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + child.ru_utime + child.ru_stime
-
-
-def _fts_text(text: str, stemmer: Stemmer | None) -> str:
-    words = split_words(text)
-    if stemmer is None:
-        return " ".join(w for w, _, _, _ in words)
-    return " ".join(stemmer.stem(w) for w, *_ in words)
-
-
-def baseline(data_dir: Path, stemmed: bool) -> dict:
-    """SQLite FTS5 over the analysed title and body, in one process."""
-    path = data_dir / "baseline-fts5.sqlite"
-    path.unlink(missing_ok=True)
-    stemmer = Stemmer() if stemmed else None
-    started, cpu = time.perf_counter(), _cpu_seconds()
-    db = sqlite3.connect(path)
-    db.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
-        "tokenize=\"unicode61 tokenchars '-.,@:/'\")"
-    )
-    with Store.open(data_dir) as store, db:
-        rows = (
-            (a.id, _fts_text(a.title, stemmer), _fts_text(a.body, stemmer))
-            for a, _ in store.iter_articles()
-        )
-        db.executemany("INSERT INTO docs VALUES (?, ?, ?)", rows)
-    count = db.execute("SELECT count(*) FROM docs WHERE docs MATCH 'banjir'").fetchone()[0]
-    db.close()
+def one_run(split: dict, work: Path) -> dict:
+    """One fresh data directory, every step as a process: figures in seconds."""
+    load_before = machine_load()
+    before = fts5_baseline([split["main"]], work / "fts5.sqlite")
+    data = work / "data"
+    imported = warta(data, "import", str(split["main"]))
+    cold = warta(data, "index", "build", memory=True)
+    warm = warta(data, "index", "build", memory=True)
+    imported_new = warta(data, "import", str(split["new"]))
+    update = warta(data, "index", "update", memory=True)
+    # The baseline again: the mean of both brackets Warta's steps, so a change of
+    # the machine's load during the run weighs on both sides of the ratio.
+    after = fts5_baseline([split["main"]], work / "fts5.sqlite")
+    stats = index_stats(data)
+    articles = split["articles"] - HELD_BACK
+    base = {k: (before[k] + after[k]) / 2 for k in before if k != "docs"}
     return {
-        "seconds": time.perf_counter() - started,
-        "cpu": _cpu_seconds() - cpu,
-        "peak_mb": _peak_mb(),
-        "hits": count,
+        "load_before": load_before,
+        "load_after": machine_load(),
+        "fts5_before": before,
+        "fts5_after": after,
+        "fts5_cold_s": base["cold_s"],
+        "fts5_warm_s": base["warm_s"],
+        "fts5_insert_s": base["insert_s"],
+        "fts5_cold_cpu_s": base["cold_cpu_s"],
+        "fts5_warm_cpu_s": base["warm_cpu_s"],
+        "import": imported.summary() | {"articles_per_s": round(articles / imported.seconds)},
+        "cold": cold.summary() | {"duplicates": duplicates_reported(cold.stdout)},
+        "warm": warm.summary(),
+        "import_new": imported_new.summary(),
+        "update": update.summary(),
+        "index": {k: stats[k] for k in ("documents", "segments", "terms", "size_bytes")},
     }
 
 
-def warta(data_dir: Path, mode: str) -> dict:
-    """A Warta rebuild or update."""
-    with Store.open(data_dir) as store:
-        started, cpu = time.perf_counter(), _cpu_seconds()
-        if mode == "update":
-            report = update_index(store, index_path(data_dir))
-        else:
-            report = build_index(store, index_path(data_dir))
-        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
-        stats = index_stats(store, index_path(data_dir))
-    return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "peak_mb": _peak_mb(),
-        "indexed": report.indexed,
-        "duplicates": report.duplicates,
-        "new_stems": report.new_stems,
-        "segments": stats["segments"],
-        "size_mb": stats["size_bytes"] / 2**20,
+def medians(runs: list[dict]) -> dict:
+    """Medians over the runs, and ratios to the baseline (of medians, and per run)."""
+    m = {
+        "fts5_cold_s": statistics.median(r["fts5_cold_s"] for r in runs),
+        "fts5_warm_s": statistics.median(r["fts5_warm_s"] for r in runs),
     }
+    for step in ("import", "cold", "warm", "update"):
+        m[f"{step}_s"] = statistics.median(r[step]["seconds"] for r in runs)
+        m[f"{step}_cpu_s"] = statistics.median(r[step]["cpu_seconds"] for r in runs)
+    m["import_articles_per_s"] = statistics.median(r["import"]["articles_per_s"] for r in runs)
+    for step in ("cold", "warm"):
+        m[f"fts5_{step}_cpu_s"] = statistics.median(r[f"fts5_{step}_cpu_s"] for r in runs)
+        m[f"{step}_cpu_ratio"] = m[f"{step}_cpu_s"] / m[f"fts5_{step}_cpu_s"]
+        m[f"{step}_ratio"] = m[f"{step}_s"] / m[f"fts5_{step}_s"]
+        m[f"{step}_ratios_per_run"] = [
+            round(r[step]["seconds"] / r[f"fts5_{step}_s"], 2) for r in runs
+        ]
+    m["peak_pss_mb"] = max(r[s]["peak_pss_mb"] for r in runs for s in ("cold", "warm"))
+    m["peak_rss_mb"] = max(r[s]["peak_rss_mb"] for r in runs for s in ("cold", "warm"))
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}
 
 
-def child(mode: str, data_dir: Path) -> dict:
-    if mode == "baseline":
-        return baseline(data_dir, stemmed=True)
-    if mode == "baseline-plain":
-        return baseline(data_dir, stemmed=False)
-    return warta(data_dir, mode)
-
-
-def measure(mode: str, data_dir: Path) -> dict:
-    """Run one measurement in a fresh interpreter (no warm in-memory caches)."""
-    load = os.getloadavg()[0]
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(data_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["load"] = load
-    print(
-        f"  {mode:15} {result['seconds']:7.1f} s  cpu {result['cpu']:7.1f} s  "
-        f"{result['peak_mb']:6.0f} MB  load before {load:.1f}",
-        flush=True,
-    )
-    return result
-
-
-# -- the run -------------------------------------------------------------------
-
-
-def read_news(news: Path) -> list[Article]:
-    if not news.is_dir():
-        sys.exit(f"No news archive at {news}: pass --news DIR (the *.jsonl.gz files).")
-    return [a for path in find_files([news]) for a in read_path(path) if isinstance(a, Article)]
-
-
-def one_run(data_dir: Path, held_back: list[Article]) -> dict:
-    results = {
-        "baseline": measure("baseline", data_dir),
-        "baseline-plain": measure("baseline-plain", data_dir),
-    }
-    # Cold: nothing kept from an earlier build (no stem cache, no index whose
-    # near-duplicate signatures could be reused).
-    stem_cache_path(index_path(data_dir)).unlink(missing_ok=True)
-    forget_index(data_dir)
-    results["cold"] = measure("cold", data_dir)
-    # Warm, signatures recomputed: the stem cache kept, the signatures not.
-    (index_path(data_dir).resolve() / DUPS_FILE).unlink()
-    results["warm-stems"] = measure("warm", data_dir)
-    # Warm: the stem cache and the unchanged articles' signatures kept.
-    results["warm"] = measure("warm", data_dir)
-    with Store.open(data_dir) as store:
-        store.upsert_many(held_back)
-    results["update"] = measure("update", data_dir)
-    with Store.open(data_dir) as store:
-        for article in held_back:
-            store.delete(article.id)
-    return results
-
-
-def forget_index(data_dir: Path) -> None:
-    """Remove the index and its generations (the stem cache stays)."""
-    link = index_path(data_dir)
-    shutil.rmtree(link.with_name(link.name + ".d"), ignore_errors=True)
-    link.unlink(missing_ok=True)
-
-
-def median(runs: list[dict], key: str, field: str = "seconds") -> float:
-    return statistics.median(run[key][field] for run in runs)
-
-
-def report(runs: list[dict], articles: int) -> str:
-    keys = ("baseline", "baseline-plain", "cold", "warm-stems", "warm", "update")
-    m = {k: median(runs, k) for k in keys}
-    peak = max(run[k]["peak_mb"] for run in runs for k in ("cold", "warm"))
-    cpu = {k: median(runs, k, "cpu") for k in ("baseline", "baseline-plain", "cold", "warm")}
-    warm = runs[-1]["warm"]
-    loads = [run[k]["load"] for run in runs for k in run]
-    lines = [
-        f"{articles} articles, {len(runs)} run(s), medians:",
+def table(m: dict, runs: list[dict], articles: int) -> str:
+    last = runs[-1]
+    loads = [r[k]["load_1m"] for r in runs for k in ("load_before", "load_after")]
+    size_mb = last["index"]["size_bytes"] / 2**20
+    rows = [
+        f"{articles - HELD_BACK} articles imported, {HELD_BACK} more for the update; "
+        f"{len(runs)} run(s), medians:",
         "",
-        "| measure | Warta | baseline (FTS5) | ratio | target |",
+        "| as a user meets it | Warta | FTS5 baseline | ratio | target |",
         "| --- | ---: | ---: | ---: | ---: |",
-        f"| cold rebuild (no stem cache) | {m['cold']:.1f} s | {m['baseline']:.1f} s "
-        f"| {m['cold'] / m['baseline']:.2f} × | ≤ 1.5 × |",
-        f"| warm rebuild (stem cache, signatures of unchanged articles) | {m['warm']:.1f} s "
-        f"| {m['baseline-plain']:.1f} s (no stemming) "
-        f"| {m['warm'] / m['baseline-plain']:.2f} × | ≤ 3 × |",
-        f"| warm rebuild, signatures recomputed (stem cache only) | {m['warm-stems']:.1f} s "
-        f"| {m['baseline-plain']:.1f} s (no stemming) "
-        f"| {m['warm-stems'] / m['baseline-plain']:.2f} × | |",
-        f"| update, {HELD_BACK} new articles | {m['update']:.2f} s "
-        f"| warm rebuild {m['warm']:.1f} s "
-        f"| {m['update'] / m['warm']:.1%} | ≤ 5 % |",
-        f"| peak memory of a rebuild (process + worker) | {peak:.0f} MB | | | ≤ 1536 MB |",
+        f"| `warta import` (JSON Lines) | {m['import_s']:.1f} s = "
+        f"{m['import_articles_per_s']:.0f} articles/s | | | ≥ 1,500/s |",
+        f"| `warta index build`, cold | {m['cold_s']:.1f} s | {m['fts5_cold_s']:.1f} s | "
+        f"**{m['cold_ratio']:.2f} ×** | ≤ {TARGETS['cold']} × |",
+        f"| `warta index build`, warm | {m['warm_s']:.1f} s | {m['fts5_warm_s']:.1f} s | "
+        f"**{m['warm_ratio']:.2f} ×** | ≤ {TARGETS['warm']:.0f} × |",
+        f"| `warta index update`, {HELD_BACK} new articles | {m['update_s']:.2f} s | | "
+        f"{m['update_s'] / m['warm_s']:.1%} of warm | |",
         "",
-        "CPU seconds (process tree; robust to a busy machine): "
-        f"cold {cpu['cold']:.0f} vs baseline {cpu['baseline']:.0f}, "
-        f"warm {cpu['warm']:.0f} vs baseline without stemming {cpu['baseline-plain']:.0f}.",
-        f"Load average before the measurements: {min(loads):.1f}-{max(loads):.1f}, "
-        f"at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
-        "",
-        f"Index: {warm['segments']} segments, {warm['size_mb']:.0f} MB; "
-        f"{warm['duplicates']} articles in near-duplicate groups.",
+        f"Per run, cold {m['cold_ratios_per_run']} ×, warm {m['warm_ratios_per_run']} ×.",
+        f"CPU seconds (process tree; a busy machine disturbs them less): cold "
+        f"{m['cold_cpu_s']:.1f} vs FTS5 {m['fts5_cold_cpu_s']:.1f} ({m['cold_cpu_ratio']:.2f} ×), "
+        f"warm {m['warm_cpu_s']:.1f} vs {m['fts5_warm_cpu_s']:.1f} ({m['warm_cpu_ratio']:.2f} ×); "
+        f"import {m['import_cpu_s']:.1f}, update {m['update_cpu_s']:.1f}.",
+        f"Peak memory of a build (process tree): {m['peak_pss_mb']:.0f} MB PSS "
+        f"({m['peak_rss_mb']:.0f} MB summed RSS).",
+        f"Index: {last['index']['documents']} documents, {last['index']['segments']} segments, "
+        f"{size_mb:.0f} MB; {last['cold']['duplicates']} articles in near-duplicate groups.",
+        f"Load average (1 min) around the runs: {min(loads):.1f}-{max(loads):.1f} "
+        "on this machine's cores.",
     ]
-    return "\n".join(lines)
+    return "\n".join(rows)
+
+
+def breakdown(runs: int) -> None:
+    """The in-process figures (bench/index_breakdown.py), printed as they come."""
+    print("\nin-process breakdown (bench/index_breakdown.py):", flush=True)
+    script = ROOT / "bench" / "index_breakdown.py"
+    subprocess.run([sys.executable, str(script), "--runs", str(runs)], check=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="Repetitions (medians reported).")
-    parser.add_argument("--news", type=Path, default=DEFAULT_NEWS, help="News archive folder.")
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--news", type=Path, help="News archive folder (default ../shared).")
+    parser.add_argument("--breakdown", action="store_true", help="Also the in-process figures.")
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child[0], Path(args.child[1]))))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="warta-bench-") as tmp:
-        data_dir = Path(tmp) / "data"
-        articles = read_news(args.news)
-        with Store.open(data_dir) as store:
-            store.upsert_many(articles[:-HELD_BACK])
+    files = news_files(args.news) if args.news else news_files()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    with tempfile.TemporaryDirectory(prefix="warta-bench-index-") as tmp:
+        split = split_news(files, Path(tmp))
         runs = []
         for n in range(args.runs):
-            print(f"run {n + 1}/{args.runs}", flush=True)
-            runs.append(one_run(data_dir, articles[-HELD_BACK:]))
-        print()
-        print(report(runs, len(articles)))
+            print(f"run {n + 1}/{args.runs} ...", flush=True)
+            run_dir = Path(tmp) / f"run{n}"
+            run_dir.mkdir()
+            runs.append(one_run(split, run_dir))
+            shutil.rmtree(run_dir)
+    m = medians(runs)
+    print()
+    print(table(m, runs, split["articles"]))
+    write_json("bench-index.json", {"started": started, "medians": m, "runs": runs})
+    if args.breakdown:
+        breakdown(args.runs)
     return 0
 
 

@@ -1,180 +1,148 @@
-"""Search latency: Warta beside an SQLite FTS5 baseline, then on a 10x archive.
+"""Search latency as users meet it: first-seen queries through `warta serve` and `warta search`.
 
-Workloads (warm: each query runs once untimed, then once timed):
+    .venv/bin/python bench/bench_search.py [--data DIR] [--queries 200] [--cli-queries 50]
+                                           [--breakdown]
 
-* keyword: 2-3 consecutive content words from article titles (250 queries);
-* question: facqa natural-language questions (250 queries).
+On the 25,427 news articles (imported and indexed once into
+``bench/out/news25k`` with `warta import` and `warta index build`, or
+``--data DIR``), with a warm OS cache (every file of the data directory read
+once first):
 
-Warta's time is a whole ``Searcher.search``: parsing, matching, BM25F
-ranking, total, facets, collapse, suggestion and snippets for the 10 hits.
-The baseline is an FTS5 table of the same analysed (stemmed) words, queried
-with AND for keywords and OR for questions, ranked by ``bm25()`` with the
-title weighted 2, returning 10 hits with ``snippet()`` plus the total.
+* **API**: a fresh ``warta serve`` (its defaults: two worker processes),
+  each worker's searcher opened by a few warm-up queries, then ``--queries``
+  keyword queries (title openings) and as many FacQA questions, shuffled
+  together and sent one at a time to ``/api/search`` (first page, with
+  snippets), each query once (**first seen**); then the same queries again
+  (**repeated**).
+* **CLI**: ``warta search --json QUERY`` as a fresh process per query, with
+  other queries never sent before (``--cli-queries`` of each kind), beside
+  the bare start of a process (``warta --version``).
 
-    .venv/bin/python bench/bench_search.py [--no-big] [--big copies|rebuilt] [--queries N]
+Reports p50/p95 per kind and writes ``bench/out/bench-search.json``.
+``--breakdown`` also runs ``bench/search_breakdown.py`` (in-process, warm
+and repeated, beside SQLite FTS5).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
-import re
-import sqlite3
-import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import (
+    FACQA,
+    OUT,
+    ROOT,
+    ensure_index,
+    index_stats,
+    machine_load,
+    news_files,
+    percentiles,
+    require,
+    run_timed,
+    warm_os_cache,
+    warta_command,
+    write_json,
+)
+from queries import QuerySets, keyword_pool, question_pool, titles_from_jsonl
+from server import Server, time_sequential
 
-from archive import OUT, copied_index_dir, news_data_dir, repeated_data_dir  # noqa: E402
-from relevance import facqa  # noqa: E402
-
-from crawler.store import Store  # noqa: E402
-from index import index_path, open_index  # noqa: E402
-from searcher import Searcher  # noqa: E402
-from searcher.stopwords import load_stopwords as _stopwords  # noqa: E402
-
-_WORD = re.compile(r"^[a-z]{4,}$")
-
-
-def keyword_queries(data_dir: Path, n: int) -> list[str]:
-    """2-3 consecutive content words from random article titles."""
-    stop = _stopwords()
-    rng = random.Random(7)
-    with Store.open(data_dir) as store:
-        titles = [a.title for a, _ in store.iter_articles() if a.title]
-    queries: list[str] = []
-    while len(queries) < n:
-        words = [w for w in titles[rng.randrange(len(titles))].lower().split()]
-        words = [w for w in words if _WORD.match(w) and w not in stop]
-        size = rng.choice((2, 3))
-        if len(words) >= size:
-            start = rng.randrange(len(words) - size + 1)
-            queries.append(" ".join(words[start : start + size]))
-    return queries
+TARGETS = {"keyword": 20, "question": 60}
 
 
-def question_queries(n: int) -> list[str]:
-    _, queries = facqa()
-    return [q for q, *_ in random.Random(8).sample(queries, n)]
+def query_sets(sources: list[Path]) -> QuerySets:
+    """Title openings of the archive's articles and FacQA's questions."""
+    require(FACQA, "FacQA's questions (data/relevance/facqa_queries.tsv)")
+    return QuerySets(keyword_pool(titles_from_jsonl(sources)), question_pool(FACQA))
 
 
-def percentiles(samples: list[float]) -> dict:
-    samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
-    return {"p50": round(statistics.median(samples), 2), "p95": round(p95, 2), "n": len(samples)}
+def api_latency(data_dir: Path, pairs: list[tuple[str, str]]) -> dict:
+    """First-seen, then repeated, one query at a time through a fresh server."""
+    with Server(data_dir, log="bench-search-serve") as server:
+        warm_up = server.warm_up()
+        first = time_sequential(server, pairs)
+        repeated = time_sequential(server, pairs)
+        uss = server.uss_mb()
+    return {"warm_up_s": round(warm_up, 2), "first_seen": first, "repeated": repeated} | {
+        "uss_mb_per_worker": uss
+    }
 
 
-def time_warta(searcher: Searcher, queries: list[str]) -> dict:
-    for q in queries:
-        searcher.search(q)
-    samples = []
-    for q in queries:
-        started = time.perf_counter()
-        searcher.search(q)
-        samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
+def cli_latency(data_dir: Path, pairs: list[tuple[str, str]]) -> dict:
+    """``warta search --json`` as a fresh process per query: wall milliseconds per kind."""
+    floor = [run_timed([*warta_command(), "--version"]).seconds * 1000 for _ in range(5)]
+    samples: dict[str, list[float]] = {}
+    base = [*warta_command(), "--data-dir", str(data_dir), "search", "--json"]
+    for kind, query in pairs:
+        done = run_timed([*base, query])
+        json.loads(done.stdout)  # a whole answer, or this fails loudly
+        samples.setdefault(kind, []).append(done.seconds * 1000)
+    return {kind: percentiles(ms) for kind, ms in samples.items()} | {
+        "process_start": percentiles(floor)
+    }
 
 
-# -- the FTS5 baseline ---------------------------------------------------------------
-
-
-class Fts5:
-    """The same articles, analysed by the index's stemming analyzer, in SQLite FTS5."""
-
-    def __init__(self, data_dir: Path):
-        self.path = OUT / "fts5.sqlite"
-        self.analyzer = open_index(index_path(data_dir)).schema["body"].analyzer
-        self.stop = _stopwords()
-        fresh = not self.path.exists()
-        self.db = sqlite3.connect(self.path)
+def report(results: dict) -> str:
+    api, cli = results["api"], results["cli"]
+    lines = [
+        f"{results['documents']} articles; load average before {results['load_before']}, "
+        f"after {results['load_after']}",
+        "",
+        "| queries (each kind p50 / p95 ms) | first seen | repeated | target p95 |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for kind in ("keyword", "question"):
+        first, again = api["first_seen"][kind], api["repeated"][kind]
+        lines.append(
+            f"| `/api/search`, {first['n']} {kind}s | {first['p50']} / **{first['p95']}** "
+            f"| {again['p50']} / {again['p95']} | ≤ {TARGETS[kind]} |"
+        )
+    for kind in ("keyword", "question"):
+        fresh = cli.get(kind)
         if fresh:
-            self._build(data_dir)
-
-    def words(self, text: str) -> list[str]:
-        return [t.text for t in self.analyzer(text, mode="query")]
-
-    def _build(self, data_dir: Path) -> None:
-        started = time.perf_counter()
-        self.db.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
-            "tokenize=\"unicode61 tokenchars '-.,'\")"
-        )
-        with Store.open(data_dir) as store, self.db:
-            self.db.executemany(
-                "INSERT INTO docs VALUES (?, ?, ?)",
-                (
-                    (a.id, " ".join(self.words(a.title)), " ".join(self.words(a.body)))
-                    for a, _ in store.iter_articles()
-                ),
+            lines.append(
+                f"| `warta search`, fresh process, {fresh['n']} {kind}s "
+                f"| {fresh['p50']} / {fresh['p95']} | | |"
             )
-        print(f"built the FTS5 baseline in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-
-    def search(self, query: str, joiner: str) -> tuple[int, list]:
-        words = self.words(query)
-        words = [w for w in words if w not in self.stop] or words
-        if not words:
-            return 0, []
-        match = f" {joiner} ".join('"' + w.replace('"', "") + '"' for w in words)
-        total = self.db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,))
-        rows = self.db.execute(
-            "SELECT id, title, snippet(docs, 2, '<mark>', '</mark>', '…', 32) FROM docs "
-            "WHERE docs MATCH ? ORDER BY bm25(docs, 0.0, 2.0, 1.0) LIMIT 10",
-            (match,),
-        )
-        return total.fetchone()[0], rows.fetchall()
-
-    def time(self, queries: list[str], joiner: str) -> dict:
-        for q in queries:
-            self.search(q, joiner)
-        samples = []
-        for q in queries:
-            started = time.perf_counter()
-            self.search(q, joiner)
-            samples.append((time.perf_counter() - started) * 1000)
-        return percentiles(samples)
+    start = cli["process_start"]
+    lines += [
+        "",
+        f"`warta --version` (a process starting, no index): p50 {start['p50']} ms.",
+        f"API errors: {api['first_seen']['errors']} first seen, {api['repeated']['errors']} "
+        f"repeated. Warm-up (opening both workers' searchers): {api['warm_up_s']} s.",
+        f"USS per worker after the API queries: {api['uss_mb_per_worker']} MB.",
+    ]
+    return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--queries", type=int, default=250, help="Queries per workload.")
-    parser.add_argument("--no-big", action="store_true", help="Skip the 10x archive.")
-    parser.add_argument(
-        "--big",
-        choices=("copies", "rebuilt"),
-        default="copies",
-        help="10x archive: the 25k index's segment ten times (seconds), or a real build "
-        "of the corpus under new ids (over an hour).",
-    )
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="An indexed data directory to search.")
+    parser.add_argument("--queries", type=int, default=200, help="API queries of each kind.")
+    parser.add_argument("--cli-queries", type=int, default=50, help="CLI queries of each kind.")
+    parser.add_argument("--breakdown", action="store_true", help="Also the in-process figures.")
     args = parser.parse_args()
-    data_dir = news_data_dir()
-    keywords = keyword_queries(data_dir, args.queries)
-    questions = question_queries(args.queries)
-    report = {}
-    searcher = Searcher(index_path(data_dir))
-    fts = Fts5(data_dir)
-    report["documents"] = searcher.doc_count
-    report["warta keyword"] = time_warta(searcher, keywords)
-    report["fts5 keyword"] = fts.time(keywords, "AND")
-    report["warta question"] = time_warta(searcher, questions)
-    report["fts5 question"] = fts.time(questions, "OR")
-    searcher.close()
-    for name, value in report.items():
-        print(f"{name:24s} {value}", flush=True)
-    if not args.no_big:
-        if args.big == "copies":
-            big = Searcher(copied_index_dir(10), synonyms_file=None)
-        else:
-            big = Searcher(index_path(repeated_data_dir(10)))
-        report["10x documents"] = big.doc_count
-        report["warta keyword 10x"] = time_warta(big, keywords)
-        big.close()
-        for name in ("10x documents", "warta keyword 10x"):
-            print(f"{name:24s} {report[name]}", flush=True)
-    (OUT / "bench_search.json").write_text(json.dumps(report, indent=1))
+    sources = news_files()
+    data_dir = args.data or ensure_index(OUT / "news25k", sources)
+    sets = query_sets(sources)
+    api_pairs = sets.mixed(2 * args.queries)
+    cli_pairs = sets.mixed(2 * args.cli_queries)
+    results = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load_before": machine_load()}
+    warm_os_cache(data_dir)
+    results["api"] = api_latency(data_dir, api_pairs)
+    results["cli"] = cli_latency(data_dir, cli_pairs)
+    results["load_after"] = machine_load()
+    results["documents"] = index_stats(data_dir)["documents"]
+    print(report(results))
+    write_json("bench-search.json", results)
+    if args.breakdown:
+        script = ROOT / "bench" / "search_breakdown.py"
+        subprocess.run([sys.executable, str(script), "--no-big"], check=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_index import DEFAULT_NEWS, read_news  # noqa: E402
+from index_breakdown import DEFAULT_NEWS, read_news  # noqa: E402
 
 from crawler.store import Store  # noqa: E402
 from index import build_index, index_path, index_stats, update_index  # noqa: E402

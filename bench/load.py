@@ -4,12 +4,14 @@ Usage: .venv/bin/python bench/load.py [--seconds 30] [--clients 16] [--threads 4
 
 Serves the 25,427-article benchmark archive (built once from
 ../shared/data/news/*.jsonl.gz with `warta import` and `warta index build`
-into bench/out/web25k, or --data DIR) with `warta serve`, then runs wrk with
+into bench/out/news25k, or --data DIR) with `warta serve`, then runs wrk with
 --clients connections for --seconds over a mix of result pages, JSON API
 searches (with filters, sorting and later pages), article pages, the home page
 and /health. Reports requests/s, p50/p99 latency and errors (socket errors,
 timeouts and non-2xx answers), prints them and writes bench/out/web-load.json.
-Needs `wrk` (Debian package `wrk`).
+The mix repeats its 170 paths: `bench_web.py` measures first-seen queries.
+Needs `wrk` (Debian package `wrk`). ``wrk_load`` runs the same mix against a
+server another benchmark started.
 """
 
 from __future__ import annotations
@@ -19,19 +21,15 @@ import json
 import random
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-NEWS = ROOT.parent / "shared" / "data" / "news"
-OUT = ROOT / "bench" / "out"
-WARTA = [sys.executable, "-m", "web.cli", "--quiet"]
+from harness import OUT, ensure_index, news_files, write_json
+from server import Server
+
 QUERIES = [
     "pemilu",
     "banjir jakarta",
@@ -60,35 +58,9 @@ end
 """
 
 
-def ensure_data(data: Path) -> None:
-    """Import and index the benchmark archive once; later runs reuse it."""
-    if (data / "index").exists():
-        return
-    for args in (["import", *map(str, sorted(NEWS.glob("*.jsonl.gz")))], ["index", "build"]):
-        print(f"warta {args[0]} {args[1] if args[0] == 'index' else '...'}", flush=True)
-        subprocess.run([*WARTA, "--data-dir", str(data), *args], check=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.load(response)
-
-
-def wait_until_up(base: str, server: subprocess.Popen) -> dict:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"warta serve exited with {server.returncode}")
-        try:
-            return get_json(base + "/health")
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("warta serve did not answer /health within 60 s")
 
 
 def request_mix(base: str) -> list[str]:
@@ -138,33 +110,29 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run(args: argparse.Namespace) -> dict:
-    ensure_data(args.data)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    serve = [*WARTA, "--data-dir", str(args.data), "serve", "--port", str(port)]
-    server = subprocess.Popen([*serve, "--threads", str(args.threads)], stdout=subprocess.DEVNULL)
-    try:
-        health = wait_until_up(base, server)
-        paths = request_mix(base)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write(LUA % ", ".join(json.dumps(p) for p in paths))
-        wrk = ["wrk", "-t2", f"-c{args.clients}", f"-d{args.seconds}s", "--latency"]
-        wrk += ["--timeout", "10s", "-s", lua.name, base]
-        output = subprocess.run(wrk, capture_output=True, text=True, check=True).stdout
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    report = {
-        "documents": health["documents"],
-        "clients": args.clients,
-        "seconds": args.seconds,
-        "server_threads": args.threads,
-        "distinct_paths": len(paths),
-        **parse_wrk(output),
-    }
+def wrk_load(base: str, seconds: int, clients: int) -> dict:
+    """Run wrk with ``clients`` connections for ``seconds`` over the request mix at ``base``."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run `apt-get install wrk`.")
+    paths = request_mix(base)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(LUA % ", ".join(json.dumps(p) for p in paths))
+    wrk = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency"]
+    wrk += ["--timeout", "10s", "-s", lua.name, base]
+    output = subprocess.run(wrk, capture_output=True, text=True, check=True).stdout
+    Path(lua.name).unlink()
+    report = {"clients": clients, "seconds": seconds, "distinct_paths": len(paths)}
+    report |= parse_wrk(output)
     report["errors"] = report["socket_errors"] + report["non_2xx"]
     return report
+
+
+def run(args: argparse.Namespace) -> dict:
+    data = args.data or ensure_index(OUT / "news25k", news_files())
+    with Server(data, threads=args.threads, log="load-serve") as server:
+        documents = get_json(server.base + "/health")["documents"]
+        report = wrk_load(server.base, args.seconds, args.clients)
+    return {"documents": documents, "server_threads": args.threads, **report}
 
 
 def main() -> None:
@@ -172,13 +140,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="How long wrk runs.")
     parser.add_argument("--clients", type=int, default=16, help="Concurrent connections.")
     parser.add_argument("--threads", type=int, default=4, help="waitress threads per process.")
-    parser.add_argument("--data", type=Path, default=OUT / "web25k", help="Data directory.")
+    parser.add_argument("--data", type=Path, help="Data directory (default bench/out/news25k).")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: run `apt-get install wrk`.")
     report = run(args)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "web-load.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_json("web-load.json", report)
     print(
         f"{report['documents']} documents, {args.clients} clients, {args.seconds} s: "
         f"{report['requests_per_s']:.1f} requests/s, p50 {report['p50_ms']:.1f} ms, "

@@ -1,15 +1,19 @@
 """Soak test: the web server under 32 concurrent clients while the index updates.
 
 Usage: .venv/bin/python bench/soak.py [--seconds 300] [--clients 32] [--data DIR]
+       .venv/bin/python bench/soak.py --hour    # one hour, an update every minute
 
 Serves a copy of a data directory (by default one built from
 ../shared/data/news: the 25,427-article benchmark archive) with
 ``warta serve`` on 127.0.0.1, hammers it with a mix of page, API, article and
 health requests, and every ~45 s imports 100 new articles and runs
 ``warta index update`` in another process. It reports requests, errors,
-malformed responses, latency percentiles, the server's RSS at start and end,
-and whether the articles added during the run became searchable. Loopback only;
-bounded in time.
+malformed responses, latency percentiles, the server's memory over time (RSS
+of the whole server, USS of each worker, sampled every 10 s, or every minute
+with ``--hour``), and whether the articles added during the run became
+searchable; the figures land in bench/out/soak.json. ``--hour`` runs for an
+hour with an update every minute, to show whether memory levels off.
+Loopback only; bounded in time.
 """
 
 from __future__ import annotations
@@ -29,12 +33,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from load import free_port  # noqa: E402 - bench/ is on sys.path when run as a script
+import psutil
+from harness import OUT, ROOT, ensure_index, news_files, out_dir, warta_command, write_json
+from server import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-NEWS = ROOT.parent / "shared" / "data" / "news"
-CACHE = ROOT / "bench" / "out" / "soak-base"
-WARTA = [sys.executable, "-m", "web.cli", "--quiet"]
+WARTA = [*warta_command(), "--quiet"]
 QUERIES = [
     "pemilu",
     "banjir jakarta",
@@ -68,29 +71,13 @@ def warta(data: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def base_data() -> Path:
-    """The cached benchmark data dir, built once from ../shared/data/news."""
-    if (CACHE / "warta.db").exists() and (CACHE / "index").exists():
-        return CACHE
-    if not NEWS.exists():
-        sys.exit(f"No benchmark corpus at {NEWS}; pass --data DIR with an indexed data dir.")
-    print(f"Building {CACHE} from {NEWS} (once)...", flush=True)
-    warta(CACHE, "import", str(NEWS))
-    warta(CACHE, "index", "build")
-    return CACHE
-
-
-def rss_kb(pid: int) -> int:
-    """RSS of a process and its children (`warta serve` forks one worker per core)."""
-    total = 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(rss_kb(int(child)) for child in children)
+def memory_sample(pid: int, started: float) -> dict:
+    """Seconds since the start, RSS of the whole server and USS of each worker (MB)."""
+    root = psutil.Process(pid)
+    workers = root.children()
+    rss = sum(p.memory_info().rss for p in [root, *workers])
+    uss = [round(p.memory_full_info().uss / 2**20) for p in workers or [root]]
+    return {"t": round(time.monotonic() - started), "rss_mb": round(rss / 2**20), "uss_mb": uss}
 
 
 class Stats:
@@ -201,14 +188,22 @@ def percentile(values: list[float], pct: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=300)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--update-every", type=float, default=45)
+    parser.add_argument("--seconds", type=float, default=300, help="How long the soak runs.")
+    parser.add_argument("--clients", type=int, default=32, help="Concurrent clients.")
+    parser.add_argument("--update-every", type=float, default=45, help="Seconds between updates.")
+    parser.add_argument("--sample-every", type=float, default=10, help="Seconds between samples.")
+    parser.add_argument(
+        "--hour", action="store_true", help="One hour, an update and a memory sample every minute."
+    )
     parser.add_argument("--data", type=Path, help="an indexed data dir to copy and serve")
     args = parser.parse_args()
+    if args.hour:
+        args.seconds, args.update_every, args.sample_every = 3600, 60, 60
+    base = args.data or ensure_index(OUT / "news25k", news_files())
+    out_dir()
     work = Path(tempfile.mkdtemp(prefix="warta-soak-"))
     data = work / "data"
-    shutil.copytree(args.data or base_data(), data, symlinks=True)
+    shutil.copytree(base, data, symlinks=True)
     port = free_port()
     # The server's output goes to a file: an unread pipe would fill and stall it.
     server_log = (work / "server.log").open("w")
@@ -224,7 +219,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         server_log.close()
-        kept = ROOT / "bench" / "out" / "soak-server.log"
+        kept = out_dir() / "soak-server.log"
         shutil.copyfile(work / "server.log", kept)
         errors = [line for line in kept.read_text().splitlines() if "queue depth" not in line]
         print(f"server log: {kept}; lines other than queue-depth warnings:")
@@ -257,9 +252,10 @@ def run_soak(args, data: Path, port: int, server: subprocess.Popen) -> None:
     warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     warm.request("GET", "/api/search?q=pemilu")
     warm.getresponse().read()
-    rss_start = rss_kb(server.pid)
-    stats, updates, rss_samples = Stats(), [], []
-    deadline = time.monotonic() + args.seconds
+    started = time.monotonic()
+    samples = [memory_sample(server.pid, started)]
+    stats, updates = Stats(), []
+    deadline = started + args.seconds
     threads = [
         threading.Thread(target=client, args=(port, deadline, stats, ids, n))
         for n in range(args.clients)
@@ -269,13 +265,14 @@ def run_soak(args, data: Path, port: int, server: subprocess.Popen) -> None:
     )
     for t in threads:
         t.start()
-    while time.monotonic() < deadline:
-        time.sleep(10)
-        rss_samples.append(rss_kb(server.pid))
+    while time.monotonic() + args.sample_every < deadline:
+        time.sleep(args.sample_every)
+        samples.append(memory_sample(server.pid, started) | {"updates": len(updates)})
+        print(f"  {samples[-1]}", flush=True)
     for t in threads:
         t.join()
-    rss_end = rss_kb(server.pid)
-    report(args, stats, updates, rss_start, rss_end, rss_samples, port)
+    samples.append(memory_sample(server.pid, started) | {"updates": len(updates)})
+    report(args, stats, updates, samples, port)
 
 
 def searchable(port: int, round_: int) -> int:
@@ -286,12 +283,13 @@ def searchable(port: int, round_: int) -> int:
     return total
 
 
-def report(args, stats, updates, rss_start, rss_end, rss_samples, port) -> None:
+def report(args, stats, updates, samples, port) -> None:
     n = len(stats.latencies)
     try:
         found = [searchable(port, r) for r, _ in updates]
     except (OSError, http.client.HTTPException) as e:
         found = f"the server did not answer after the run: {e!r}"
+    latency = {p: round(percentile(stats.latencies, p), 1) for p in (50, 95, 99)}
     print(
         f"soak: {args.seconds:.0f} s, {args.clients} clients, {n} requests, "
         f"{n / args.seconds:.1f} req/s"
@@ -299,8 +297,7 @@ def report(args, stats, updates, rss_start, rss_end, rss_samples, port) -> None:
     print(f"status counts: {dict(sorted(stats.by_status.items()))}")
     print(f"errors/malformed: {len(stats.errors)} {stats.errors[:5]}")
     print(
-        f"latency ms: p50 {percentile(stats.latencies, 50):.1f}  "
-        f"p95 {percentile(stats.latencies, 95):.1f}  p99 {percentile(stats.latencies, 99):.1f}"
+        f"latency ms: p50 {latency[50]}  p95 {latency[95]}  p99 {latency[99]}"
         f"  max {max(stats.latencies) * 1000:.0f}"
     )
     print(
@@ -308,10 +305,22 @@ def report(args, stats, updates, rss_start, rss_end, rss_samples, port) -> None:
         f"(median {statistics.median([s for _, s in updates] or [0]):.1f} s each); "
         f"new articles searchable per update: {found}"
     )
-    print(
-        f"server RSS: start {rss_start / 1024:.0f} MB, end {rss_end / 1024:.0f} MB, "
-        f"max {max(rss_samples or [rss_end]) / 1024:.0f} MB; samples (MB): "
-        f"{[round(s / 1024) for s in rss_samples]}"
+    print("server memory over time (s: whole-server RSS MB, USS MB per worker):")
+    print("  " + "; ".join(f"{s['t']}: {s['rss_mb']}, {s['uss_mb']}" for s in samples))
+    write_json(
+        "soak.json",
+        {
+            "seconds": args.seconds,
+            "clients": args.clients,
+            "update_every": args.update_every,
+            "requests": n,
+            "status_counts": stats.by_status,
+            "errors": len(stats.errors),
+            "latency_ms": latency,
+            "updates": [round(s, 2) for _, s in updates],
+            "searchable": found,
+            "memory": samples,
+        },
     )
 
 

@@ -1,0 +1,184 @@
+"""In-process search latency, warm and repeated: Warta beside SQLite FTS5, then at 10x.
+
+The user-side figures (first-seen queries through `warta serve` and
+`warta search`) come from ``bench_search.py``; this is their breakdown.
+
+Workloads (warm: each query runs once untimed, then once timed):
+
+* keyword: 2-3 consecutive content words from article titles (250 queries);
+* question: facqa natural-language questions (250 queries).
+
+Warta's time is a whole ``Searcher.search``: parsing, matching, BM25F
+ranking, total, facets, collapse, suggestion and snippets for the 10 hits.
+The baseline is an FTS5 table of the same analysed (stemmed) words, queried
+with AND for keywords and OR for questions, ranked by ``bm25()`` with the
+title weighted 2, returning 10 hits with ``snippet()`` plus the total.
+
+    .venv/bin/python bench/search_breakdown.py [--no-big] [--big copies|rebuilt] [--queries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from archive import OUT, copied_index_dir, news_data_dir, repeated_data_dir  # noqa: E402
+from relevance import facqa  # noqa: E402
+
+from crawler.store import Store  # noqa: E402
+from index import index_path, open_index  # noqa: E402
+from searcher import Searcher  # noqa: E402
+from searcher.stopwords import load_stopwords as _stopwords  # noqa: E402
+
+_WORD = re.compile(r"^[a-z]{4,}$")
+
+
+def keyword_queries(data_dir: Path, n: int) -> list[str]:
+    """2-3 consecutive content words from random article titles."""
+    stop = _stopwords()
+    rng = random.Random(7)
+    with Store.open(data_dir) as store:
+        titles = [a.title for a, _ in store.iter_articles() if a.title]
+    queries: list[str] = []
+    while len(queries) < n:
+        words = [w for w in titles[rng.randrange(len(titles))].lower().split()]
+        words = [w for w in words if _WORD.match(w) and w not in stop]
+        size = rng.choice((2, 3))
+        if len(words) >= size:
+            start = rng.randrange(len(words) - size + 1)
+            queries.append(" ".join(words[start : start + size]))
+    return queries
+
+
+def question_queries(n: int) -> list[str]:
+    _, queries = facqa()
+    return [q for q, *_ in random.Random(8).sample(queries, n)]
+
+
+def percentiles(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+    return {"p50": round(statistics.median(samples), 2), "p95": round(p95, 2), "n": len(samples)}
+
+
+def time_warta(searcher: Searcher, queries: list[str]) -> dict:
+    for q in queries:
+        searcher.search(q)
+    samples = []
+    for q in queries:
+        started = time.perf_counter()
+        searcher.search(q)
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+# -- the FTS5 baseline ---------------------------------------------------------------
+
+
+class Fts5:
+    """The same articles, analysed by the index's stemming analyzer, in SQLite FTS5."""
+
+    def __init__(self, data_dir: Path):
+        self.path = OUT / "fts5.sqlite"
+        self.analyzer = open_index(index_path(data_dir)).schema["body"].analyzer
+        self.stop = _stopwords()
+        fresh = not self.path.exists()
+        self.db = sqlite3.connect(self.path)
+        if fresh:
+            self._build(data_dir)
+
+    def words(self, text: str) -> list[str]:
+        return [t.text for t in self.analyzer(text, mode="query")]
+
+    def _build(self, data_dir: Path) -> None:
+        started = time.perf_counter()
+        self.db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
+            "tokenize=\"unicode61 tokenchars '-.,'\")"
+        )
+        with Store.open(data_dir) as store, self.db:
+            self.db.executemany(
+                "INSERT INTO docs VALUES (?, ?, ?)",
+                (
+                    (a.id, " ".join(self.words(a.title)), " ".join(self.words(a.body)))
+                    for a, _ in store.iter_articles()
+                ),
+            )
+        print(f"built the FTS5 baseline in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    def search(self, query: str, joiner: str) -> tuple[int, list]:
+        words = self.words(query)
+        words = [w for w in words if w not in self.stop] or words
+        if not words:
+            return 0, []
+        match = f" {joiner} ".join('"' + w.replace('"', "") + '"' for w in words)
+        total = self.db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,))
+        rows = self.db.execute(
+            "SELECT id, title, snippet(docs, 2, '<mark>', '</mark>', '…', 32) FROM docs "
+            "WHERE docs MATCH ? ORDER BY bm25(docs, 0.0, 2.0, 1.0) LIMIT 10",
+            (match,),
+        )
+        return total.fetchone()[0], rows.fetchall()
+
+    def time(self, queries: list[str], joiner: str) -> dict:
+        for q in queries:
+            self.search(q, joiner)
+        samples = []
+        for q in queries:
+            started = time.perf_counter()
+            self.search(q, joiner)
+            samples.append((time.perf_counter() - started) * 1000)
+        return percentiles(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--queries", type=int, default=250, help="Queries per workload.")
+    parser.add_argument("--no-big", action="store_true", help="Skip the 10x archive.")
+    parser.add_argument(
+        "--big",
+        choices=("copies", "rebuilt"),
+        default="copies",
+        help="10x archive: the 25k index's segment ten times (seconds), or a real build "
+        "of the corpus under new ids (over an hour).",
+    )
+    args = parser.parse_args()
+    data_dir = news_data_dir()
+    keywords = keyword_queries(data_dir, args.queries)
+    questions = question_queries(args.queries)
+    report = {}
+    searcher = Searcher(index_path(data_dir))
+    fts = Fts5(data_dir)
+    report["documents"] = searcher.doc_count
+    report["warta keyword"] = time_warta(searcher, keywords)
+    report["fts5 keyword"] = fts.time(keywords, "AND")
+    report["warta question"] = time_warta(searcher, questions)
+    report["fts5 question"] = fts.time(questions, "OR")
+    searcher.close()
+    for name, value in report.items():
+        print(f"{name:24s} {value}", flush=True)
+    if not args.no_big:
+        if args.big == "copies":
+            big = Searcher(copied_index_dir(10), synonyms_file=None)
+        else:
+            big = Searcher(index_path(repeated_data_dir(10)))
+        report["10x documents"] = big.doc_count
+        report["warta keyword 10x"] = time_warta(big, keywords)
+        big.close()
+        for name in ("10x documents", "warta keyword 10x"):
+            print(f"{name:24s} {report[name]}", flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "search-breakdown.json").write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
