@@ -6,7 +6,7 @@ Serves the 25,427-article benchmark archive (``bench/out/news25k``, built
 once by ``archive.news_data_dir``, or --data DIR) with one `warta serve`
 process, then:
 
-* search: ``GET /api/search?q=...`` for N keyword queries (bench_search's
+* search: ``GET /api/search?q=...`` for N keyword queries (search_breakdown.s
   2-3 title words), each once untimed and once timed; reports the median and
   p95 wall time and the server's own ``took_ms``, and how many answers carry
   a timeline of each interval. Run it on two checkouts (``--no-export`` on
@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from archive import OUT, news_data_dir  # noqa: E402
-from bench_search import keyword_queries  # noqa: E402
+from search_breakdown import keyword_queries  # noqa: E402
 
 EXPORT_QUERIES = ("", "jakarta", "presiden", "banjir bekasi")
 
