@@ -4,18 +4,24 @@ Indonesian pages write dates as "Kamis, 14 November 2024 10:30 WIB"; the zone
 words map to offsets (WIB +07:00, WITA +08:00, WIT +09:00). Machine-readable
 dates (ISO 8601, RFC 822) are parsed as they are; the language-aware parsing
 of month and day names is left to ``dateparser``.
+
+``indonesian_time`` reads a stored ``published`` value the way every later
+stage shows and files it: in the article's own Indonesian zone (WIB, WITA or
+WIT), else in WIB (Asia/Jakarta); a time without an offset is Jakarta time;
+a date without a time stays a date. Its ``day`` is the Indonesian calendar
+day of publication, which facets, date filters and the timeline use.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-
-import dateparser
 
 WIB = timezone(timedelta(hours=7))
 ZONES = {"WIB": WIB, "WITA": timezone(timedelta(hours=8)), "WIT": timezone(timedelta(hours=9))}
+ZONE_NAMES = {zone.utcoffset(None): name for name, zone in ZONES.items()}
 
 _ZONE_WORD = re.compile(r"\b(WIB|WITA|WIT)\b", re.I)
 _MONTHS = (
@@ -75,6 +81,8 @@ def _from_rfc822(value: str) -> datetime | None:
 
 def _from_words(value: str, tz: timezone) -> datetime | None:
     """Dates in words (Indonesian or English), day before month."""
+    import dateparser  # slow to import: only the crawler's normalisers read dates in words
+
     zone = _ZONE_WORD.search(value)
     text = re.sub(rf"^\s*{_DAYS}\s*,?", "", value, flags=re.I)
     text = _ZONE_WORD.sub("", text).replace("|", " ").replace("pukul", " ").replace(" at ", " ")
@@ -152,3 +160,77 @@ def date_from_url(url: str | None) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+# "21:48 WIB", "23:15", "09.05 WITA": the time of day some JSON Lines sources give apart
+_TIME_OF_DAY = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*(WIB|WITA|WIT))?", re.I)
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """When an article was published, as an Indonesian reader tells it.
+
+    ``iso`` is ISO 8601: a date alone, or a date and time with the offset of
+    ``zone`` ("WIB", "WITA" or "WIT"; None for a date alone). ``wall`` is the
+    naive wall-clock time in that zone (midnight for a date alone).
+    """
+
+    iso: str
+    wall: datetime
+    zone: str | None
+
+    @property
+    def day(self) -> date:
+        """The Indonesian calendar day of publication."""
+        return self.wall.date()
+
+
+def indonesian_time(value: str | None) -> LocalTime | None:
+    """A stored ISO 8601 ``published`` value in Indonesian time, or None when it is no ISO date.
+
+    A date alone stays a date; a time without an offset is Jakarta (WIB)
+    time; WIB, WITA and WIT offsets are kept; any other offset (UTC, "Z") is
+    shown in WIB.
+    """
+    if not value or len(value) > 64:
+        return None
+    value = value.strip()
+    moment = _from_iso(value)
+    if moment is None:
+        return None
+    if _DATE_ONLY.fullmatch(value):
+        return LocalTime(moment.date().isoformat(), moment, None)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WIB)
+    zone = ZONE_NAMES.get(moment.utcoffset())
+    if zone is None:
+        moment, zone = moment.astimezone(WIB), "WIB"
+    return LocalTime(to_iso(moment), moment.replace(tzinfo=None, microsecond=0), zone)
+
+
+def with_time_of_day(published: str | None, time_of_day: str | None) -> str | None:
+    """An imported date made unambiguous: a naive time becomes Jakarta time, and a date
+    alone joins a separate time of day ("21:48 WIB"; Jakarta without a zone word).
+
+    Anything else (a value with an offset, unreadable text) is returned as it is.
+    """
+    if not published:
+        return published
+    value = published.strip()
+    clock = _TIME_OF_DAY.fullmatch(time_of_day.strip()) if time_of_day else None
+    if _DATE_ONLY.fullmatch(value):
+        if clock is None:
+            return value
+        hour, minute, second, zone = clock.groups()
+        try:
+            moment = datetime.fromisoformat(value).replace(
+                hour=int(hour), minute=int(minute), second=int(second or 0)
+            )
+        except ValueError:
+            return value
+        return to_iso(moment.replace(tzinfo=ZONES[(zone or "WIB").upper()]))
+    moment = _from_iso(value)
+    if moment is not None and moment.tzinfo is None:
+        return to_iso(moment.replace(tzinfo=WIB))
+    return value

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .article import Article, Rejection
+from .dates import with_time_of_day
 from .saved import read_html_file, read_warc_file
 from .text_normaliser import clean_text, parse_text
 
@@ -88,7 +89,9 @@ def article_from_record(record: dict, where: str) -> Article | Rejection:
         body=parsed.body,
         url=_optional(record, "url"),
         source=_optional(record, "source") or parsed.source,
-        published=_optional(record, "date") or _optional(record, "published"),
+        published=with_time_of_day(
+            _optional(record, "date") or _optional(record, "published"), _optional(record, "time")
+        ),
         author=_optional(record, "author"),
     )
 

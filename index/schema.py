@@ -6,11 +6,10 @@ import path (``index.schema.NewsText``) is part of the on-disk format.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from crawler.article import Article
+from crawler.dates import indonesian_time
 
 from .analysis import (
     Stemmer,
@@ -27,7 +26,7 @@ TITLE_BOOST = 2.0
 # The on-disk format of the index: bump it whenever the schema or the analysis
 # changes in a way an existing index cannot serve. An index with another format
 # is refused with a message to rebuild (the store, the source of truth, is safe).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 class NewsText(TEXT):
@@ -85,7 +84,8 @@ def make_schema(protected: dict[str, str] | None = None) -> Schema:
         body=NewsText(protected, stored=True),
         title_exact=NewsText(stemmed=False, field_boost=TITLE_BOOST),
         body_exact=NewsText(stemmed=False),
-        published=DATETIME(stored=True, sortable=True),
+        published=STORED(),
+        local_time=DATETIME(sortable=True),
         month=ID(stored=True, sortable=True),
         author=TEXT(stored=True),
         dup=ID(stored=True, sortable=True),
@@ -97,21 +97,15 @@ def schema_protected(schema: Schema) -> dict[str, str]:
     return getattr(schema["body"], "protected", None) or protected_words()
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
-
-
 def article_fields(article: Article, dup: str | None = None) -> dict:
-    """The Whoosh document for one article (``dup``: its near-duplicate group)."""
-    published = _parse_date(article.published)
+    """The Whoosh document for one article (``dup``: its near-duplicate group).
+
+    Dates are in Indonesian time (``crawler.dates.indonesian_time``; a stored
+    value without an offset is Jakarta time): ``published`` is the ISO text
+    that hits show, ``local_time`` the wall-clock time in the article's zone
+    (ranges of it are ranges of Indonesian days) and ``month`` its month.
+    """
+    when = indonesian_time(article.published)
     doc = {
         "id": article.id,
         "url": article.url,
@@ -125,7 +119,8 @@ def article_fields(article: Article, dup: str | None = None) -> dict:
         doc["source"] = article.source
     if article.author:
         doc["author"] = article.author
-    if published:
-        doc["published"] = published
-        doc["month"] = published.strftime("%Y-%m")
+    if when:
+        doc["published"] = when.iso
+        doc["local_time"] = when.wall
+        doc["month"] = when.wall.strftime("%Y-%m")
     return doc

@@ -4,8 +4,10 @@ Parses queries (``query``), compiles them against the index (``compiler``),
 matches them as bitsets (``docsets``), ranks with BM25F (``ranking``) and
 makes highlighted snippets (``snippets``): a ``QueryPipeline`` per open index
 generation (``pipeline``, ``generations``), behind one ``Searcher``.
-Downstream code gets plain ``SearchResult``/``Hit`` records, never Whoosh
-objects. ``settings`` is the table of settings and limits the edges read.
+Downstream code gets plain ``SearchResult``/``Hit`` records (with a
+``Timeline`` of the matches, ``timeline``) and ``Export`` rows (``export``),
+never Whoosh objects. ``settings`` is the table of settings and limits the
+edges read.
 
 ``Searcher`` and ``RankingFeatures`` load Whoosh and numpy, so they are
 imported on first use: a command that never searches (``warta --help``)
@@ -14,15 +16,21 @@ does not pay for them.
 
 from .answers import MONTH_NAMES
 from .errors import QUERY_ERRORS, QueryError
+from .export import COLUMN_NAMES, FORMATS, Export
 from .results import SORTS, Hit, SearchRequest, SearchResult
 from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError, resolve_settings
+from .timeline import Bucket, Timeline
 
 __all__ = [
+    "COLUMN_NAMES",
     "DEFAULT_LIMITS",
+    "FORMATS",
     "MONTH_NAMES",
     "QUERY_ERRORS",
     "SETTINGS",
     "SORTS",
+    "Bucket",
+    "Export",
     "Hit",
     "Limits",
     "QueryError",
@@ -32,6 +40,7 @@ __all__ = [
     "Searcher",
     "Setting",
     "SettingError",
+    "Timeline",
     "resolve_settings",
 ]
 

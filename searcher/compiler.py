@@ -34,6 +34,9 @@ MAX_BONUS_PHRASES = 4
 MAX_PREFIX_TERMS = 200
 MIN_PREFIX_CHARS = 2
 TEXT_FIELDS = ("title", "body")
+# The index's DATETIME of each article's publication: the wall-clock time in its own
+# Indonesian zone, so a range of days is a range of Indonesian calendar days.
+DATE_FIELD = "local_time"
 
 
 @dataclass
@@ -379,11 +382,11 @@ def parse_date_range(value: str) -> tuple[date | None, date | None]:
 
 
 def date_query(start: date | None, end: date | None):
-    """Articles published from ``start`` to ``end``, both days included."""
+    """Articles published from ``start`` to ``end``, both Indonesian calendar days included."""
     if start is None and end is None:
         return None
     if start and end and start > end:
         raise QueryError(errors.DATE_RANGE_REVERSED)
     low = datetime.combine(start, time.min) if start else None
     high = datetime.combine(end, time.max) if end else None
-    return whoosh_query.DateRange("published", low, high)
+    return whoosh_query.DateRange(DATE_FIELD, low, high)

@@ -5,7 +5,9 @@ count or group them. Here a set of documents is a Python ``int`` used as a
 bitset (bit n = document number n): set algebra and counting run in C, per
 term postings are read a block at a time and cached, and each outlet and
 month has a bitset computed once per index generation, so a facet count is
-one ``&`` and one ``bit_count()``.
+one ``&`` and one ``bit_count()``. Each document's Indonesian day of
+publication is kept as a day number, so a timeline is one pass over the
+matching documents' days.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from whoosh import query as whoosh_query
 from whoosh.util.times import datetime_to_long
 
 from .cache import Lru
+from .compiler import DATE_FIELD
 from .postings import segment_ids
+from .timeline import Timeline, count_days
 
 CACHE_SIZE = 8192
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
 _LATEST = datetime_to_long(datetime(9999, 12, 30))
+_DAY = 86_400_000_000  # a DATETIME column value counts microseconds since 0001-01-01
 
 
 def bits_of(docnums, size: int) -> int:
@@ -72,10 +77,13 @@ class DocSets:
         self._group_codes = np.full(self.size, -1, np.int32)
         for code, docs in enumerate(self.groups.values()):
             self._group_codes[docs] = code
-        published = _column(reader, "published", raw=True) or []
+        published = _column(reader, DATE_FIELD, raw=True) or []
         dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
         self._dates = [v for v, _ in dated]
         self._dated_docs = np.array([d for _, d in dated], np.int64)
+        # Each document's Indonesian day of publication (``date.toordinal``), 0 when undated.
+        self._days = np.zeros(self.size, np.int32)
+        self._days[self._dated_docs] = np.array(self._dates, np.int64) // _DAY + 1
         grouped = [d for docs in self.groups.values() for d in docs]
         self.grouped = bits_of(grouped, self.size) & self.live
 
@@ -119,7 +127,7 @@ class DocSets:
             for sub in q.subqueries:
                 bits |= self._matching(sub)
             return bits
-        if isinstance(q, whoosh_query.DateRange) and q.fieldname == "published" and self._dates:
+        if isinstance(q, whoosh_query.DateRange) and q.fieldname == DATE_FIELD and self._dates:
             key = ("d", q.startdate, q.enddate)
             return self._cached(key, lambda: self._date_range(q.startdate, q.enddate))
         if isinstance(q, whoosh_query.Every):
@@ -177,6 +185,12 @@ class DocSets:
         groups = np.zeros(len(self.groups), bool)
         groups[codes] = True
         return total - len(codes) + int(np.count_nonzero(groups))
+
+    def timeline(self, bits: int) -> Timeline:
+        """The matching documents counted per day, week, month or year of publication."""
+        days = self._days[mask_of(bits, self.size)]
+        numbers, counts = np.unique(days[days > 0], return_counts=True)
+        return count_days(list(zip(numbers.tolist(), counts.tolist(), strict=True)))
 
     def newest(self, bits: int, limit: int) -> list[tuple[int, float]]:
         """The ``limit`` most recently published documents of ``bits`` (undated last)."""

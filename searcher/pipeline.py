@@ -10,7 +10,7 @@ builds a new pipeline when the index changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import query as whoosh_query
 
@@ -20,6 +20,7 @@ from .answers import answer_distance
 from .cache import Lru
 from .compiler import Compiler, Plan, RankingFeatures, date_query
 from .docsets import DocSets
+from .export import ExportDoc, export_row
 from .query import parse
 from .ranking import Ranker, TermScorer
 from .results import Hit, SearchRequest, SearchResult
@@ -104,6 +105,7 @@ class QueryPipeline:
             facets={name: self.docsets.counts(matches.bits, name) for name in FACETS},
             hits=[self._hit(docnum, score, plan, collapse) for docnum, score in leaders],
             fallback=matches.loose,
+            timeline=self.docsets.timeline(matches.bits),
             notice=FALLBACK_NOTICE if matches.loose else None,
         )
 
@@ -199,11 +201,7 @@ class QueryPipeline:
 
     def _duplicates(self, docnum: int, bits: int) -> list[str]:
         """The ids of the document's near-duplicates among ``bits``."""
-        key = self.docsets.dup_key(docnum)
-        if key is None:
-            return []
-        group = self.docsets.groups[key]
-        return [self._article_id(d) for d in group if d != docnum and self.docsets.has(bits, d)]
+        return [self._article_id(d) for d in self._copies(docnum, bits)]
 
     def _article_id(self, docnum: int) -> str:
         """The article id of a document (remembered: stored fields hold the whole body)."""
@@ -211,6 +209,46 @@ class QueryPipeline:
         if found is None:
             found = self._article_ids[docnum] = self.searcher.stored_fields(docnum)["id"]
         return found
+
+    # -- exports -------------------------------------------------------------------
+
+    def export_order(
+        self, request: SearchRequest, limit: int, whole: bool
+    ) -> tuple[int, list[tuple[int, int | None]], bool]:
+        """How many articles match (copies included); at most ``limit`` of them in the
+        results' order, each shown article followed by its copies: (docnum, docnum of the
+        shown article it copies, or None); and whether the limit cut some off. ``whole``
+        takes every page, else the request's page."""
+        plan = self.compiler.compile(parse(request.query))
+        matches = self._matches(plan, self._filters(request))
+        available = matches.bits.bit_count()
+        end = available if whole else request.page * request.page_size
+        # An export always groups copies under the article shown for them, even when browsing.
+        leaders = self._leaders(plan, replace(matches, collapse=True), request.sort == "date", end)
+        leaders = leaders if whole else leaders[end - request.page_size : end]
+        order: list[tuple[int, int | None]] = []
+        for docnum, _ in leaders:
+            if len(order) > limit:
+                break
+            order.append((docnum, None))
+            order.extend((copy, docnum) for copy in self._copies(docnum, matches.bits))
+        return available, order[:limit], len(order) > limit
+
+    def _copies(self, docnum: int, bits: int) -> list[int]:
+        key = self.docsets.dup_key(docnum)
+        if key is None:
+            return []
+        return [d for d in self.docsets.groups[key] if d != docnum and self.docsets.has(bits, d)]
+
+    def export_rows(self, order: list[tuple[int, int | None]]) -> list[dict]:
+        """The export rows (``searcher.export``) of (docnum, docnum it copies) pairs."""
+        rows = []
+        for docnum, copy_of in order:
+            fields = self.searcher.stored_fields(docnum)
+            shown = None if copy_of is None else self._article_id(copy_of)
+            # A story id joins here (ExportDoc.story) once the index groups stories.
+            rows.append(export_row(ExportDoc(fields, copy_of=shown)))
+        return rows
 
     # -- the article page --------------------------------------------------------
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from .timeline import Timeline
+
 SORTS = ("relevance", "date")
 
 
@@ -23,7 +25,11 @@ class SearchRequest:
 
 @dataclass(frozen=True)
 class Hit:
-    """One article of a result: its metadata, score and escaped snippet."""
+    """One article of a result: its metadata, score and escaped snippet.
+
+    ``published`` is ISO 8601 in Indonesian time (``crawler.dates.indonesian_time``):
+    a date alone, or a date and time with the offset of WIB, WITA or WIT.
+    """
 
     id: str
     url: str | None
@@ -40,13 +46,12 @@ class Hit:
         cls, fields: dict, score: float, snippet: str, duplicates: list[str] | None = None
     ) -> Hit:
         """A hit from an article's stored fields (a plain dict)."""
-        published = fields.get("published")
         return cls(
             id=fields["id"],
             url=fields.get("url"),
             title=fields.get("title", ""),
             source=fields.get("source"),
-            published=published.isoformat() if published else None,
+            published=fields.get("published"),
             author=fields.get("author"),
             score=score,
             snippet=snippet,
@@ -56,7 +61,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One page of a search: the hits, how many there are in all, facets and notices."""
+    """One page of a search: the hits, how many there are in all, facets, timeline, notices.
+
+    ``facets`` and ``timeline`` count every matching article, copies included.
+    """
 
     query: str
     total: int
@@ -67,6 +75,7 @@ class SearchResult:
     facets: dict
     hits: list[Hit]
     fallback: bool = False
+    timeline: Timeline = field(default_factory=Timeline)
     notice: str | None = None
 
     def to_dict(self) -> dict:

@@ -11,6 +11,7 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from html import escape
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import errors
 from .compiler import DEFAULT_FEATURES, RankingFeatures, word_tokenizer
 from .errors import QueryError
+from .export import Export
 from .generations import Generations
 from .pipeline import QueryPipeline
 from .query import clean
@@ -29,6 +31,8 @@ from .synonyms import Synonyms
 
 USER_SYNONYMS = "synonyms.txt"
 RETIRE_AFTER_SECONDS = DEFAULTS["retire_after_seconds"]
+# An export reads stored fields this many articles at a time, letting other searches in between.
+EXPORT_BATCH = 200
 _IN_DATA_DIR = object()
 
 
@@ -137,6 +141,40 @@ class Searcher:
         notice = " ".join(n for n in (cut_notice, result.notice) if n) or None
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took_ms, notice=notice)
+
+    def export(
+        self,
+        query: str,
+        source: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        sort: str = "relevance",
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> Export:
+        """Every matching article (copies included), or one page's, as export rows.
+
+        The rows (``searcher.export``) come in the results' order, each shown
+        article followed by its copies, at most the limits' ``max_export_rows``;
+        without ``page`` every page is exported. The rows are a generator that
+        reads the index a batch at a time, so other searches run in between.
+        """
+        page_size = self.limits.default_page_size if page_size is None else page_size
+        self._check_request(page or 1, page_size, sort)
+        text = self._bounded_query(query)[0]
+        request = SearchRequest(text, page or 1, page_size, source, date_from, date_to, sort)
+        limit = self.limits.max_export_rows
+        with self._reading:
+            self.refresh()
+            pipeline = self.generations.current
+            total, order, cut = pipeline.export_order(request, limit, whole=page is None)
+        return Export(total, len(order), cut, self._export_rows(pipeline, order))
+
+    def _export_rows(self, pipeline: QueryPipeline, order: list) -> Iterator[dict]:
+        for start in range(0, len(order), EXPORT_BATCH):
+            with self._reading:
+                rows = pipeline.export_rows(order[start : start + EXPORT_BATCH])
+            yield from rows
 
     def _check_request(self, page: int, page_size: int, sort: str) -> None:
         limits = self.limits

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 ENV_PREFIX = "WARTA_"
 DEFAULT = "default"
+MAX_EXPORT_ROWS = 10_000
 
 
 class SettingError(ValueError):
@@ -82,6 +83,14 @@ SETTINGS = (
         100_000,
     ),
     Setting(
+        "max_export_rows",
+        MAX_EXPORT_ROWS,
+        "Most articles one export may hold (`/export.csv`, `/export.jsonl`, "
+        "`search --format csv` or `jsonl`); a longer one ends with a note that it was cut.",
+        1,
+        1_000_000,
+    ),
+    Setting(
         "retire_after_seconds",
         60.0,
         "How long a replaced index generation stays open for requests still reading it.",
@@ -99,6 +108,7 @@ class Limits:
     max_page_size: int
     max_page: int
     max_query_chars: int
+    max_export_rows: int = MAX_EXPORT_ROWS
 
     def __post_init__(self):
         if self.default_page_size > self.max_page_size:

@@ -16,7 +16,18 @@ from web.handles import close_app
 
 # The top-level keys of the stable search result shape (CLI --json and the API).
 RESULT_KEYS = frozenset(
-    {"query", "total", "page", "page_size", "took_ms", "suggestion", "facets", "hits", "fallback"}
+    {
+        "query",
+        "total",
+        "page",
+        "page_size",
+        "took_ms",
+        "suggestion",
+        "facets",
+        "hits",
+        "fallback",
+        "timeline",
+    }
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"

@@ -107,3 +107,40 @@ def test_search_filter_and_read_in_a_real_browser(browser, live_url):
     assert "14 November 2024" in browser.find_element(By.CSS_SELECTOR, ".article .meta").text
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+def test_the_timeline_chart_in_a_real_browser(browser, live_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(live_url + "/?q=banjir+OR+pemilu")
+    chart = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.timeline-chart")))
+    assert chart.aria_role == "group"
+    assert chart.accessible_name == "Jumlah artikel per pekan"
+    assert chart.size["width"] > 300 and chart.size["height"] > 50  # drawn, not collapsed
+    summary = browser.find_element(By.ID, chart.get_attribute("aria-describedby"))
+    assert summary.get_attribute("textContent") == (
+        "2 artikel bertanggal per pekan, dari pekan 18 Maret 2024 sampai pekan "
+        "11 November 2024; terbanyak pekan 18 Maret 2024 (1 artikel)."
+    )
+    bars = chart.find_elements(By.CSS_SELECTOR, "a.bar")
+    assert [bar.accessible_name for bar in bars] == [
+        "pekan 18 Maret 2024: 1 artikel",
+        "pekan 11 November 2024: 1 artikel",
+    ]
+    heights = [bar.find_element(By.CSS_SELECTOR, "rect.count").size["height"] for bar in bars]
+    assert heights[0] > 40 and heights[0] == heights[1]
+
+    bars[1].click()
+    wait.until(ec.url_contains("from=2024-11-11"))
+    assert "to=2024-11-17" in browser.current_url
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ol.hits h2 a")]
+    assert titles == ["Banjir melanda Bekasi"]
+    assert (
+        "Tanggal: 11 November 2024 – 17 November 2024"
+        in browser.find_element(By.CSS_SELECTOR, ".chips").text
+    )
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []

@@ -123,7 +123,7 @@ def test_a_hit_links_to_its_article_page_with_the_query_and_to_the_original(clie
     assert "<strong>1</strong> artikel" in html
     assert re.search(r"\(\d+ md\)", html)
     assert '<a href="/article/bekasi-banjir?q=banjir">Banjir melanda Bekasi</a>' in html
-    assert '<time datetime="2024-11-14">14 November 2024</time>' in html
+    assert '<time datetime="2024-11-14T10:30:00+07:00">14 November 2024 10:30 WIB</time>' in html
     assert 'href="https://contoh.test/bekasi-banjir" rel="noopener noreferrer nofollow"' in html
     assert '<span class="source">Kompas</span>' in html
 
@@ -202,7 +202,7 @@ def test_article_page_shows_paragraphs_metadata_and_highlights(client):
     html = html_of(client, "/article/bekasi-banjir?q=banjir")
     assert "<h1>Banjir melanda Bekasi</h1>" in html
     assert "<p><mark>Banjir</mark> besar melanda Kota Bekasi" in html
-    assert '<time datetime="2024-11-14">14 November 2024</time>' in html
+    assert '<time datetime="2024-11-14T10:30:00+07:00">14 November 2024 10:30 WIB</time>' in html
     assert '<span class="author">Rina</span>' in html
     assert 'href="https://contoh.test/bekasi-banjir"' in html
     assert "Kembali ke hasil untuk “banjir”" in html

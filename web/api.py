@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 
+from crawler.dates import indonesian_time
+
 from . import params as search_params
 from .handles import get_searcher, get_store, handles
 
@@ -21,8 +23,15 @@ def search():
 
 @bp.get("/articles/<path:article_id>")
 def article(article_id: str):
-    """One article: its metadata and its clean text under ``body``."""
+    """One article: its metadata and its clean text under ``body``.
+
+    ``published`` is in Indonesian time, as in search hits (the store keeps what it was given).
+    """
     found = get_store().get(article_id)
     if found is None:
         abort(404, f"There is no article with id '{article_id}'.")
-    return {name: getattr(found, name) for name in ARTICLE_FIELDS}
+    data = {name: getattr(found, name) for name in ARTICLE_FIELDS}
+    when = indonesian_time(found.published)
+    if when is not None:
+        data["published"] = when.iso
+    return data

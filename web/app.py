@@ -6,7 +6,19 @@ import os
 
 from flask import Flask
 
-from . import api, atom, errors, handles, headers, monitoring, settings, template_filters, views
+from . import (
+    api,
+    atom,
+    chart,
+    errors,
+    exports,
+    handles,
+    headers,
+    monitoring,
+    settings,
+    template_filters,
+    views,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,5 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     headers.register(app)
     handles.register(app)
     atom.register(app)
+    exports.register(app)
+    app.add_template_global(chart.timeline_chart)
     monitoring.register(app)
     return app

@@ -2,7 +2,8 @@
 
 The feed takes the API's search parameters (``q``, ``source``, ``from``,
 ``to``) and lists the 50 newest matching articles, newest first: title,
-outlet, published time in WIB with its offset, snippet and a link to the
+outlet, published time with its offset (the article's own Indonesian zone,
+else WIB; a date alone is midnight WIB), snippet and a link to the
 article's page here (the original is a ``related`` link). Entry ids are tag
 URIs made from the article id, so a reader never shows an article twice;
 an entry's ``updated`` is when the archive last changed the article, the
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 
-from crawler.dates import WIB, parse_date
+from crawler.dates import WIB, indonesian_time
 from crawler.health import parse_time
 from index import index_path, index_state
 
@@ -64,17 +65,22 @@ def _tag(kind: str, specific: str) -> str:
     return f"tag:{host},2024:{kind}/{specific}"
 
 
+def _published(value: str | None) -> str | None:
+    """An Atom date-time: Indonesian time, and midnight WIB for a date alone."""
+    when = indonesian_time(value)
+    if when is None:
+        return None
+    return when.iso if when.zone else datetime.combine(when.day, time(), WIB).isoformat()
+
+
 def _entry(hit, stored, q: str) -> Entry:
-    published = (
-        parse_date(stored.article.published) if stored and stored.article.published else None
-    )
     updated = parse_time(stored.updated) if stored else EPOCH
     return Entry(
         id=_tag("article", quote(hit.id, safe="")),
         title=xml_text(hit.title) or "(tanpa judul)",
         link=url_for("views.article_page", article_id=hit.id, q=q or None, _external=True),
         original=hit.url if hit.url and hit.url.startswith(("http://", "https://")) else None,
-        published=published.astimezone(WIB).isoformat() if published else None,
+        published=_published(stored.article.published if stored else None),
         updated=updated,
         outlet=xml_text(hit.source) or None,
         author=xml_text(hit.author) or None,

@@ -53,7 +53,7 @@ def query_error_pesan(error: QueryError) -> str:
 
 def _wants_json() -> bool:
     path = request.path
-    return path in ("/api", "/health") or path.startswith("/api/")
+    return path in ("/api", "/health") or path.startswith(("/api/", "/export."))
 
 
 def _respond(status: int, message: str, pesan: str | None = None):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from crawler.dates import LocalTime, indonesian_time
 from searcher import MONTH_NAMES
 
 MONTHS = tuple(name.capitalize() for name in MONTH_NAMES)
@@ -19,16 +20,29 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 def _to_date(value: str | date | None) -> date | None:
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
+    when = indonesian_time(value)
+    return when.day if when else None
 
 
 def tanggal(value: str | date | None) -> str:
-    """An ISO date or timestamp as '14 November 2024'; '' when unknown."""
+    """An ISO date or timestamp as '14 November 2024' (its Indonesian day); '' when unknown."""
     day = _to_date(value)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else ""
+
+
+def terbit(value: str | None) -> LocalTime | None:
+    """A ``published`` value in Indonesian time (``.iso`` for a ``datetime`` attribute)."""
+    return indonesian_time(value)
+
+
+def waktu_terbit(value: str | None) -> str:
+    """When an article was published: '19 Juni 2015 00:23 WIB', or '10 September 2019'
+    for a date alone; '' when unknown."""
+    when = indonesian_time(value)
+    if when is None:
+        return ""
+    shown = tanggal(when.day)
+    return f"{shown} {when.wall:%H:%M} {when.zone}" if when.zone else shown
 
 
 def bulan(value: str) -> str:
@@ -81,7 +95,7 @@ def page_window(current: int, last: int, width: int = 2) -> list[int | None]:
 
 def register(app: Flask) -> None:
     """Make the filters and ``page_window`` available to every template."""
-    for func in (tanggal, bulan, angka, http_url, paragraphs):
+    for func in (tanggal, terbit, waktu_terbit, bulan, angka, http_url, paragraphs):
         app.add_template_filter(func)
     app.add_template_global(page_window)
     app.add_template_global(month_span)
