@@ -27,7 +27,7 @@ TITLE_BOOST = 2.0
 # The on-disk format of the index: bump it whenever the schema or the analysis
 # changes in a way an existing index cannot serve. An index with another format
 # is refused with a message to rebuild (the store, the source of truth, is safe).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 
 class NewsText(TEXT):
@@ -89,6 +89,7 @@ def make_schema(protected: dict[str, str] | None = None) -> Schema:
         month=ID(stored=True, sortable=True),
         author=TEXT(stored=True),
         dup=ID(stored=True, sortable=True),
+        story=ID(stored=True, sortable=True),
     )
 
 
@@ -109,8 +110,8 @@ def _parse_date(value: str | None) -> datetime | None:
     return parsed
 
 
-def article_fields(article: Article, dup: str | None = None) -> dict:
-    """The Whoosh document for one article (``dup``: its near-duplicate group)."""
+def article_fields(article: Article, dup: str | None = None, story: str | None = None) -> dict:
+    """The Whoosh document for one article (``dup``: its copy group; ``story``: its story)."""
     published = _parse_date(article.published)
     doc = {
         "id": article.id,
@@ -120,6 +121,7 @@ def article_fields(article: Article, dup: str | None = None) -> dict:
         "title_exact": article.title,
         "body_exact": article.body,
         "dup": dup or article.id,
+        "story": story or article.id,
     }
     if article.source:
         doc["source"] = article.source
