@@ -14,7 +14,7 @@ does not pay for them.
 
 from .answers import MONTH_NAMES
 from .errors import QUERY_ERRORS, QueryError
-from .results import SORTS, Hit, SearchRequest, SearchResult
+from .results import SORTS, Hit, SearchRequest, SearchResult, Story, StoryArticle, StorySummary
 from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError, resolve_settings
 
 __all__ = [
@@ -32,6 +32,9 @@ __all__ = [
     "Searcher",
     "Setting",
     "SettingError",
+    "Story",
+    "StoryArticle",
+    "StorySummary",
     "resolve_settings",
 ]
 

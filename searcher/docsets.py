@@ -76,6 +76,9 @@ class DocSets:
         dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
         self._dates = [v for v, _ in dated]
         self._dated_docs = np.array([d for _, d in dated], np.int64)
+        self._story_column = _column(reader, "story")
+        self.stories = _duplicate_groups(self._story_column or [])
+        self._source_column = _column(reader, "source") or [""] * self.size
         grouped = [d for docs in self.groups.values() for d in docs]
         self.grouped = bits_of(grouped, self.size) & self.live
 
@@ -95,6 +98,21 @@ class DocSets:
             return None
         key = self._dup_column[docnum]
         return key if key in self.groups else None
+
+    def story_docs(self, story_id: str) -> list[int]:
+        """The live documents of a story (of two or more documents), else []."""
+        return [d for d in self.stories.get(story_id, []) if self.has(self.live, d)]
+
+    def story_key(self, docnum: int) -> str | None:
+        """The story of a document, when another live document shares it."""
+        if self._story_column is None:
+            return None
+        key = self._story_column[docnum]
+        return key if len(self.story_docs(key)) > 1 else None
+
+    def story_sources(self, docs: list[int]) -> list[str]:
+        """The outlets these documents come from, sorted."""
+        return sorted({self._source_column[d] for d in docs if self._source_column[d]})
 
     # -- queries -----------------------------------------------------------
 
