@@ -36,9 +36,9 @@ from .generations import (
     switch,
     writer,
 )
-from .stories import Stories
 from .schema import INDEX_FORMAT, article_fields, make_schema
 from .stems import StemCache, stem_cache_path
+from .stories import Stories
 from .workers import Progress, bodies_task, run_shards, segments_task, signatures_task
 
 # Up to this many missing signatures are computed without a pass over the store.

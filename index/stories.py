@@ -36,7 +36,7 @@ import math
 import os
 import pickle
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,7 @@ COPY_DAYS = 1
 STORY_COSINE = 0.45
 STORY_DAYS = 2
 MAX_DF_SHARE = 0.02
+MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 WIB = timezone(timedelta(hours=7))
 
 
@@ -63,26 +64,26 @@ class Sketch:
     """What comparing an article needs: day, outlet, shingles and stem counts."""
 
     day: int | None  # proleptic ordinal of the WIB day, None when undated
+    moment: float  # POSIX seconds of the publication (naive: WIB), 0 when undated
     source: str
     shingles: np.ndarray  # sorted unique uint32 content-stem pair hashes of the body
     terms: np.ndarray  # sorted unique uint32 stem hashes of title and body
     counts: np.ndarray  # how often each of ``terms`` occurs
 
 
-def publication_day(published: str | None) -> int | None:
-    """The WIB calendar day (an ordinal) of an ISO date, or None."""
+def publication_day(published: str | None) -> tuple[int | None, float]:
+    """(WIB calendar day as an ordinal or None, POSIX seconds or 0) of an ISO date."""
     if not published:
-        return None
+        return None, 0.0
     try:
         moment = datetime.fromisoformat(published.replace("Z", "+00:00"))
     except ValueError:
         try:
-            return date.fromisoformat(published[:10]).toordinal()
+            moment = datetime.fromisoformat(published[:10])
         except ValueError:
-            return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(WIB)
-    return moment.date().toordinal()
+            return None, 0.0
+    moment = moment.replace(tzinfo=WIB) if moment.tzinfo is None else moment.astimezone(WIB)
+    return moment.date().toordinal(), moment.timestamp()
 
 
 def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
@@ -94,8 +95,10 @@ def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
     words = [*content_stems(article.title or "", stemmer), *stems]
     hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint32, count=len(words))
     terms, counts = np.unique(hashes, return_counts=True)
+    day, moment = publication_day(article.published)
     sketch = Sketch(
-        day=publication_day(article.published),
+        day=day,
+        moment=moment,
         source=article.source or "",
         shingles=shingles,
         terms=terms,
@@ -207,13 +210,13 @@ class Stories:
             if story == article_id and sketch is not None and sketch.day is not None:
                 starts.setdefault(sketch.day, []).append(article_id)
         for day in sorted(by_day):
-            today = sorted(by_day[day])
+            today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
             similarity = vectors.cosines(today, window + today)
             for row, article_id in enumerate(today):
                 story = article_id
                 open_ = [c for c, i in enumerate(window + today) if self.story.get(i) == i]
-                open_ = [c for c in open_ if c < len(window) or today[c - len(window)] < article_id]
+                open_ = [c for c in open_ if c < len(window) or c - len(window) < row]
                 if open_:
                     best = max(open_, key=lambda c: similarity[row, c])
                     if similarity[row, best] >= STORY_COSINE:
@@ -281,7 +284,7 @@ class _Vectors:
             self.vocab, self.df = np.unique(every, return_counts=True)
         else:
             self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
-        self.most = max(2, MAX_DF_SHARE * self.size)
+        self.most = max(MIN_MOST_DF, MAX_DF_SHARE * self.size)
         self._rows: dict[str, tuple] = {}
 
     def _row(self, article_id: str) -> tuple:

@@ -44,9 +44,9 @@ from whoosh import index as whoosh_index
 from crawler.store import Store
 
 from .analysis import Stemmer
-from .stories import sign_article
 from .errors import WartaIndexError
 from .segments import BulkSegmentWriter
+from .stories import sign_article
 
 SEGMENT_DOCS = 15000
 # Articles already in memory are signed and indexed in one process below this
