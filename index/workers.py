@@ -5,7 +5,8 @@ parent, the rest to the child, so both cores stay busy without sending
 article text between processes (the child reads the store through its own
 connection, and inherits whatever else the task needs).
 
-- ``signatures_task``: MinHash signatures and story sketches (``stories``) of the articles in the store (this
+- ``signatures_task``: MinHash signatures and story sketches (``stories``) of the
+  articles in the store (this
   also fills the stem cache, so a cold rebuild stems each word once per
   process at most).
 - ``bodies_task`` and ``documents_task``: signatures and segments of articles
