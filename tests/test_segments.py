@@ -132,6 +132,7 @@ def test_the_archive_has_long_postings_and_every_field(both):
         "month",
         "published",
         "source",
+        "story",
         "title",
         "title_exact",
     }
