@@ -627,22 +627,34 @@ def stratum_table(pairs: list[dict], assignment: dict[str, tuple[str, str]] | No
 
 
 def assign_today(data_dir: Path, out: Path) -> None:
-    """Today's copy groups from a built Warta index: the stored ``dup`` field of every document."""
+    """Copy groups and stories from a built Warta index: the stored ``dup`` and ``story``
+    fields of every document."""
     try:
         ix = open_index(index_path(data_dir))
     except WartaIndexError as e:
         sys.exit(str(e))
     with ix.searcher() as searcher:
-        groups = {f["id"]: f.get("dup") or f["id"] for f in searcher.all_stored_fields()}
-    sizes = Counter(groups.values())
+        every = list(searcher.all_stored_fields())
+    groups = {f["id"]: f.get("dup") or f["id"] for f in every}
+    stories = {f["id"]: f.get("story") or f["id"] for f in every}
+    sizes, story_sizes = Counter(groups.values()), Counter(stories.values())
     rows = [
-        {"id": i, "copy_group": g if sizes[g] > 1 else "", "story": ""}
+        {
+            "id": i,
+            "copy_group": g if sizes[g] > 1 else "",
+            "story": stories[i] if story_sizes[stories[i]] > 1 else "",
+        }
         for i, g in sorted(groups.items())
     ]
     write_tsv(out, ["id", "copy_group", "story"], rows)
     grouped = sum(1 for r in rows if r["copy_group"])
     groups_n = sum(1 for s in sizes.values() if s > 1)
-    print(f"{len(rows)} articles, {grouped} in {groups_n} copy groups -> {out}")
+    in_stories = sum(1 for r in rows if r["story"])
+    largest = max(story_sizes.values(), default=0)
+    print(
+        f"{len(rows)} articles, {grouped} in {groups_n} copy groups, {in_stories} in "
+        f"{sum(1 for s in story_sizes.values() if s > 1)} stories (largest {largest}) -> {out}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,6 +38,7 @@ from .generations import (
 )
 from .schema import INDEX_FORMAT, article_fields, make_schema
 from .stems import StemCache, stem_cache_path
+from .stories import Stories
 from .workers import Progress, bodies_task, run_shards, segments_task, signatures_task
 
 # Up to this many missing signatures are computed without a pass over the store.
@@ -121,11 +122,19 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     seq = store.seq  # read first: whatever is stored from now on is the next update's
     index = whoosh_index.create_in(gen_dir, make_schema(settings.protected))
     key = analysis_key(settings.protected)
-    signatures = _signatures(store, stemmer, _known_signatures(link, store, key), progress)
-    groups = DuplicateGroups.from_signatures(signatures, settings.dup_threshold, key)
-    segments = _all_segments(gen_dir, store, stemmer, groups.groups, progress)
+    signed = _signatures(store, stemmer, _known_signatures(link, store, key), progress)
+    stories = Stories()
+    stories.add_sketches({i: sketch for i, (_, sketch) in signed.items()})
+    signatures = {i: values for i, (values, _) in signed.items()}
+    del signed
+    groups = DuplicateGroups.from_signatures(
+        signatures, settings.dup_threshold, key, stories.is_copy
+    )
+    stories.assign(groups.groups)
+    segments = _all_segments(gen_dir, store, stemmer, groups.groups, stories.story, progress)
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
+    stories.save(gen_dir)
     built = now()
     toc = index.latest_generation()
     Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)
@@ -133,7 +142,7 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
 
 
 def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:
-    """Pass 1: every body's signature, reusing ``known`` ones; this stems most words.
+    """Pass 1: every article's (signature, sketch), reusing ``known`` ones; this stems most words.
 
     A pass over the store in two processes when many are missing (a first
     build), else the missing articles alone.
@@ -155,7 +164,7 @@ def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:
 
 
 def sign(articles: list[Article], stemmer: Stemmer) -> dict:
-    """{id: signature} of these articles, in two processes when there are many."""
+    """{id: (signature, sketch)} of these articles, in two processes when there are many."""
     found = {}
     for signatures in run_shards(bodies_task, (articles,), stemmer=stemmer, items=len(articles)):
         found.update(signatures)
@@ -187,18 +196,27 @@ def _known_signatures(link: Path, store: Store, key: str) -> dict:
         return {}
     if getattr(groups, "analysis_key", None) != key:
         return {}
+    try:
+        sketches = Stories.load(gen_dir).sketches
+    except _UNREADABLE_GROUPS:
+        return {}
     changed = {article.id for article in store.changed_since(manifest.seq)}
-    return {i: row for i, row in zip(groups.ids, groups.matrix, strict=True) if i not in changed}
+    rows = dict(zip(groups.ids, groups.matrix, strict=True))
+    return {
+        i: (rows.get(i), sketch)
+        for i, sketch in sketches.items()
+        if i not in changed and i in groups.groups
+    }
 
 
-def _all_segments(gen_dir: Path, store: Store, stemmer: Stemmer, groups: dict, progress) -> list:
-    """Pass 2 (two processes): Whoosh segments of every article, with its group."""
+def _all_segments(gen_dir, store: Store, stemmer: Stemmer, groups: dict, stories: dict, progress):
+    """Pass 2 (two processes): Whoosh segments of every article, with its group and story."""
 
     def documents(article: Article) -> dict | None:
         # Only the articles grouped in pass 1: the groups list exactly what is indexed.
         if article.id not in groups:
             return None
-        return article_fields(article, groups[article.id])
+        return article_fields(article, groups[article.id], stories[article.id])
 
     args = (str(gen_dir), documents)
     shards = run_shards(segments_task, args, stemmer=stemmer, store=store, progress=progress)

@@ -24,7 +24,7 @@ import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import filterfalse
 from pathlib import Path
@@ -34,6 +34,9 @@ from .analysis import WORD_PATTERN, Stemmer, protected_words, stopwords
 
 if TYPE_CHECKING:
     import numpy as np
+
+# Confirms a MinHash candidate: accept(later_id, earlier_id).
+Accept = Callable[[str, str], bool]
 
 NUM_PERM = 128
 SEED = 1
@@ -74,23 +77,30 @@ def content_stems(text: str, stemmer: Stemmer) -> list[str]:
     return list(map(stemmer.terms.__getitem__, filterfalse(skip.__contains__, words)))
 
 
-def shingles(text: str, stemmer: Stemmer) -> list[int]:
-    """32-bit hashes of the text's content-stem pairs (its stem if it has one)."""
+def pair_hashes(stems: list[str]) -> list[int]:
+    """Sorted unique 32-bit hashes of consecutive stem pairs (the stem if only one)."""
     import numpy as np
 
-    hashes = np.array(
-        list(map(_word_hashes.__getitem__, content_stems(text, stemmer))), dtype=np.uint64
-    )
+    hashes = np.array(list(map(_word_hashes.__getitem__, stems)), dtype=np.uint64)
     if len(hashes) > 1:
         hashes = (hashes[:-1] * 0x9E3779B1) ^ hashes[1:]
     return np.unique(hashes & 0xFFFFFFFF).tolist()
 
 
+def shingles(text: str, stemmer: Stemmer) -> list[int]:
+    """32-bit hashes of the text's content-stem pairs (its stem if it has one)."""
+    return pair_hashes(content_stems(text, stemmer))
+
+
 def signature(text: str, stemmer: Stemmer) -> np.ndarray | None:
     """The MinHash hash values of a text, or None if it has no content words."""
+    return minhash_of(shingles(text, stemmer))
+
+
+def minhash_of(values: list[int]) -> np.ndarray | None:
+    """The MinHash hash values of shingle hashes, or None if there are none."""
     import numpy as np
 
-    values = shingles(text, stemmer)
     if not values:
         return None
     minhash = _permuter().copy()
@@ -197,9 +207,16 @@ class DuplicateGroups:
 
     @classmethod
     def from_signatures(
-        cls, signatures: dict, threshold: float = DEFAULT_THRESHOLD, analysis_key: str | None = None
+        cls,
+        signatures: dict,
+        threshold: float = DEFAULT_THRESHOLD,
+        analysis_key: str | None = None,
+        accept: Accept | None = None,
     ) -> DuplicateGroups:
-        """Group every article at once, in id order (a full rebuild)."""
+        """Group every article at once, in id order (a full rebuild).
+
+        ``accept(later_id, earlier_id)`` confirms a candidate (``stories.Stories.is_copy``).
+        """
         import numpy as np
 
         groups = cls(threshold, analysis_key)
@@ -213,7 +230,9 @@ class DuplicateGroups:
             # articles that are each like the next but not like the first.
             for earlier in choices:
                 leader = groups.ids[earlier]
-                if groups.groups[leader] == leader:
+                if groups.groups[leader] == leader and (
+                    accept is None or accept(groups.ids[later], leader)
+                ):
                     groups.groups[groups.ids[later]] = leader
                     break
         return groups
@@ -261,9 +280,9 @@ class DuplicateGroups:
             found.setdefault(j, []).append(i)
         return found
 
-    @staticmethod
-    def _best_leader(values: np.ndarray, matrix: np.ndarray, leaders: np.ndarray, near=None):
-        """(similarity, row) of the most similar group leader sharing a band, or (0.0, -1).
+    def _best_leader(self, values, matrix, leaders, ids, near=None, accept=None, article=None):
+        """(similarity, row) of the most similar accepted group leader sharing a band,
+        at or above the threshold, or (0.0, -1).
 
         ``near``: the rows sharing a band with ``values``, when the caller knows them.
         """
@@ -277,10 +296,16 @@ class DuplicateGroups:
         if not len(hits):
             return 0.0, -1
         similarity = (matrix[hits] == values).mean(axis=1)
-        best = int(similarity.argmax())
-        return float(similarity[best]), int(hits[best])
+        for best in np.argsort(-similarity, kind="stable").tolist():
+            if similarity[best] < self.threshold:
+                break
+            if accept is None or accept(article, ids[int(hits[best])]):
+                return float(similarity[best]), int(hits[best])
+        return 0.0, -1
 
-    def place(self, articles: list[tuple[str, np.ndarray | None]]) -> dict[str, str]:
+    def place(
+        self, articles: list[tuple[str, np.ndarray | None]], accept: Accept | None = None
+    ) -> dict[str, str]:
         """Put new or changed articles in the group of the most similar group leader.
 
         Each may join a group already there or one started earlier in this
@@ -300,8 +325,12 @@ class DuplicateGroups:
             group = article_id
             if values is not None:
                 n = len(new_ids)
-                old = self._best_leader(values, self.matrix, leaders, next(near))
-                new = self._best_leader(values, new_rows[:n], new_leaders[:n])
+                old = self._best_leader(
+                    values, self.matrix, leaders, self.ids, next(near), accept, article_id
+                )
+                new = self._best_leader(
+                    values, new_rows[:n], new_leaders[:n], new_ids, None, accept, article_id
+                )
                 if max(old[0], new[0]) >= self.threshold:
                     group = self.ids[old[1]] if old[0] >= new[0] else new_ids[new[1]]
                 new_ids.append(article_id)
@@ -314,7 +343,10 @@ class DuplicateGroups:
         return placed
 
     def replace(
-        self, signed: list[tuple[str, np.ndarray | None]], deleted: Iterable[str]
+        self,
+        signed: list[tuple[str, np.ndarray | None]],
+        deleted: Iterable[str],
+        accept: Accept | None = None,
     ) -> tuple[dict[str, str], dict[str, str]]:
         """Forget ``deleted`` and place the changed articles ``signed`` (id, signature).
 
@@ -326,7 +358,7 @@ class DuplicateGroups:
         for article_id, group in self.groups.items():
             members.setdefault(group, set()).add(article_id)
         self.remove(deleted)
-        placed = self.place(signed)
+        placed = self.place(signed, accept)
         regrouped = {}
         for article_id, group in placed.items():
             followers = members.get(article_id, set()) - {article_id} - placed.keys()

@@ -26,7 +26,7 @@ TITLE_BOOST = 2.0
 # The on-disk format of the index: bump it whenever the schema or the analysis
 # changes in a way an existing index cannot serve. An index with another format
 # is refused with a message to rebuild (the store, the source of truth, is safe).
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 
 class NewsText(TEXT):
@@ -89,6 +89,7 @@ def make_schema(protected: dict[str, str] | None = None) -> Schema:
         month=ID(stored=True, sortable=True),
         author=TEXT(stored=True),
         dup=ID(stored=True, sortable=True),
+        story=ID(stored=True, sortable=True),
     )
 
 
@@ -97,8 +98,8 @@ def schema_protected(schema: Schema) -> dict[str, str]:
     return getattr(schema["body"], "protected", None) or protected_words()
 
 
-def article_fields(article: Article, dup: str | None = None) -> dict:
-    """The Whoosh document for one article (``dup``: its near-duplicate group).
+def article_fields(article: Article, dup: str | None = None, story: str | None = None) -> dict:
+    """The Whoosh document for one article (``dup``: its copy group; ``story``: its story).
 
     Dates are in Indonesian time (``crawler.dates.indonesian_time``; a stored
     value without an offset is Jakarta time): ``published`` is the ISO text
@@ -114,6 +115,7 @@ def article_fields(article: Article, dup: str | None = None) -> dict:
         "title_exact": article.title,
         "body_exact": article.body,
         "dup": dup or article.id,
+        "story": story or article.id,
     }
     if article.source:
         doc["source"] = article.source

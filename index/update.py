@@ -27,6 +27,7 @@ from .generations import LOCK_TIMEOUT, Manifest, exclusive, now, open_index, wri
 from .merging import articles_in_segments, segments_to_merge
 from .schema import article_fields, schema_protected
 from .stems import StemCache, stem_cache_path
+from .stories import Stories
 from .workers import Progress, documents_task, run_shards
 
 
@@ -84,9 +85,11 @@ class _Update:
         gen_dir = self.link.resolve()
         manifest = Manifest.read(gen_dir)
         groups = DuplicateGroups.load(gen_dir)
+        stories = Stories.load(gen_dir)
         changes = self.read_changes(manifest, groups)
-        placed, new_stems = self.apply(changes, groups)
+        placed, new_stems = self.apply(changes, groups, stories)
         groups.save(gen_dir)
+        stories.save(gen_dir)
         toc = self.index.latest_generation()
         replace(manifest, seq=changes.seq, toc=toc, updated=now()).write(gen_dir)
         return BuildReport(
@@ -121,8 +124,10 @@ class _Update:
             indexed=set(groups.groups) if clean else None,
         )
 
-    def apply(self, changes: Changes, groups: DuplicateGroups) -> tuple[dict[str, str], int]:
-        """Regroup and write the changes, stemming through the persisted cache.
+    def apply(
+        self, changes: Changes, groups: DuplicateGroups, stories: Stories
+    ) -> tuple[dict[str, str], int]:
+        """Regroup, place in stories and write the changes, stemming through the persisted cache.
 
         Returns the groups of the changed articles and how many stems were new.
         """
@@ -132,21 +137,29 @@ class _Update:
                 schema_protected(self.index.schema), (f"{a.title} {a.body}" for a in articles)
             )
             signatures = sign(changes.changed, stemmer)
-            signed = [(article.id, signatures[article.id]) for article in changes.changed]
-            placed, regrouped = groups.replace(signed, changes.deleted)
-            self.write(changes, regrouped, groups.groups, stemmer)
+            stories.forget(changes.deleted)
+            stories.add_sketches({i: sketch for i, (_, sketch) in signatures.items()})
+            signed = [(article.id, signatures[article.id][0]) for article in changes.changed]
+            placed, regrouped = groups.replace(signed, changes.deleted, stories.is_copy)
+            stories.update([article.id for article in changes.changed], groups.groups)
+            self.write(changes, regrouped, groups.groups, stories.story, stemmer)
             return placed, cache.add(stemmer.take_new())
 
-    def write(self, changes: Changes, regrouped: dict, groups: dict, stemmer: Stemmer) -> None:
+    def write(
+        self, changes: Changes, regrouped: dict, groups: dict, stories: dict, stemmer: Stemmer
+    ) -> None:
         """Delete, re-add, regroup and merge in one Whoosh commit.
 
         The changed, regrouped and merged articles are written into new
         segments, in bulk like a rebuild's; the writer deletes old versions,
         and the commit swaps the merged segments for the new ones. ``groups``:
-        every article's group.
+        every article's group; ``stories``: every article's story.
         """
         articles, moved = self._articles_to_write(changes, regrouped)
-        documents = [article_fields(article, groups[article.id]) for article in articles]
+        documents = [
+            article_fields(article, groups[article.id], stories.get(article.id))
+            for article in articles
+        ]
         index_writer = writer(self.index, self.link, self.lock_timeout)
         try:
             old = _ids_to_delete(changes, documents, moved)

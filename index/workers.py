@@ -5,7 +5,8 @@ parent, the rest to the child, so both cores stay busy without sending
 article text between processes (the child reads the store through its own
 connection, and inherits whatever else the task needs).
 
-- ``signatures_task``: MinHash signatures of the bodies in the store (this
+- ``signatures_task``: MinHash signatures and story sketches (``stories``) of the
+  articles in the store (this
   also fills the stem cache, so a cold rebuild stems each word once per
   process at most).
 - ``bodies_task`` and ``documents_task``: signatures and segments of articles
@@ -44,9 +45,9 @@ from whoosh import index as whoosh_index
 from crawler.store import Store
 
 from .analysis import Stemmer
-from .dedup import signature
 from .errors import WartaIndexError
 from .segments import BulkSegmentWriter
+from .stories import sign_article
 
 SEGMENT_DOCS = 15000
 # Articles already in memory are signed and indexed in one process below this
@@ -84,21 +85,22 @@ class Shard:
 
 
 def signatures_task(shard: Shard, store: Store, stemmer: Stemmer, known=frozenset()) -> dict:
-    """Signatures of this shard's article bodies in the store, but those in ``known``."""
+    """{id: (signature, sketch)} of this shard's articles in the store, but those in ``known``."""
     signatures = {}
     for position, (article, _) in enumerate(store.iter_articles()):
         if shard.owns(position):
             if article.id not in known:
-                signatures[article.id] = signature(article.body, stemmer)
+                signatures[article.id] = sign_article(article, stemmer)
             shard.tick()
     return signatures
 
 
 def bodies_task(shard: Shard, store: None, stemmer: Stemmer, articles: list) -> dict:
-    """Signatures of this shard's ``articles`` (an update's, or those a warm rebuild lacks)."""
+    """{id: (signature, sketch)} of this shard's ``articles`` (an update's, or those a warm
+    rebuild lacks)."""
     signatures = {}
     for article in shard.take(articles):
-        signatures[article.id] = signature(article.body, stemmer)
+        signatures[article.id] = sign_article(article, stemmer)
         shard.tick()
     return signatures
 

@@ -17,7 +17,7 @@ does not pay for them.
 from .answers import MONTH_NAMES
 from .errors import QUERY_ERRORS, QueryError
 from .export import COLUMN_NAMES, FORMATS, Export
-from .results import SORTS, Hit, SearchRequest, SearchResult
+from .results import SORTS, Hit, SearchRequest, SearchResult, Story, StoryArticle, StorySummary
 from .settings import DEFAULT_LIMITS, SETTINGS, Limits, Setting, SettingError, resolve_settings
 from .timeline import Bucket, Timeline
 
@@ -40,6 +40,9 @@ __all__ = [
     "Searcher",
     "Setting",
     "SettingError",
+    "Story",
+    "StoryArticle",
+    "StorySummary",
     "Timeline",
     "resolve_settings",
 ]

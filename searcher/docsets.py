@@ -84,6 +84,9 @@ class DocSets:
         # Each document's Indonesian day of publication (``date.toordinal``), 0 when undated.
         self._days = np.zeros(self.size, np.int32)
         self._days[self._dated_docs] = np.array(self._dates, np.int64) // _DAY + 1
+        self._story_column = _column(reader, "story")
+        self.stories = _duplicate_groups(self._story_column or [])
+        self._source_column = _column(reader, "source") or [""] * self.size
         grouped = [d for docs in self.groups.values() for d in docs]
         self.grouped = bits_of(grouped, self.size) & self.live
 
@@ -103,6 +106,23 @@ class DocSets:
             return None
         key = self._dup_column[docnum]
         return key if key in self.groups else None
+
+    def story_docs(self, story_id: str) -> list[int]:
+        """The live documents of a story (of two or more documents), else []."""
+        return [d for d in self.stories.get(story_id, []) if self.has(self.live, d)]
+
+    def story_key(self, docnum: int) -> str | None:
+        """The story of a document, when a live document other than its copies shares it."""
+        if self._story_column is None:
+            return None
+        key = self._story_column[docnum]
+        group = self.dup_key(docnum)
+        copies = set(self.groups[group]) if group is not None else {docnum}
+        return key if any(d not in copies for d in self.story_docs(key)) else None
+
+    def story_sources(self, docs: list[int]) -> list[str]:
+        """The outlets these documents come from, sorted."""
+        return sorted({self._source_column[d] for d in docs if self._source_column[d]})
 
     # -- queries -----------------------------------------------------------
 

@@ -32,7 +32,7 @@ class ExportDoc:
 
     fields: dict
     copy_of: str | None = None
-    story: str | None = None  # the story's id, once the index groups articles into stories
+    story: str | None = None  # the story's id (None when the article stands alone)
 
 
 @dataclass(frozen=True)

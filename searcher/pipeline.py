@@ -23,7 +23,7 @@ from .docsets import DocSets
 from .export import ExportDoc, export_row
 from .query import parse
 from .ranking import Ranker, TermScorer
-from .results import Hit, SearchRequest, SearchResult
+from .results import Hit, SearchRequest, SearchResult, Story, StoryArticle, StorySummary
 from .similar import MoreLikeThis
 from .snippets import Snippets, leading_text
 from .suggestions import Suggester
@@ -192,11 +192,43 @@ class QueryPipeline:
 
     def _hit(self, docnum: int, score, plan: Plan, collapse) -> Hit:
         fields = self.searcher.stored_fields(docnum)
-        return Hit.from_fields(
+        hit = Hit.from_fields(
             fields,
             score=round(float(score or 0.0), 4),
             snippet=self.snippets.of_body(fields.get("body", ""), plan.marks),
             duplicates=self._duplicates(docnum, collapse) if collapse else [],
+        )
+        return replace(hit, story=self._story_summary(docnum))
+
+    def _story_summary(self, docnum: int) -> StorySummary | None:
+        """The hit's story: its id, articles and outlets (None when alone)."""
+        key = self.docsets.story_key(docnum)
+        if key is None:
+            return None
+        docs = self.docsets.story_docs(key)
+        sources = self.docsets.story_sources(docs)
+        own = self.docsets.story_sources([docnum])
+        return StorySummary(key, len(docs), len(sources), [s for s in sources if s not in own])
+
+    def story(self, story_id: str) -> Story | None:
+        """Every article of a story in time order; None for an unknown story id."""
+        docs = self.docsets.story_docs(story_id)
+        if not docs:
+            docnum = self.searcher.document_number(id=story_id)
+            if docnum is None or self.searcher.stored_fields(docnum).get("story") != story_id:
+                return None
+            docs = [docnum]
+        found = [self.searcher.stored_fields(d) for d in docs]
+        found.sort(key=lambda f: (f.get("published") is None, f.get("published") or 0, f["id"]))
+        articles = [StoryArticle.from_fields(f) for f in found]
+        dated = [a.published for a in articles if a.published]
+        first = next((a for a in articles if a.id == story_id), articles[0])
+        return Story(
+            id=story_id,
+            title=first.title,
+            first_published=dated[0] if dated else None,
+            last_published=dated[-1] if dated else None,
+            articles=articles,
         )
 
     def _duplicates(self, docnum: int, bits: int) -> list[str]:
@@ -246,8 +278,8 @@ class QueryPipeline:
         for docnum, copy_of in order:
             fields = self.searcher.stored_fields(docnum)
             shown = None if copy_of is None else self._article_id(copy_of)
-            # A story id joins here (ExportDoc.story) once the index groups stories.
-            rows.append(export_row(ExportDoc(fields, copy_of=shown)))
+            story = self.docsets.story_key(docnum)
+            rows.append(export_row(ExportDoc(fields, copy_of=shown, story=story)))
         return rows
 
     # -- the article page --------------------------------------------------------

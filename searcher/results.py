@@ -24,6 +24,16 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
+class StorySummary:
+    """The story a hit belongs to: its id, how many articles and outlets report it."""
+
+    id: str
+    articles: int
+    sources: int
+    others: list[str] = field(default_factory=list)  # other outlets, for pages (not in JSON)
+
+
+@dataclass(frozen=True)
 class Hit:
     """One article of a result: its metadata, score and escaped snippet.
 
@@ -40,6 +50,7 @@ class Hit:
     score: float
     snippet: str
     duplicates: list[str] = field(default_factory=list)
+    story: StorySummary | None = None  # None when no other article reports the same event
 
     @classmethod
     def from_fields(
@@ -82,4 +93,44 @@ class SearchResult:
         """The stable JSON shape shared by the CLI and the API (``notice`` is for people)."""
         data = asdict(self)
         del data["notice"]
+        for hit in data["hits"]:
+            if hit["story"] is not None:
+                del hit["story"]["others"]
         return data
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """One report of a story."""
+
+    id: str
+    url: str | None
+    title: str
+    source: str | None
+    published: str | None
+
+    @classmethod
+    def from_fields(cls, fields: dict) -> StoryArticle:
+        """A report from an article's stored fields (dates shown as in hits)."""
+        hit = Hit.from_fields(fields, score=0.0, snippet="")
+        return cls(hit.id, hit.url, hit.title, hit.source, hit.published)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Every article reporting one event, in time order."""
+
+    id: str
+    title: str
+    first_published: str | None
+    last_published: str | None
+    articles: list[StoryArticle]
+
+    @property
+    def sources(self) -> list[str]:
+        """The outlets reporting it, in order of their first report."""
+        return list(dict.fromkeys(a.source for a in self.articles if a.source))
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``/api/stories/<id>``."""
+        return asdict(self)

@@ -24,7 +24,7 @@ from .export import Export
 from .generations import Generations
 from .pipeline import QueryPipeline
 from .query import clean
-from .results import SORTS, Hit, SearchRequest, SearchResult
+from .results import SORTS, Hit, SearchRequest, SearchResult, Story
 from .settings import DEFAULT_LIMITS, DEFAULTS, Limits
 from .stopwords import load_stopwords
 from .synonyms import Synonyms
@@ -209,3 +209,9 @@ class Searcher:
         """
         self.refresh()
         return self.generations.current.similar(article_id, limit)
+
+    @_serialised
+    def story(self, story_id: str) -> Story | None:
+        """Every article of a story in time order (plain dataclasses), or None if unknown."""
+        self.refresh()
+        return self.generations.current.story(story_id)

@@ -42,6 +42,7 @@ def test_search_dikirim_finds_inflected_forms(invoke, seeds_dir):
         "score",
         "snippet",
         "duplicates",
+        "story",
     }
     assert "<mark>" in hit["snippet"]
 

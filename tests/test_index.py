@@ -267,7 +267,7 @@ def groups_of(link):
 def test_every_unchanged_article_signature_is_known(store, link):
     known = _known_signatures(link, store, analysis_key())
     assert set(known) == store.ids()
-    assert (known[SEED_000] == DuplicateGroups.load(link.resolve()).matrix[0]).all()
+    assert (known[SEED_000][0] == DuplicateGroups.load(link.resolve()).matrix[0]).all()
 
 
 def test_changed_articles_and_other_analysis_are_not_reused(store, link):
@@ -332,14 +332,16 @@ def test_an_update_redone_after_a_crash_keeps_one_copy(store, link):
 # -- a large update is written by two processes ------------------------------------
 
 
-def by_id(link: Path) -> dict:
+def by_id(link: Path, skip: tuple[str, ...] = ()) -> dict:
     """Each live document's stored fields and every indexed term with its positions,
-    keyed by article id (docnums differ with the segments' layout)."""
+    keyed by article id (docnums differ with the segments' layout); ``skip``: fields left out."""
     with open_index(link).searcher() as searcher:
         reader = searcher.reader()
         ids = {docnum: fields["id"] for docnum, fields in searcher.iter_docs()}
         terms = {}
         for fieldname, term in reader.all_terms():
+            if fieldname in skip:
+                continue
             field = reader.schema[fieldname]
             matcher = reader.postings(fieldname, term)
             found = {}
@@ -352,7 +354,11 @@ def by_id(link: Path) -> dict:
                 matcher.next()
             if found:
                 terms[fieldname, term] = found
-        return {"stored": {fields["id"]: fields for _, fields in searcher.iter_docs()}, **terms}
+        stored_fields = {
+            fields["id"]: {k: v for k, v in fields.items() if k not in skip}
+            for _, fields in searcher.iter_docs()
+        }
+        return {"stored": stored_fields, **terms}
 
 
 def large_update(store: Store) -> list[Article]:
@@ -489,7 +495,9 @@ def test_merged_segments_hold_every_article_once_as_in_the_store(store, link):
         update_index(store, link)
         counts.append(index_stats(store, link)["segments"])
         build_index(store, fresh)
-        assert by_id(link) == by_id(fresh)
+        # Stories are placed incrementally: an update keeps a story's id (its first
+        # article), where a rebuild may name a story of same-time articles otherwise.
+        assert by_id(link, skip=("story",)) == by_id(fresh, skip=("story",))
     assert counts == [3, 4, 5, 1, 2, 3]  # the fourth update merged every segment
     assert stored(link)["baru-0"]["body"] == "Kabar merpati."
     assert hits(link, Term("body", "merpati")) == ["baru-0"]

@@ -132,6 +132,7 @@ def test_the_archive_has_long_postings_and_every_field(both):
         "local_time",
         "month",
         "source",
+        "story",
         "title",
         "title_exact",
     }

@@ -1,4 +1,4 @@
-"""The JSON API: search and single articles. Errors come from ``errors``."""
+"""The JSON API: search, single articles and stories. Errors come from ``errors``."""
 
 from __future__ import annotations
 
@@ -35,3 +35,12 @@ def article(article_id: str):
     if when is not None:
         data["published"] = when.iso
     return data
+
+
+@bp.get("/stories/<path:story_id>")
+def story(story_id: str):
+    """Every article of a story in time order, with its first and latest report."""
+    found = get_searcher().story(story_id)
+    if found is None:
+        abort(404, f"There is no story with id '{story_id}'.")
+    return found.to_dict()

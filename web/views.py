@@ -1,4 +1,4 @@
-"""HTML pages: home, results, article, OpenSearch description and health."""
+"""HTML pages: home, results, article, story, OpenSearch description and health."""
 
 from __future__ import annotations
 
@@ -47,6 +47,15 @@ def article_page(article_id: str):
         body=searcher.highlight(article.body, query),
         similar=searcher.similar(article.id, limit=SIMILAR_LIMIT),
     )
+
+
+@bp.get("/story/<path:story_id>")
+def story_page(story_id: str):
+    """Every report of one event, in time order: outlet, time, title and link."""
+    story = get_searcher().story(story_id)
+    if story is None:
+        abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
+    return render_template("story.html", story=story, params=SearchParams())
 
 
 @bp.get("/opensearch.xml")

@@ -1,0 +1,218 @@
+"""Copies and stories: what is collapsed, what is shown together, and the story page and API."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from crawler.article import Article
+from crawler.store import Store
+from index import build_index, index_path, update_index
+from searcher import Searcher
+from web import create_app
+from web.handles import close_app
+
+BANJIR_BODY = (
+    "Banjir setinggi satu meter merendam Perumahan Griya Rawalumbu di Kota Bekasi pada Senin "
+    "pagi setelah hujan deras mengguyur sejak Minggu malam. Kapolsek Rawalumbu Kompol "
+    "Darmawansyah mengatakan sebanyak 340 keluarga mengungsi ke Masjid Al Hidayah. Petugas "
+    "BPBD Kota Bekasi mengerahkan empat perahu karet untuk mengevakuasi warga lanjut usia. "
+    "Air mulai surut menjelang sore, namun warga diminta tetap waspada karena Kali Bekasi "
+    "masih meluap di beberapa titik."
+)
+
+
+def article(id, title, body, source, published):
+    return Article(
+        id=id,
+        title=title,
+        body=body,
+        source=source,
+        published=published,
+        url=f"https://contoh.test/{id}",
+    )
+
+
+COPY_SOURCE = article(
+    "kompas-banjir", "Banjir Rendam Rawalumbu", BANJIR_BODY, "Kompas", "2024-11-11T09:00:00+07:00"
+)
+# Syndication under a new headline, the same morning.
+COPY = article(
+    "tribun-banjir",
+    "Ratusan Keluarga Mengungsi, Rawalumbu Terendam",
+    BANJIR_BODY,
+    "Tribunnews",
+    "2024-11-11T11:00:00+07:00",
+)
+# Another outlet's own report of the same flood: other words, same names, same day.
+SAME_EVENT = article(
+    "detik-banjir",
+    "Perahu karet BPBD evakuasi lansia di Griya Rawalumbu",
+    "Empat perahu karet milik BPBD dikerahkan ke Perumahan Griya Rawalumbu, Bekasi, setelah "
+    "Kali Bekasi meluap. Menurut Kompol Darmawansyah, 340 keluarga kini bermalam di Masjid "
+    "Al Hidayah. Ketinggian genangan sempat mencapai pinggang orang dewasa.",
+    "Detik",
+    "2024-11-11T15:00:00+07:00",
+)
+# The same place and people six days later: a follow-up, another story.
+FOLLOW_UP = article(
+    "detik-tanggul",
+    "Tanggul Kali Bekasi di Griya Rawalumbu mulai diperbaiki",
+    "Sepekan setelah banjir, Pemkot Bekasi memperbaiki tanggul Kali Bekasi di Perumahan Griya "
+    "Rawalumbu. Kompol Darmawansyah meminta warga di sekitar Masjid Al Hidayah menjaga "
+    "kebersihan saluran air.",
+    "Detik",
+    "2024-11-17T10:00:00+07:00",
+)
+# Another outlet's report of the flood the next day, imported later (an update).
+LATE_REPORT = article(
+    "antara-banjir",
+    "Pengungsi banjir Rawalumbu terima bantuan",
+    "Sebanyak 340 keluarga pengungsi banjir di Masjid Al Hidayah, Perumahan Griya Rawalumbu, "
+    "menerima bantuan makanan dari BPBD Kota Bekasi. Kompol Darmawansyah memastikan keamanan "
+    "rumah yang ditinggalkan warga selama Kali Bekasi masih meluap.",
+    "Antara",
+    "2024-11-12T08:00:00+07:00",
+)
+
+RECIPE_INTRO = (
+    "Selamat datang di dapur kami. Setiap hari Chef Arnold berbagi resep rumahan yang mudah, "
+    "murah dan bergizi untuk keluarga Indonesia, dengan bahan yang bisa dibeli di pasar "
+    "terdekat dan peralatan dapur sederhana yang ada di setiap rumah. "
+)
+DISHES = [
+    ("rendang", "daging sapi, santan kental, cabai merah dan lengkuas dimasak perlahan"),
+    ("soto", "ayam kampung, kunyit, serai dan koya ditabur di atas kuah bening"),
+    ("gado", "sayuran rebus disiram bumbu kacang dengan kerupuk udang"),
+    ("pepes", "ikan kembung dibungkus daun pisang bersama kemangi lalu dikukus"),
+    ("klepon", "tepung ketan berisi gula merah digulung kelapa parut"),
+    ("opor", "ayam dimasak santan dengan ketumbar dan kemiri hingga empuk"),
+]
+# One outlet's recipes sharing a long intro, on six days (two of them consecutive).
+RECIPES = [
+    article(
+        f"resep-{name}",
+        f"Resep {name}",
+        RECIPE_INTRO + f"Hari ini kita membuat {name}: {dish}.",
+        "Dapurku",
+        f"2024-10-{day:02d}T07:00:00+07:00",
+    )
+    for (name, dish), day in zip(DISHES, (1, 2, 8, 15, 22, 29), strict=True)
+]
+ARTICLES = [COPY_SOURCE, COPY, SAME_EVENT, FOLLOW_UP, *RECIPES]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "data") as store:
+        store.upsert_many(ARTICLES)
+        yield store
+
+
+@pytest.fixture
+def searcher(store, tmp_path):
+    link = index_path(tmp_path / "data")
+    build_index(store, link)
+    found = Searcher(link)
+    yield found
+    found.close()
+
+
+def hit_of(searcher: Searcher, query: str, article_id: str):
+    hits = searcher.search(query, page_size=50).hits
+    return next(hit for hit in hits if hit.id == article_id)
+
+
+def test_a_syndicated_copy_under_a_new_headline_is_collapsed(searcher):
+    hit = hit_of(searcher, "Rawalumbu", "kompas-banjir")
+    assert hit.duplicates == ["tribun-banjir"]
+    ids = [h.id for h in searcher.search("Rawalumbu", page_size=50).hits]
+    assert "tribun-banjir" not in ids
+
+
+def test_another_outlets_report_joins_the_story_but_is_not_collapsed(searcher):
+    hits = {h.id: h for h in searcher.search("Rawalumbu", page_size=50).hits}
+    assert "detik-banjir" in hits
+    assert hits["detik-banjir"].duplicates == []
+    assert hits["kompas-banjir"].story.id == hits["detik-banjir"].story.id == "kompas-banjir"
+    assert (hits["detik-banjir"].story.articles, hits["detik-banjir"].story.sources) == (3, 3)
+
+
+def test_a_follow_up_days_later_is_another_story(searcher):
+    assert hit_of(searcher, "tanggul", "detik-tanggul").story is None
+
+
+def test_template_text_neither_collapses_nor_groups(searcher):
+    rendang = hit_of(searcher, "resep", "resep-rendang")
+    soto = hit_of(searcher, "resep", "resep-soto")
+    assert (rendang.duplicates, soto.duplicates) == ([], [])
+    assert (rendang.story, soto.story) == (None, None)
+
+
+def test_story_lists_every_report_in_time_order(searcher):
+    story = searcher.story("kompas-banjir")
+    assert [a.id for a in story.articles] == ["kompas-banjir", "tribun-banjir", "detik-banjir"]
+    assert story.title == "Banjir Rendam Rawalumbu"
+    assert story.first_published.startswith("2024-11-11")
+    assert story.sources == ["Kompas", "Tribunnews", "Detik"]
+    assert searcher.story("tidak-ada") is None
+
+
+def test_a_story_grows_through_an_update(store, searcher, tmp_path):
+    store.upsert_many([LATE_REPORT])
+    update_index(store, index_path(tmp_path / "data"))
+    story = searcher.story("kompas-banjir")
+    assert [a.id for a in story.articles][-1] == "antara-banjir"
+    assert len(story.articles) == 4
+    assert hit_of(searcher, "Rawalumbu", "detik-banjir").story.id == "kompas-banjir"
+    assert hit_of(searcher, "tanggul", "detik-tanggul").story is None
+
+
+# -- the web: the hit's story line, the story page and the API ---------------------
+
+
+@pytest.fixture
+def client(store, tmp_path):
+    hostile = dataclasses.replace(
+        SAME_EVENT, id="detik-banjir", source="<b>Detik</b>", title="Evakuasi <script>x</script>"
+    )
+    store.upsert_many([hostile])
+    build_index(store, index_path(tmp_path / "data"))
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")})
+    yield app.test_client()
+    close_app(app)
+
+
+def test_results_page_says_who_else_reported_it(client):
+    page = client.get("/?q=Rawalumbu").get_data(as_text=True)
+    assert "Diberitakan juga oleh 2 media: &lt;b&gt;Detik&lt;/b&gt;, Tribunnews" in page
+    assert 'href="/story/kompas-banjir"' in page
+    assert "<b>Detik</b>" not in page
+
+
+def test_story_page_lists_reports_escaped(client):
+    response = client.get("/story/kompas-banjir")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Evakuasi &lt;script&gt;x&lt;/script&gt;" in page
+    assert "<script>x" not in page
+    assert page.index("kompas-banjir") < page.index("tribun-banjir") < page.index("detik-banjir")
+    assert "Laporan pertama" in page and "Laporan terakhir" in page
+
+
+def test_story_api_and_its_404(client):
+    data = client.get("/api/stories/kompas-banjir").get_json()
+    assert set(data) == {"id", "title", "first_published", "last_published", "articles"}
+    assert [a["id"] for a in data["articles"]] == ["kompas-banjir", "tribun-banjir", "detik-banjir"]
+    assert set(data["articles"][0]) == {"id", "url", "title", "source", "published"}
+    missing = client.get("/api/stories/tidak-ada")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "There is no story with id 'tidak-ada'."
+    assert client.get("/story/tidak-ada").status_code == 404
+
+
+def test_search_api_hit_carries_its_story(client):
+    hits = client.get("/api/search?q=Rawalumbu").get_json()["hits"]
+    story = next(h["story"] for h in hits if h["id"] == "kompas-banjir")
+    assert story == {"id": "kompas-banjir", "articles": 3, "sources": 3}
