@@ -201,15 +201,20 @@ def search_command(
     if since_last:
         search = {"query": query, "source": source, "from": date_from, "to": date_to}
         result = _only_new(ctx.obj, result, since_last, search, started)
-        if not result.hits and output == "text":
-            click.echo(result.notice)
-            return
+    color = not no_color and sys.stdout.isatty()
+    _print(result, output, timeline, color, nothing_new=bool(since_last) and not result.hits)
+
+
+def _print(result: SearchResult, output: str, timeline: bool, color: bool, nothing_new: bool):
+    """Print a result as JSON, a timeline or readable hits (or only --since-last's note)."""
     if output == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif nothing_new:
+        click.echo(result.notice)
     elif timeline:
         print_timeline(result)
     else:
-        print_result(result, color=not no_color and sys.stdout.isatty())
+        print_result(result, color)
 
 
 def _check_output(output: str, everything: bool, timeline: bool, since_last) -> None:
