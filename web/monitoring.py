@@ -54,11 +54,11 @@ def index_freshness(data_dir: str, store: Store) -> dict:
 
 
 def waktu(moment: datetime | None) -> str:
-    """An instant as an Indonesian reads it: '30 November 2026 16.35 WIB'."""
+    """An instant as an Indonesian reads it: '30 November 2026 16:35 WIB' (as the other pages)."""
     if moment is None:
         return "belum pernah"
     local = moment.astimezone(WIB)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M} WIB"
 
 
 def _persen(share: float | None) -> str:
