@@ -123,7 +123,7 @@ def test_sumber_page_in_indonesian_with_warnings_escaped(watched, app):
     assert "<Mati>" not in page
     healthy = re.search(r'<tr id="sumber-sehat" class="(\w+)">.*?</tr>', page, re.S)
     assert healthy.group(1) == "healthy"
-    assert re.search(r"\d+ \w+ \d{4} \d\d\.\d\d WIB", page)
+    assert re.search(r"\d+ \w+ \d{4} \d\d:\d\d WIB", page)
 
 
 def test_sumber_without_a_sources_file_says_what_to_do(client):
