@@ -27,7 +27,12 @@ content-stem counts (title and body).
   follow the story of their group.
 
 The sketches and stories are kept beside the index (``stories.pickle``), so an
-update places only the articles that changed.
+update places only the articles that changed. Its work follows the change: the
+sketches are kept as a few flat numpy arrays (one pickle of arrays, not one
+object per article) and made into ``Sketch`` objects only when asked for; the
+document frequencies are kept with them and updated by the changed articles'
+terms; an outlet's templates are counted only when a candidate of that outlet
+is judged (at most ``TEMPLATE_SAMPLE`` articles each).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 STORIES_FILE = "stories.pickle"
+STORIES_VERSION = 2  # the flat-array layout of ``_SketchTable``
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
 COPY_JACCARD = 0.3
@@ -111,24 +118,18 @@ class Stories:
     """The sketches of the indexed articles and every article's story."""
 
     def __init__(self):
-        self.sketches: dict[str, Sketch] = {}
+        self.sketches = _SketchTable()
         self.story: dict[str, str] = {}  # article id → story id (its own id when alone)
-        self._templates: dict[str, np.ndarray] | None = None
-
-    def __getstate__(self):
-        return {"sketches": self.sketches, "story": self.story}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._templates = None
+        self._templates: dict[str, np.ndarray] = {}
 
     # Copies -----------------------------------------------------------------
 
     def templates(self, source: str) -> np.ndarray:
         """The sorted template shingles of one outlet."""
-        if self._templates is None:
-            self._templates = _templates(self.sketches.values())
-        return self._templates.get(source, _EMPTY())
+        if (found := self._templates.get(source)) is None:
+            items = [s for s in self.sketches.of_source(source) if s.day is not None]
+            found = self._templates[source] = _templates(items).get(source, _EMPTY())
+        return found
 
     def clean_shingles(self, article_id: str) -> np.ndarray:
         """The article's shingles without its outlet's templates."""
@@ -180,14 +181,14 @@ class Stories:
     def forget(self, article_ids) -> None:
         """Drop deleted articles (a story keeps its first article's id as its label)."""
         for article_id in article_ids:
-            self.sketches.pop(article_id, None)
             self.story.pop(article_id, None)
-        self._templates = None
+        self.sketches.remove(article_ids)
+        self._templates = {}
 
     def add_sketches(self, sketches: dict[str, Sketch]) -> None:
         """Record the sketches of new or changed articles."""
-        self.sketches.update(sketches)
-        self._templates = None
+        self.sketches.add(sketches)
+        self._templates = {}
 
     def _place(self, new: list[str], existing: dict[str, str]) -> None:
         """Stories for the ``new`` copy-group leaders, in time order.
@@ -199,16 +200,16 @@ class Stories:
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
         for article_id in new:
-            day = self.sketches[article_id].day if article_id in self.sketches else None
+            day = self.sketches.day_of(article_id)
             if day is None:
                 self.story[article_id] = article_id
             else:
                 by_day.setdefault(day, []).append(article_id)
         starts: dict[int, list[str]] = {}  # day → first articles of stories started then
         for article_id, story in existing.items():
-            sketch = self.sketches.get(article_id)
-            if story == article_id and sketch is not None and sketch.day is not None:
-                starts.setdefault(sketch.day, []).append(article_id)
+            if story == article_id and (day := self.sketches.day_of(article_id)) is not None:
+                starts.setdefault(day, []).append(article_id)
+        vectors.prepare(_compared(by_day, starts))
         for day in sorted(by_day):
             today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
@@ -229,18 +230,38 @@ class Stories:
         """Write the sketches and stories beside the index (atomically)."""
         path = Path(gen_dir) / STORIES_FILE
         tmp = path.with_suffix(".tmp")
+        state = {"version": STORIES_VERSION, "story": self.story, **self.sketches.state()}
         with open(tmp, "wb") as f:
-            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, gen_dir: str | os.PathLike) -> Stories:
         """Read the stories kept beside an index (empty if there are none)."""
+        stories = cls()
         try:
             with open(Path(gen_dir) / STORIES_FILE, "rb") as f:
-                return pickle.load(f)
+                state = pickle.load(f)
         except FileNotFoundError:
-            return cls()
+            return stories
+        if not isinstance(state, dict) or state.get("version") != STORIES_VERSION:
+            raise pickle.UnpicklingError(
+                f"{STORIES_FILE} in {gen_dir} was written by another version of Warta: "
+                "run `warta index build` to rebuild the index (no article is lost)."
+            )
+        stories.story = state.pop("story")
+        stories.sketches = _SketchTable.from_state(state)
+        return stories
+
+
+def _compared(by_day: dict[int, list[str]], starts: dict[int, list[str]]) -> list[str]:
+    """The articles placing ``by_day`` may compare: them and the stories started in reach."""
+    reach = {day - back for day in by_day for back in range(STORY_DAYS + 1)}
+    return [*(i for day in sorted(reach) for i in starts.get(day, [])), *_flat(by_day.values())]
+
+
+def _flat(lists) -> list[str]:
+    return [item for items in lists for item in items]
 
 
 def _EMPTY():
@@ -274,18 +295,14 @@ def _templates(sketches) -> dict[str, np.ndarray]:
 class _Vectors:
     """TF-IDF rows of sketches, made on demand with the archive's document frequencies."""
 
-    def __init__(self, sketches: dict[str, Sketch]):
-        import numpy as np
-
+    def __init__(self, sketches: _SketchTable):
         self.sketches = sketches
         self.size = len(sketches)
-        if sketches:
-            every = np.concatenate([s.terms for s in sketches.values()])
-            self.vocab, self.df = np.unique(every, return_counts=True)
-        else:
-            self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
+        self.vocab, self.df = sketches.document_frequencies()
         self.most = max(MIN_MOST_DF, MAX_DF_SHARE * self.size)
         self._rows: dict[str, tuple] = {}
+        self._pos: dict[str, int] = {}
+        self._matrix = None
 
     def _row(self, article_id: str) -> tuple:
         """(columns, weights) of one article, computed once."""
@@ -306,19 +323,213 @@ class _Vectors:
         import numpy as np
         from scipy import sparse
 
-        rows, cols, vals = [], [], []
-        for row, article_id in enumerate(ids):
-            columns, weights = self._row(article_id)
-            rows.append(np.full(len(weights), row))
-            cols.append(columns)
-            vals.append(weights)
         if not ids:
             return sparse.csr_matrix((0, len(self.vocab)))
+        rows = [self._row(article_id) for article_id in ids]
         return sparse.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            (
+                np.concatenate([weights for _, weights in rows]),
+                np.concatenate([columns for columns, _ in rows]),
+                _offsets([len(weights) for _, weights in rows]),
+            ),
             shape=(len(ids), len(self.vocab)),
         )
 
+    def prepare(self, ids: list[str]) -> None:
+        """Make the rows of ``ids`` as one matrix, which ``cosines`` then takes rows from."""
+        self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
+        self._matrix = self.matrix(list(self._pos))
+
+    def _rows_of(self, ids: list[str]):
+        if ids and all(article_id in self._pos for article_id in ids):
+            return self._matrix[[self._pos[article_id] for article_id in ids]]
+        return self.matrix(ids)
+
     def cosines(self, left: list[str], right: list[str]) -> np.ndarray:
         """Dense matrix of cosines between ``left`` and ``right`` articles."""
-        return (self.matrix(left) @ self.matrix(right).T).toarray()
+        return (self._rows_of(left) @ self._rows_of(right).T).toarray()
+
+
+_ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
+
+
+class _SketchTable(Mapping):
+    """Article id → ``Sketch``, kept as flat arrays (as saved) and the sketches added since.
+
+    A ``Sketch`` is made from array slices when asked for, so loading and saving
+    cost a few array copies, not one object per article. The document
+    frequencies of the terms are kept along and updated by the changes.
+    """
+
+    def __init__(self):
+        import numpy as np
+
+        self.ids: list[str] = []  # of the rows of ``arrays``
+        self.rows: dict[str, int] = {}  # id → row, of the live rows only
+        self.sources: list[str] = []
+        self.arrays: dict[str, np.ndarray] = {}
+        self.added: dict[str, Sketch] = {}
+        self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
+        self._pending: list[tuple[np.ndarray, int]] = []  # (terms, +1 or -1) not yet in df
+
+    @classmethod
+    def from_state(cls, state: dict) -> _SketchTable:
+        table = cls()
+        table.ids, table.sources = state["ids"], state["sources"]
+        table.arrays = {name: state[name] for name in _ARRAYS}
+        table.rows = dict(zip(table.ids, range(len(table.ids)), strict=True))
+        table.vocab, table.df = state["vocab"], state["df"]
+        return table
+
+    def __getitem__(self, article_id: str) -> Sketch:
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch
+        return self._sketch(self.rows[article_id])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.rows
+        yield from self.added
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.added)
+
+    def __contains__(self, article_id) -> bool:
+        return article_id in self.added or article_id in self.rows
+
+    def _sketch(self, row: int) -> Sketch:
+        a = self.arrays
+        lo, hi = a["te_off"][row], a["te_off"][row + 1]
+        return Sketch(
+            day=int(a["day"][row]) or None,
+            moment=float(a["moment"][row]),
+            source=self.sources[a["source"][row]],
+            shingles=a["shingles"][a["sh_off"][row] : a["sh_off"][row + 1]],
+            terms=a["terms"][lo:hi],
+            counts=a["counts"][lo:hi],
+        )
+
+    def day_of(self, article_id: str) -> int | None:
+        """The article's WIB day (None when undated or unknown), without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.day
+        row = self.rows.get(article_id)
+        return None if row is None else int(self.arrays["day"][row]) or None
+
+    def of_source(self, source: str) -> list[Sketch]:
+        """The sketches of one outlet, saved ones first (in saved order), then the added."""
+        import numpy as np
+
+        found = []
+        if source in self.sources and self.arrays:
+            code = self.sources.index(source)
+            for row in np.flatnonzero(self.arrays["source"] == code).tolist():
+                if self.rows.get(self.ids[row]) == row:
+                    found.append(self._sketch(row))
+        return found + [s for s in self.added.values() if s.source == source]
+
+    def add(self, sketches: dict[str, Sketch]) -> None:
+        """Record new or changed sketches (a changed one's old terms leave the frequencies)."""
+        self.remove([i for i in sketches if i in self])
+        self.added.update(sketches)
+        self._pending += [(s.terms, 1) for s in sketches.values()]
+
+    def remove(self, article_ids) -> None:
+        for article_id in article_ids:
+            if article_id in self.added:
+                self._pending.append((self.added.pop(article_id).terms, -1))
+            elif article_id in self.rows:
+                self._pending.append((self._sketch(self.rows.pop(article_id)).terms, -1))
+
+    def document_frequencies(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted term hashes, in how many articles each occurs), the changes applied."""
+        import numpy as np
+
+        if self._pending:
+            terms = np.concatenate([self.vocab, *(t for t, _ in self._pending)])
+            weights = np.concatenate(
+                [self.df, *(np.full(len(t), sign, dtype=np.int64) for t, sign in self._pending)]
+            )
+            vocab, where = np.unique(terms, return_inverse=True)
+            df = np.bincount(where, weights=weights, minlength=len(vocab)).astype(np.int64)
+            keep = df > 0
+            self.vocab, self.df = vocab[keep].astype(np.uint32), df[keep]
+            self._pending = []
+        return self.vocab, self.df
+
+    def state(self) -> dict:
+        """The live sketches as flat arrays, with their ids, outlets and frequencies."""
+        import numpy as np
+
+        vocab, df = self.document_frequencies()
+        rows = np.fromiter(self.rows.values(), dtype=np.int64, count=len(self.rows))
+        kept = _select(self.arrays, rows) if self.arrays else None
+        added = list(self.added.values())
+        codes = {source: code for code, source in enumerate(self.sources)}
+        for sketch in added:
+            codes.setdefault(sketch.source, len(codes))
+        new = {
+            "day": np.array([s.day or 0 for s in added], dtype=np.int32),
+            "moment": np.array([s.moment for s in added], dtype=np.float64),
+            "source": np.array([codes[s.source] for s in added], dtype=np.int32),
+            "sh_off": _offsets([len(s.shingles) for s in added]),
+            "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in added)]),
+            "te_off": _offsets([len(s.terms) for s in added]),
+            "terms": np.concatenate([_EMPTY(), *(s.terms for s in added)]),
+            "counts": np.concatenate(
+                [np.zeros(0, dtype=np.uint16), *(s.counts for s in added)]
+            ).astype(np.uint16),
+        }
+        arrays = new if kept is None else _join(kept, new)
+        return {
+            "ids": [*self.rows, *self.added],
+            "sources": list(codes),
+            **arrays,
+            "vocab": vocab,
+            "df": df,
+        }
+
+
+def _offsets(lengths: list[int]) -> np.ndarray:
+    import numpy as np
+
+    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+
+
+def _gather(offsets: np.ndarray, data: np.ndarray, rows: np.ndarray):
+    """(offsets, data) of ``rows`` of a ragged array, in that order."""
+    import numpy as np
+
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    new_offsets = _offsets(lengths)
+    index = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return new_offsets, data[index]
+
+
+def _select(arrays: dict, rows: np.ndarray) -> dict:
+    """The flat arrays of ``rows`` only (the arrays themselves when every row is kept)."""
+    import numpy as np
+
+    if len(rows) == len(arrays["day"]) and np.array_equal(rows, np.arange(len(rows))):
+        return arrays
+    sh_off, shingles = _gather(arrays["sh_off"], arrays["shingles"], rows)
+    te_off, terms = _gather(arrays["te_off"], arrays["terms"], rows)
+    _, counts = _gather(arrays["te_off"], arrays["counts"], rows)
+    picked = {name: arrays[name][rows] for name in ("day", "moment", "source")}
+    return (
+        picked
+        | {"sh_off": sh_off, "shingles": shingles, "te_off": te_off}
+        | {
+            "terms": terms,
+            "counts": counts,
+        }
+    )
+
+
+def _join(first: dict, second: dict) -> dict:
+    """Two tables' flat arrays, one after the other."""
+    import numpy as np
+
+    joined = {name: np.concatenate([first[name], second[name]]) for name in _ARRAYS}
+    for off, data in (("sh_off", "shingles"), ("te_off", "terms")):
+        joined[off] = np.concatenate([first[off], second[off][1:] + len(first[data])])
+    return joined

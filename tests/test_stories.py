@@ -9,6 +9,8 @@ import pytest
 from crawler.article import Article
 from crawler.store import Store
 from index import build_index, index_path, update_index
+from index.dedup import DuplicateGroups
+from index.stories import Stories
 from searcher import Searcher
 from web import create_app
 from web.handles import close_app
@@ -167,6 +169,60 @@ def test_a_story_grows_through_an_update(store, searcher, tmp_path):
     assert len(story.articles) == 4
     assert hit_of(searcher, "Rawalumbu", "detik-banjir").story.id == "kompas-banjir"
     assert hit_of(searcher, "tanggul", "detik-tanggul").story is None
+
+
+def placements(link) -> dict[str, tuple[str, str]]:
+    """Every article's (copy group, story), as the index keeps them."""
+    gen_dir = link.resolve()
+    groups, stories = DuplicateGroups.load(gen_dir).groups, Stories.load(gen_dir).story
+    return {i: (groups[i], stories[i]) for i in groups}
+
+
+def test_updates_place_articles_as_a_rebuild_would(store, searcher, tmp_path):
+    link = index_path(tmp_path / "data")
+    # Another report of the flood, a fire and its copy, a recipe gone; then one more
+    # recipe with the outlet's intro (a template, so no copy).
+    fire = article(
+        "kompas-kebakaran",
+        "Kebakaran gudang mebel di Cakung",
+        "Api melalap gudang mebel di Jalan Raya Cakung Cilincing, Jakarta Timur, pada Selasa "
+        "dini hari. Kepala Sudin Gulkarmat Jakarta Timur Gatot Sulaeman menyebut 18 unit "
+        "mobil pemadam dikerahkan dan api padam setelah empat jam. Tidak ada korban jiwa, "
+        "kerugian ditaksir mencapai Rp 2 miliar.",
+        "Kompas",
+        "2024-11-12T06:00:00+07:00",
+    )
+    late_copy = dataclasses.replace(
+        fire,
+        id="tribun-kebakaran",
+        title="Gudang mebel Cakung terbakar",
+        source="Tribunnews",
+        published="2024-11-12T09:00:00+07:00",
+        url="https://contoh.test/tribun-kebakaran",
+    )
+    store.upsert_many([LATE_REPORT, fire, late_copy])
+    store.delete("resep-gado")
+    update_index(store, link)
+    recipe = dataclasses.replace(
+        RECIPES[0],
+        id="resep-sayur",
+        title="Resep sayur asem",
+        url="https://contoh.test/resep-sayur",
+        published="2024-10-03T07:00:00+07:00",
+        body=RECIPE_INTRO
+        + ("Hari ini kita membuat sayur asem: kacang panjang, labu siam dan asam jawa."),
+    )
+    store.upsert_many([recipe])
+    update_index(store, link)  # reads the state the first update saved
+
+    updated = placements(link)
+    rebuilt = index_path(tmp_path / "rebuilt")
+    build_index(store, rebuilt)
+    assert updated == placements(rebuilt)
+    assert updated["tribun-kebakaran"] == ("kompas-kebakaran", "kompas-kebakaran")
+    assert updated["antara-banjir"][1] == "kompas-banjir"
+    assert updated["resep-sayur"] == ("resep-sayur", "resep-sayur")
+    assert "resep-gado" not in updated
 
 
 # -- the web: the hit's story line, the story page and the API ---------------------
