@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 STORIES_FILE = "stories.pickle"
-STORIES_VERSION = 2  # the flat-array layout of ``_SketchTable``
+STORIES_VERSION = 3  # the chunk files of ``_SketchTable``
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
 COPY_JACCARD = 0.3
@@ -230,10 +231,14 @@ class Stories:
         """Write the sketches and stories beside the index (atomically)."""
         path = Path(gen_dir) / STORIES_FILE
         tmp = path.with_suffix(".tmp")
-        state = {"version": STORIES_VERSION, "story": self.story, **self.sketches.state()}
+        sketches, unused = self.sketches.save(Path(gen_dir))
+        state = {"version": STORIES_VERSION, "story": self.story, **sketches}
         with open(tmp, "wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        for name in unused:
+            (Path(gen_dir) / name).unlink(missing_ok=True)
+        self.sketches = _SketchTable.from_state(sketches, Path(gen_dir))
 
     @classmethod
     def load(cls, gen_dir: str | os.PathLike) -> Stories:
@@ -250,7 +255,7 @@ class Stories:
                 "run `warta index build` to rebuild the index (no article is lost)."
             )
         stories.story = state.pop("story")
-        stories.sketches = _SketchTable.from_state(state)
+        stories.sketches = _SketchTable.from_state(state, Path(gen_dir))
         return stories
 
 
@@ -354,37 +359,40 @@ _ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "
 
 
 class _SketchTable(Mapping):
-    """Article id → ``Sketch``, kept as flat arrays (as saved) and the sketches added since.
+    """Article id → ``Sketch``, kept in chunk files of flat arrays and the sketches added since.
 
-    A ``Sketch`` is made from array slices when asked for, so loading and saving
-    cost a few array copies, not one object per article. The document
+    A chunk is one file of raw arrays beside ``stories.pickle``, mapped into
+    memory when loaded: only the pages of the sketches compared are read. An
+    update writes its added sketches as one more chunk; the chunks are joined
+    into one when there are ``MAX_CHUNKS`` or a tenth of their rows are gone.
+    A ``Sketch`` is made from array slices when asked for. The document
     frequencies of the terms are kept along and updated by the changes.
     """
 
     def __init__(self):
         import numpy as np
 
-        self.ids: list[str] = []  # of the rows of ``arrays``
-        self.rows: dict[str, int] = {}  # id → row, of the live rows only
+        self.chunks: list[dict] = []  # {"file", "ids" (None: gone), "layout", "arrays"}
+        self.rows: dict[str, tuple[int, int]] = {}  # id → (chunk, row), the live rows only
         self.sources: list[str] = []
-        self.arrays: dict[str, np.ndarray] = {}
         self.added: dict[str, Sketch] = {}
         self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
         self._pending: list[tuple[np.ndarray, int]] = []  # (terms, +1 or -1) not yet in df
 
     @classmethod
-    def from_state(cls, state: dict) -> _SketchTable:
+    def from_state(cls, state: dict, folder: Path) -> _SketchTable:
         table = cls()
-        table.ids, table.sources = state["ids"], state["sources"]
-        table.arrays = {name: state[name] for name in _ARRAYS}
-        table.rows = dict(zip(table.ids, range(len(table.ids)), strict=True))
-        table.vocab, table.df = state["vocab"], state["df"]
+        table.sources, table.vocab, table.df = state["sources"], state["vocab"], state["df"]
+        for n, chunk in enumerate(state["chunks"]):
+            arrays = _map_chunk(folder / chunk["file"], chunk["layout"])
+            table.chunks.append(chunk | {"arrays": arrays})
+            table.rows.update((i, (n, row)) for row, i in enumerate(chunk["ids"]) if i is not None)
         return table
 
     def __getitem__(self, article_id: str) -> Sketch:
         if (sketch := self.added.get(article_id)) is not None:
             return sketch
-        return self._sketch(self.rows[article_id])
+        return self._sketch(*self.rows[article_id])
 
     def __iter__(self) -> Iterator[str]:
         yield from self.rows
@@ -396,8 +404,8 @@ class _SketchTable(Mapping):
     def __contains__(self, article_id) -> bool:
         return article_id in self.added or article_id in self.rows
 
-    def _sketch(self, row: int) -> Sketch:
-        a = self.arrays
+    def _sketch(self, chunk: int, row: int) -> Sketch:
+        a = self.chunks[chunk]["arrays"]
         lo, hi = a["te_off"][row], a["te_off"][row + 1]
         return Sketch(
             day=int(a["day"][row]) or None,
@@ -412,19 +420,20 @@ class _SketchTable(Mapping):
         """The article's WIB day (None when undated or unknown), without a ``Sketch``."""
         if (sketch := self.added.get(article_id)) is not None:
             return sketch.day
-        row = self.rows.get(article_id)
-        return None if row is None else int(self.arrays["day"][row]) or None
+        if (found := self.rows.get(article_id)) is None:
+            return None
+        return int(self.chunks[found[0]]["arrays"]["day"][found[1]]) or None
 
     def of_source(self, source: str) -> list[Sketch]:
         """The sketches of one outlet, saved ones first (in saved order), then the added."""
         import numpy as np
 
         found = []
-        if source in self.sources and self.arrays:
-            code = self.sources.index(source)
-            for row in np.flatnonzero(self.arrays["source"] == code).tolist():
-                if self.rows.get(self.ids[row]) == row:
-                    found.append(self._sketch(row))
+        code = self.sources.index(source) if source in self.sources else -1
+        for n, chunk in enumerate(self.chunks):
+            for row in np.flatnonzero(chunk["arrays"]["source"] == code).tolist():
+                if chunk["ids"][row] is not None and chunk["ids"][row] in self.rows:
+                    found.append(self._sketch(n, row))
         return found + [s for s in self.added.values() if s.source == source]
 
     def add(self, sketches: dict[str, Sketch]) -> None:
@@ -437,8 +446,9 @@ class _SketchTable(Mapping):
         for article_id in article_ids:
             if article_id in self.added:
                 self._pending.append((self.added.pop(article_id).terms, -1))
-            elif article_id in self.rows:
-                self._pending.append((self._sketch(self.rows.pop(article_id)).terms, -1))
+            elif (found := self.rows.pop(article_id, None)) is not None:
+                self.chunks[found[0]]["ids"][found[1]] = None
+                self._pending.append((self._sketch(*found).terms, -1))
 
     def document_frequencies(self) -> tuple[np.ndarray, np.ndarray]:
         """(sorted term hashes, in how many articles each occurs), the changes applied."""
@@ -456,37 +466,89 @@ class _SketchTable(Mapping):
             self._pending = []
         return self.vocab, self.df
 
-    def state(self) -> dict:
-        """The live sketches as flat arrays, with their ids, outlets and frequencies."""
-        import numpy as np
-
+    def save(self, folder: Path) -> tuple[dict, list[str]]:
+        """Write the added sketches as a chunk (or all as one); (state, files no longer used)."""
         vocab, df = self.document_frequencies()
-        rows = np.fromiter(self.rows.values(), dtype=np.int64, count=len(self.rows))
-        kept = _select(self.arrays, rows) if self.arrays else None
-        added = list(self.added.values())
         codes = {source: code for code, source in enumerate(self.sources)}
-        for sketch in added:
+        for sketch in self.added.values():
             codes.setdefault(sketch.source, len(codes))
-        new = {
-            "day": np.array([s.day or 0 for s in added], dtype=np.int32),
-            "moment": np.array([s.moment for s in added], dtype=np.float64),
-            "source": np.array([codes[s.source] for s in added], dtype=np.int32),
-            "sh_off": _offsets([len(s.shingles) for s in added]),
-            "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in added)]),
-            "te_off": _offsets([len(s.terms) for s in added]),
-            "terms": np.concatenate([_EMPTY(), *(s.terms for s in added)]),
-            "counts": np.concatenate(
-                [np.zeros(0, dtype=np.uint16), *(s.counts for s in added)]
-            ).astype(np.uint16),
-        }
-        arrays = new if kept is None else _join(kept, new)
-        return {
-            "ids": [*self.rows, *self.added],
-            "sources": list(codes),
-            **arrays,
-            "vocab": vocab,
-            "df": df,
-        }
+        self.sources = list(codes)
+        chunks = [(c["file"], c["ids"], c["arrays"], c["layout"]) for c in self.chunks]
+        if self.added:
+            added = list(self.added.values())
+            chunks.append((None, list(self.added), _arrays_of(added, codes), None))
+        gone = sum(i is None for chunk in chunks for i in chunk[1])
+        old = []
+        if len(chunks) > 1 and (len(chunks) > MAX_CHUNKS or gone * 10 > len(self)):
+            old = [chunk[0] for chunk in chunks if chunk[0] is not None]
+            chunks = [(None, *_joined(chunks), None)]
+        saved = []
+        for file, ids, arrays, layout in chunks:
+            if file is None:
+                file, layout = _write_chunk(folder, arrays)
+            saved.append({"file": file, "ids": ids, "layout": layout})
+        state = {"sources": self.sources, "chunks": saved, "vocab": vocab, "df": df}
+        return state, old
+
+
+MAX_CHUNKS = 16
+
+
+def _arrays_of(sketches: list[Sketch], codes: dict[str, int]) -> dict:
+    """The flat arrays of ``sketches``."""
+    import numpy as np
+
+    return {
+        "day": np.array([s.day or 0 for s in sketches], dtype=np.int32),
+        "moment": np.array([s.moment for s in sketches], dtype=np.float64),
+        "source": np.array([codes[s.source] for s in sketches], dtype=np.int32),
+        "sh_off": _offsets([len(s.shingles) for s in sketches]),
+        "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in sketches)]),
+        "te_off": _offsets([len(s.terms) for s in sketches]),
+        "terms": np.concatenate([_EMPTY(), *(s.terms for s in sketches)]),
+        "counts": np.concatenate(
+            [np.zeros(0, dtype=np.uint16), *(s.counts for s in sketches)]
+        ).astype(np.uint16),
+    }
+
+
+def _joined(chunks: list[tuple]) -> tuple[list[str], dict]:
+    """(ids, arrays) of the live rows of every chunk, as one."""
+    import numpy as np
+
+    ids, arrays = [], None
+    for _, chunk_ids, chunk_arrays, _ in chunks:
+        rows = np.array([n for n, i in enumerate(chunk_ids) if i is not None], dtype=np.int64)
+        ids += [i for i in chunk_ids if i is not None]
+        kept = _select(chunk_arrays, rows)
+        arrays = kept if arrays is None else _join(arrays, kept)
+    return ids, arrays
+
+
+def _write_chunk(folder: Path, arrays: dict) -> tuple[str, dict]:
+    """Write ``arrays`` raw into a new chunk file; (its name, where each array lies)."""
+    name = f"stories-{time.time_ns():x}-{os.getpid()}.bin"
+    layout, offset = {}, 0
+    with open(folder / name, "wb") as f:
+        for key in _ARRAYS:
+            data = arrays[key]
+            layout[key] = (data.dtype.str, offset, len(data))
+            f.write(data.tobytes())
+            pad = -(offset + data.nbytes) % 8
+            f.write(b"\0" * pad)
+            offset += data.nbytes + pad
+    return name, layout
+
+
+def _map_chunk(path: Path, layout: dict) -> dict:
+    """The arrays of a chunk file, mapped into memory (read only)."""
+    import numpy as np
+
+    whole = np.memmap(path, dtype=np.uint8, mode="r")
+    return {
+        key: whole[offset : offset + length * np.dtype(dtype).itemsize].view(dtype)
+        for key, (dtype, offset, length) in layout.items()
+    }
 
 
 def _offsets(lengths: list[int]) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from crawler.article import Article
@@ -223,6 +224,34 @@ def test_updates_place_articles_as_a_rebuild_would(store, searcher, tmp_path):
     assert updated["antara-banjir"][1] == "kompas-banjir"
     assert updated["resep-sayur"] == ("resep-sayur", "resep-sayur")
     assert "resep-gado" not in updated
+
+
+def test_saved_sketches_survive_their_chunks_being_joined(searcher, tmp_path):
+    gen_dir = index_path(tmp_path / "data").resolve()
+    stories = Stories.load(gen_dir)
+    before = {i: stories.sketches[i] for i in stories.sketches}
+    stories.add_sketches({"baru": before["detik-banjir"]})
+    stories.save(gen_dir)  # the added sketch: a second chunk
+    assert len(list(gen_dir.glob("stories-*.bin"))) == 2
+    stories = Stories.load(gen_dir)
+    stories.forget(["resep-gado", "resep-pepes"])
+    stories.save(gen_dir)  # a sixth of the rows gone: one chunk again
+    assert len(list(gen_dir.glob("stories-*.bin"))) == 1
+
+    loaded = Stories.load(gen_dir).sketches
+    expected = {i: s for i, s in before.items() if i not in ("resep-gado", "resep-pepes")}
+    expected["baru"] = before["detik-banjir"]
+    assert sorted(loaded) == sorted(expected)
+    for article_id, sketch in expected.items():
+        got = loaded[article_id]
+        assert (got.day, got.moment, got.source) == (sketch.day, sketch.moment, sketch.source)
+        for field in ("shingles", "terms", "counts"):
+            assert np.array_equal(getattr(got, field), getattr(sketch, field))
+    terms = np.concatenate([s.terms for s in expected.values()])
+    vocab, df = loaded.document_frequencies()
+    assert [vocab.tolist(), df.tolist()] == [
+        a.tolist() for a in np.unique(terms, return_counts=True)
+    ]
 
 
 # -- the web: the hit's story line, the story page and the API ---------------------
