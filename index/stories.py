@@ -64,6 +64,7 @@ STORY_COSINE = 0.45
 STORY_DAYS = 2
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
+MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
 WIB = timezone(timedelta(hours=7))
 
 
@@ -210,7 +211,7 @@ class Stories:
         for article_id, story in existing.items():
             if story == article_id and (day := self.sketches.day_of(article_id)) is not None:
                 starts.setdefault(day, []).append(article_id)
-        vectors.prepare(_compared(by_day, starts))
+        vectors.prepare(_compared(by_day, starts), _flat(by_day.values()))
         for day in sorted(by_day):
             today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
@@ -308,6 +309,8 @@ class _Vectors:
         self._rows: dict[str, tuple] = {}
         self._pos: dict[str, int] = {}
         self._matrix = None
+        self._left: dict[str, int] = {}  # the rows of ``_cosines``
+        self._cosines = None
 
     def _row(self, article_id: str) -> tuple:
         """(columns, weights) of one article, computed once."""
@@ -340,10 +343,31 @@ class _Vectors:
             shape=(len(ids), len(self.vocab)),
         )
 
-    def prepare(self, ids: list[str]) -> None:
-        """Make the rows of ``ids`` as one matrix, which ``cosines`` then takes rows from."""
+    def prepare(self, ids: list[str], left: list[str]) -> None:
+        """Make the rows of ``ids`` at once as one matrix, which ``cosines`` takes rows from,
+        and the cosines of ``left`` with all of them when that table is small."""
+        import numpy as np
+        from scipy import sparse
+
         self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
-        self._matrix = self.matrix(list(self._pos))
+        sketches = [self.sketches[article_id] for article_id in self._pos]
+        lengths = [len(sketch.terms) for sketch in sketches]
+        terms = np.concatenate([_EMPTY(), *(sketch.terms for sketch in sketches)])
+        counts = np.concatenate([np.zeros(0, np.uint16), *(s.counts for s in sketches)])
+        where = np.searchsorted(self.vocab, terms)
+        df = self.df[where] if len(self.df) else np.zeros(len(where), dtype=np.int64)
+        keep = (df >= 2) & (df <= self.most)
+        row = np.repeat(np.arange(len(sketches)), lengths)[keep]
+        weight = (1 + np.log(counts[keep])) * np.log(self.size / df[keep])
+        norm = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(sketches)))
+        weight /= np.where(norm > 0, norm, 1.0)[row]
+        indptr = _offsets(np.bincount(row, minlength=len(sketches)).tolist())
+        shape = (len(sketches), len(self.vocab))
+        self._matrix = sparse.csr_matrix((weight, where[keep], indptr), shape=shape)
+        if len(left) * len(self._pos) <= MAX_COSINES and all(i in self._pos for i in left):
+            self._left = {article_id: n for n, article_id in enumerate(left)}
+            chosen = self._matrix[[self._pos[article_id] for article_id in left]]
+            self._cosines = (chosen @ self._matrix.T).toarray()
 
     def _rows_of(self, ids: list[str]):
         if ids and all(article_id in self._pos for article_id in ids):
@@ -352,6 +376,11 @@ class _Vectors:
 
     def cosines(self, left: list[str], right: list[str]) -> np.ndarray:
         """Dense matrix of cosines between ``left`` and ``right`` articles."""
+        import numpy as np
+
+        if self._left and all(i in self._left for i in left) and all(i in self._pos for i in right):
+            rows = [self._left[article_id] for article_id in left]
+            return self._cosines[np.ix_(rows, [self._pos[article_id] for article_id in right])]
         return (self._rows_of(left) @ self._rows_of(right).T).toarray()
 
 
