@@ -28,11 +28,11 @@ content-stem counts (title and body).
 
 The sketches and stories are kept beside the index (``stories.pickle``), so an
 update places only the articles that changed. Its work follows the change: the
-sketches are kept as a few flat numpy arrays (one pickle of arrays, not one
-object per article) and made into ``Sketch`` objects only when asked for; the
-document frequencies are kept with them and updated by the changed articles'
-terms; an outlet's templates are counted only when a candidate of that outlet
-is judged (at most ``TEMPLATE_SAMPLE`` articles each).
+sketches are kept as flat numpy arrays in chunk files mapped into memory (an
+update writes only its own chunk) and made into ``Sketch`` objects only when
+asked for; the document frequencies are kept with them and updated by the
+changed articles' terms; an outlet's templates are counted only when a
+candidate of that outlet is judged (at most ``TEMPLATE_SAMPLE`` articles each).
 """
 
 from __future__ import annotations
