@@ -26,7 +26,7 @@ TITLE_BOOST = 2.0
 # The on-disk format of the index: bump it whenever the schema or the analysis
 # changes in a way an existing index cannot serve. An index with another format
 # is refused with a message to rebuild (the store, the source of truth, is safe).
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 
 
 class NewsText(TEXT):

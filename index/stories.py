@@ -27,7 +27,12 @@ content-stem counts (title and body).
   follow the story of their group.
 
 The sketches and stories are kept beside the index (``stories.pickle``), so an
-update places only the articles that changed.
+update places only the articles that changed. Its work follows the change: the
+sketches are kept as flat numpy arrays in chunk files mapped into memory (an
+update writes only its own chunk) and made into ``Sketch`` objects only when
+asked for; the document frequencies are kept with them and updated by the
+changed articles' terms; an outlet's templates are counted only when a
+candidate of that outlet is judged (at most ``TEMPLATE_SAMPLE`` articles each).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -47,6 +54,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 STORIES_FILE = "stories.pickle"
+STORIES_VERSION = 3  # the chunk files of ``_SketchTable``
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
 COPY_JACCARD = 0.3
@@ -56,6 +64,7 @@ STORY_COSINE = 0.45
 STORY_DAYS = 2
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
+MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
 WIB = timezone(timedelta(hours=7))
 
 
@@ -111,24 +120,18 @@ class Stories:
     """The sketches of the indexed articles and every article's story."""
 
     def __init__(self):
-        self.sketches: dict[str, Sketch] = {}
+        self.sketches = _SketchTable()
         self.story: dict[str, str] = {}  # article id → story id (its own id when alone)
-        self._templates: dict[str, np.ndarray] | None = None
-
-    def __getstate__(self):
-        return {"sketches": self.sketches, "story": self.story}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._templates = None
+        self._templates: dict[str, np.ndarray] = {}
 
     # Copies -----------------------------------------------------------------
 
     def templates(self, source: str) -> np.ndarray:
         """The sorted template shingles of one outlet."""
-        if self._templates is None:
-            self._templates = _templates(self.sketches.values())
-        return self._templates.get(source, _EMPTY())
+        if (found := self._templates.get(source)) is None:
+            items = [s for s in self.sketches.of_source(source) if s.day is not None]
+            found = self._templates[source] = _templates(items).get(source, _EMPTY())
+        return found
 
     def clean_shingles(self, article_id: str) -> np.ndarray:
         """The article's shingles without its outlet's templates."""
@@ -180,14 +183,14 @@ class Stories:
     def forget(self, article_ids) -> None:
         """Drop deleted articles (a story keeps its first article's id as its label)."""
         for article_id in article_ids:
-            self.sketches.pop(article_id, None)
             self.story.pop(article_id, None)
-        self._templates = None
+        self.sketches.remove(article_ids)
+        self._templates = {}
 
     def add_sketches(self, sketches: dict[str, Sketch]) -> None:
         """Record the sketches of new or changed articles."""
-        self.sketches.update(sketches)
-        self._templates = None
+        self.sketches.add(sketches)
+        self._templates = {}
 
     def _place(self, new: list[str], existing: dict[str, str]) -> None:
         """Stories for the ``new`` copy-group leaders, in time order.
@@ -199,16 +202,16 @@ class Stories:
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
         for article_id in new:
-            day = self.sketches[article_id].day if article_id in self.sketches else None
+            day = self.sketches.day_of(article_id)
             if day is None:
                 self.story[article_id] = article_id
             else:
                 by_day.setdefault(day, []).append(article_id)
         starts: dict[int, list[str]] = {}  # day → first articles of stories started then
         for article_id, story in existing.items():
-            sketch = self.sketches.get(article_id)
-            if story == article_id and sketch is not None and sketch.day is not None:
-                starts.setdefault(sketch.day, []).append(article_id)
+            if story == article_id and (day := self.sketches.day_of(article_id)) is not None:
+                starts.setdefault(day, []).append(article_id)
+        vectors.prepare(_compared(by_day, starts), _flat(by_day.values()))
         for day in sorted(by_day):
             today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
@@ -229,18 +232,42 @@ class Stories:
         """Write the sketches and stories beside the index (atomically)."""
         path = Path(gen_dir) / STORIES_FILE
         tmp = path.with_suffix(".tmp")
+        sketches, unused = self.sketches.save(Path(gen_dir))
+        state = {"version": STORIES_VERSION, "story": self.story, **sketches}
         with open(tmp, "wb") as f:
-            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        for name in unused:
+            (Path(gen_dir) / name).unlink(missing_ok=True)
+        self.sketches = _SketchTable.from_state(sketches, Path(gen_dir))
 
     @classmethod
     def load(cls, gen_dir: str | os.PathLike) -> Stories:
         """Read the stories kept beside an index (empty if there are none)."""
+        stories = cls()
         try:
             with open(Path(gen_dir) / STORIES_FILE, "rb") as f:
-                return pickle.load(f)
+                state = pickle.load(f)
         except FileNotFoundError:
-            return cls()
+            return stories
+        if not isinstance(state, dict) or state.get("version") != STORIES_VERSION:
+            raise pickle.UnpicklingError(
+                f"{STORIES_FILE} in {gen_dir} was written by another version of Warta: "
+                "run `warta index build` to rebuild the index (no article is lost)."
+            )
+        stories.story = state.pop("story")
+        stories.sketches = _SketchTable.from_state(state, Path(gen_dir))
+        return stories
+
+
+def _compared(by_day: dict[int, list[str]], starts: dict[int, list[str]]) -> list[str]:
+    """The articles placing ``by_day`` may compare: them and the stories started in reach."""
+    reach = {day - back for day in by_day for back in range(STORY_DAYS + 1)}
+    return [*(i for day in sorted(reach) for i in starts.get(day, [])), *_flat(by_day.values())]
+
+
+def _flat(lists) -> list[str]:
+    return [item for items in lists for item in items]
 
 
 def _EMPTY():
@@ -274,18 +301,16 @@ def _templates(sketches) -> dict[str, np.ndarray]:
 class _Vectors:
     """TF-IDF rows of sketches, made on demand with the archive's document frequencies."""
 
-    def __init__(self, sketches: dict[str, Sketch]):
-        import numpy as np
-
+    def __init__(self, sketches: _SketchTable):
         self.sketches = sketches
         self.size = len(sketches)
-        if sketches:
-            every = np.concatenate([s.terms for s in sketches.values()])
-            self.vocab, self.df = np.unique(every, return_counts=True)
-        else:
-            self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
+        self.vocab, self.df = sketches.document_frequencies()
         self.most = max(MIN_MOST_DF, MAX_DF_SHARE * self.size)
         self._rows: dict[str, tuple] = {}
+        self._pos: dict[str, int] = {}
+        self._matrix = None
+        self._left: dict[str, int] = {}  # the rows of ``_cosines``
+        self._cosines = None
 
     def _row(self, article_id: str) -> tuple:
         """(columns, weights) of one article, computed once."""
@@ -306,19 +331,296 @@ class _Vectors:
         import numpy as np
         from scipy import sparse
 
-        rows, cols, vals = [], [], []
-        for row, article_id in enumerate(ids):
-            columns, weights = self._row(article_id)
-            rows.append(np.full(len(weights), row))
-            cols.append(columns)
-            vals.append(weights)
         if not ids:
             return sparse.csr_matrix((0, len(self.vocab)))
+        rows = [self._row(article_id) for article_id in ids]
         return sparse.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            (
+                np.concatenate([weights for _, weights in rows]),
+                np.concatenate([columns for columns, _ in rows]),
+                _offsets([len(weights) for _, weights in rows]),
+            ),
             shape=(len(ids), len(self.vocab)),
         )
 
+    def prepare(self, ids: list[str], left: list[str]) -> None:
+        """Make the rows of ``ids`` at once as one matrix, which ``cosines`` takes rows from,
+        and the cosines of ``left`` with all of them when that table is small."""
+        import numpy as np
+        from scipy import sparse
+
+        self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
+        sketches = [self.sketches[article_id] for article_id in self._pos]
+        lengths = [len(sketch.terms) for sketch in sketches]
+        terms = np.concatenate([_EMPTY(), *(sketch.terms for sketch in sketches)])
+        counts = np.concatenate([np.zeros(0, np.uint16), *(s.counts for s in sketches)])
+        where = np.searchsorted(self.vocab, terms)
+        df = self.df[where] if len(self.df) else np.zeros(len(where), dtype=np.int64)
+        keep = (df >= 2) & (df <= self.most)
+        row = np.repeat(np.arange(len(sketches)), lengths)[keep]
+        weight = (1 + np.log(counts[keep])) * np.log(self.size / df[keep])
+        norm = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(sketches)))
+        weight /= np.where(norm > 0, norm, 1.0)[row]
+        indptr = _offsets(np.bincount(row, minlength=len(sketches)).tolist())
+        shape = (len(sketches), len(self.vocab))
+        self._matrix = sparse.csr_matrix((weight, where[keep], indptr), shape=shape)
+        if len(left) * len(self._pos) <= MAX_COSINES and all(i in self._pos for i in left):
+            self._left = {article_id: n for n, article_id in enumerate(left)}
+            chosen = self._matrix[[self._pos[article_id] for article_id in left]]
+            self._cosines = (chosen @ self._matrix.T).toarray()
+
+    def _rows_of(self, ids: list[str]):
+        if ids and all(article_id in self._pos for article_id in ids):
+            return self._matrix[[self._pos[article_id] for article_id in ids]]
+        return self.matrix(ids)
+
     def cosines(self, left: list[str], right: list[str]) -> np.ndarray:
         """Dense matrix of cosines between ``left`` and ``right`` articles."""
-        return (self.matrix(left) @ self.matrix(right).T).toarray()
+        import numpy as np
+
+        if self._left and all(i in self._left for i in left) and all(i in self._pos for i in right):
+            rows = [self._left[article_id] for article_id in left]
+            return self._cosines[np.ix_(rows, [self._pos[article_id] for article_id in right])]
+        return (self._rows_of(left) @ self._rows_of(right).T).toarray()
+
+
+_ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
+
+
+class _SketchTable(Mapping):
+    """Article id → ``Sketch``, kept in chunk files of flat arrays and the sketches added since.
+
+    A chunk is one file of raw arrays beside ``stories.pickle``, mapped into
+    memory when loaded: only the pages of the sketches compared are read. An
+    update writes its added sketches as one more chunk; the chunks are joined
+    into one when there are ``MAX_CHUNKS`` or a tenth of their rows are gone.
+    A ``Sketch`` is made from array slices when asked for. The document
+    frequencies of the terms are kept along and updated by the changes.
+    """
+
+    def __init__(self):
+        import numpy as np
+
+        self.chunks: list[dict] = []  # {"file", "ids" (None: gone), "layout", "arrays"}
+        self.rows: dict[str, tuple[int, int]] = {}  # id → (chunk, row), the live rows only
+        self.sources: list[str] = []
+        self.added: dict[str, Sketch] = {}
+        self.vocab, self.df = _EMPTY(), np.zeros(0, dtype=np.int64)
+        self._pending: list[tuple[np.ndarray, int]] = []  # (terms, +1 or -1) not yet in df
+
+    @classmethod
+    def from_state(cls, state: dict, folder: Path) -> _SketchTable:
+        table = cls()
+        table.sources, table.vocab, table.df = state["sources"], state["vocab"], state["df"]
+        for n, chunk in enumerate(state["chunks"]):
+            arrays = _map_chunk(folder / chunk["file"], chunk["layout"])
+            table.chunks.append(chunk | {"arrays": arrays})
+            table.rows.update((i, (n, row)) for row, i in enumerate(chunk["ids"]) if i is not None)
+        return table
+
+    def __getitem__(self, article_id: str) -> Sketch:
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch
+        return self._sketch(*self.rows[article_id])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.rows
+        yield from self.added
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.added)
+
+    def __contains__(self, article_id) -> bool:
+        return article_id in self.added or article_id in self.rows
+
+    def _sketch(self, chunk: int, row: int) -> Sketch:
+        a = self.chunks[chunk]["arrays"]
+        lo, hi = a["te_off"][row], a["te_off"][row + 1]
+        return Sketch(
+            day=int(a["day"][row]) or None,
+            moment=float(a["moment"][row]),
+            source=self.sources[a["source"][row]],
+            shingles=a["shingles"][a["sh_off"][row] : a["sh_off"][row + 1]],
+            terms=a["terms"][lo:hi],
+            counts=a["counts"][lo:hi],
+        )
+
+    def day_of(self, article_id: str) -> int | None:
+        """The article's WIB day (None when undated or unknown), without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.day
+        if (found := self.rows.get(article_id)) is None:
+            return None
+        return int(self.chunks[found[0]]["arrays"]["day"][found[1]]) or None
+
+    def of_source(self, source: str) -> list[Sketch]:
+        """The sketches of one outlet, saved ones first (in saved order), then the added."""
+        import numpy as np
+
+        found = []
+        code = self.sources.index(source) if source in self.sources else -1
+        for n, chunk in enumerate(self.chunks):
+            for row in np.flatnonzero(chunk["arrays"]["source"] == code).tolist():
+                if chunk["ids"][row] is not None and chunk["ids"][row] in self.rows:
+                    found.append(self._sketch(n, row))
+        return found + [s for s in self.added.values() if s.source == source]
+
+    def add(self, sketches: dict[str, Sketch]) -> None:
+        """Record new or changed sketches (a changed one's old terms leave the frequencies)."""
+        self.remove([i for i in sketches if i in self])
+        self.added.update(sketches)
+        self._pending += [(s.terms, 1) for s in sketches.values()]
+
+    def remove(self, article_ids) -> None:
+        for article_id in article_ids:
+            if article_id in self.added:
+                self._pending.append((self.added.pop(article_id).terms, -1))
+            elif (found := self.rows.pop(article_id, None)) is not None:
+                self.chunks[found[0]]["ids"][found[1]] = None
+                self._pending.append((self._sketch(*found).terms, -1))
+
+    def document_frequencies(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted term hashes, in how many articles each occurs), the changes applied."""
+        import numpy as np
+
+        if self._pending:
+            terms = np.concatenate([self.vocab, *(t for t, _ in self._pending)])
+            weights = np.concatenate(
+                [self.df, *(np.full(len(t), sign, dtype=np.int64) for t, sign in self._pending)]
+            )
+            vocab, where = np.unique(terms, return_inverse=True)
+            df = np.bincount(where, weights=weights, minlength=len(vocab)).astype(np.int64)
+            keep = df > 0
+            self.vocab, self.df = vocab[keep].astype(np.uint32), df[keep]
+            self._pending = []
+        return self.vocab, self.df
+
+    def save(self, folder: Path) -> tuple[dict, list[str]]:
+        """Write the added sketches as a chunk (or all as one); (state, files no longer used)."""
+        vocab, df = self.document_frequencies()
+        codes = {source: code for code, source in enumerate(self.sources)}
+        for sketch in self.added.values():
+            codes.setdefault(sketch.source, len(codes))
+        self.sources = list(codes)
+        chunks = [(c["file"], c["ids"], c["arrays"], c["layout"]) for c in self.chunks]
+        if self.added:
+            added = list(self.added.values())
+            chunks.append((None, list(self.added), _arrays_of(added, codes), None))
+        gone = sum(i is None for chunk in chunks for i in chunk[1])
+        old = []
+        if len(chunks) > 1 and (len(chunks) > MAX_CHUNKS or gone * 10 > len(self)):
+            old = [chunk[0] for chunk in chunks if chunk[0] is not None]
+            chunks = [(None, *_joined(chunks), None)]
+        saved = []
+        for file, ids, arrays, layout in chunks:
+            if file is None:
+                file, layout = _write_chunk(folder, arrays)
+            saved.append({"file": file, "ids": ids, "layout": layout})
+        state = {"sources": self.sources, "chunks": saved, "vocab": vocab, "df": df}
+        return state, old
+
+
+MAX_CHUNKS = 16
+
+
+def _arrays_of(sketches: list[Sketch], codes: dict[str, int]) -> dict:
+    """The flat arrays of ``sketches``."""
+    import numpy as np
+
+    return {
+        "day": np.array([s.day or 0 for s in sketches], dtype=np.int32),
+        "moment": np.array([s.moment for s in sketches], dtype=np.float64),
+        "source": np.array([codes[s.source] for s in sketches], dtype=np.int32),
+        "sh_off": _offsets([len(s.shingles) for s in sketches]),
+        "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in sketches)]),
+        "te_off": _offsets([len(s.terms) for s in sketches]),
+        "terms": np.concatenate([_EMPTY(), *(s.terms for s in sketches)]),
+        "counts": np.concatenate(
+            [np.zeros(0, dtype=np.uint16), *(s.counts for s in sketches)]
+        ).astype(np.uint16),
+    }
+
+
+def _joined(chunks: list[tuple]) -> tuple[list[str], dict]:
+    """(ids, arrays) of the live rows of every chunk, as one."""
+    import numpy as np
+
+    ids, arrays = [], None
+    for _, chunk_ids, chunk_arrays, _ in chunks:
+        rows = np.array([n for n, i in enumerate(chunk_ids) if i is not None], dtype=np.int64)
+        ids += [i for i in chunk_ids if i is not None]
+        kept = _select(chunk_arrays, rows)
+        arrays = kept if arrays is None else _join(arrays, kept)
+    return ids, arrays
+
+
+def _write_chunk(folder: Path, arrays: dict) -> tuple[str, dict]:
+    """Write ``arrays`` raw into a new chunk file; (its name, where each array lies)."""
+    name = f"stories-{time.time_ns():x}-{os.getpid()}.bin"
+    layout, offset = {}, 0
+    with open(folder / name, "wb") as f:
+        for key in _ARRAYS:
+            data = arrays[key]
+            layout[key] = (data.dtype.str, offset, len(data))
+            f.write(data.tobytes())
+            pad = -(offset + data.nbytes) % 8
+            f.write(b"\0" * pad)
+            offset += data.nbytes + pad
+    return name, layout
+
+
+def _map_chunk(path: Path, layout: dict) -> dict:
+    """The arrays of a chunk file, mapped into memory (read only)."""
+    import numpy as np
+
+    whole = np.memmap(path, dtype=np.uint8, mode="r")
+    return {
+        key: whole[offset : offset + length * np.dtype(dtype).itemsize].view(dtype)
+        for key, (dtype, offset, length) in layout.items()
+    }
+
+
+def _offsets(lengths: list[int]) -> np.ndarray:
+    import numpy as np
+
+    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+
+
+def _gather(offsets: np.ndarray, data: np.ndarray, rows: np.ndarray):
+    """(offsets, data) of ``rows`` of a ragged array, in that order."""
+    import numpy as np
+
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    new_offsets = _offsets(lengths)
+    index = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(new_offsets[-1])
+    return new_offsets, data[index]
+
+
+def _select(arrays: dict, rows: np.ndarray) -> dict:
+    """The flat arrays of ``rows`` only (the arrays themselves when every row is kept)."""
+    import numpy as np
+
+    if len(rows) == len(arrays["day"]) and np.array_equal(rows, np.arange(len(rows))):
+        return arrays
+    sh_off, shingles = _gather(arrays["sh_off"], arrays["shingles"], rows)
+    te_off, terms = _gather(arrays["te_off"], arrays["terms"], rows)
+    _, counts = _gather(arrays["te_off"], arrays["counts"], rows)
+    picked = {name: arrays[name][rows] for name in ("day", "moment", "source")}
+    return (
+        picked
+        | {"sh_off": sh_off, "shingles": shingles, "te_off": te_off}
+        | {
+            "terms": terms,
+            "counts": counts,
+        }
+    )
+
+
+def _join(first: dict, second: dict) -> dict:
+    """Two tables' flat arrays, one after the other."""
+    import numpy as np
+
+    joined = {name: np.concatenate([first[name], second[name]]) for name in _ARRAYS}
+    for off, data in (("sh_off", "shingles"), ("te_off", "terms")):
+        joined[off] = np.concatenate([first[off], second[off][1:] + len(first[data])])
+    return joined

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from crawler.article import Article
 from crawler.store import Store
 from index import build_index, index_path, update_index
+from index.dedup import DuplicateGroups
+from index.stories import Stories
 from searcher import Searcher
 from web import create_app
 from web.handles import close_app
@@ -167,6 +170,88 @@ def test_a_story_grows_through_an_update(store, searcher, tmp_path):
     assert len(story.articles) == 4
     assert hit_of(searcher, "Rawalumbu", "detik-banjir").story.id == "kompas-banjir"
     assert hit_of(searcher, "tanggul", "detik-tanggul").story is None
+
+
+def placements(link) -> dict[str, tuple[str, str]]:
+    """Every article's (copy group, story), as the index keeps them."""
+    gen_dir = link.resolve()
+    groups, stories = DuplicateGroups.load(gen_dir).groups, Stories.load(gen_dir).story
+    return {i: (groups[i], stories[i]) for i in groups}
+
+
+def test_updates_place_articles_as_a_rebuild_would(store, searcher, tmp_path):
+    link = index_path(tmp_path / "data")
+    # Another report of the flood, a fire and its copy, a recipe gone; then one more
+    # recipe with the outlet's intro (a template, so no copy).
+    fire = article(
+        "kompas-kebakaran",
+        "Kebakaran gudang mebel di Cakung",
+        "Api melalap gudang mebel di Jalan Raya Cakung Cilincing, Jakarta Timur, pada Selasa "
+        "dini hari. Kepala Sudin Gulkarmat Jakarta Timur Gatot Sulaeman menyebut 18 unit "
+        "mobil pemadam dikerahkan dan api padam setelah empat jam. Tidak ada korban jiwa, "
+        "kerugian ditaksir mencapai Rp 2 miliar.",
+        "Kompas",
+        "2024-11-12T06:00:00+07:00",
+    )
+    late_copy = dataclasses.replace(
+        fire,
+        id="tribun-kebakaran",
+        title="Gudang mebel Cakung terbakar",
+        source="Tribunnews",
+        published="2024-11-12T09:00:00+07:00",
+        url="https://contoh.test/tribun-kebakaran",
+    )
+    store.upsert_many([LATE_REPORT, fire, late_copy])
+    store.delete("resep-gado")
+    update_index(store, link)
+    recipe = dataclasses.replace(
+        RECIPES[0],
+        id="resep-sayur",
+        title="Resep sayur asem",
+        url="https://contoh.test/resep-sayur",
+        published="2024-10-03T07:00:00+07:00",
+        body=RECIPE_INTRO
+        + ("Hari ini kita membuat sayur asem: kacang panjang, labu siam dan asam jawa."),
+    )
+    store.upsert_many([recipe])
+    update_index(store, link)  # reads the state the first update saved
+
+    updated = placements(link)
+    rebuilt = index_path(tmp_path / "rebuilt")
+    build_index(store, rebuilt)
+    assert updated == placements(rebuilt)
+    assert updated["tribun-kebakaran"] == ("kompas-kebakaran", "kompas-kebakaran")
+    assert updated["antara-banjir"][1] == "kompas-banjir"
+    assert updated["resep-sayur"] == ("resep-sayur", "resep-sayur")
+    assert "resep-gado" not in updated
+
+
+def test_saved_sketches_survive_their_chunks_being_joined(searcher, tmp_path):
+    gen_dir = index_path(tmp_path / "data").resolve()
+    stories = Stories.load(gen_dir)
+    before = {i: stories.sketches[i] for i in stories.sketches}
+    stories.add_sketches({"baru": before["detik-banjir"]})
+    stories.save(gen_dir)  # the added sketch: a second chunk
+    assert len(list(gen_dir.glob("stories-*.bin"))) == 2
+    stories = Stories.load(gen_dir)
+    stories.forget(["resep-gado", "resep-pepes"])
+    stories.save(gen_dir)  # a sixth of the rows gone: one chunk again
+    assert len(list(gen_dir.glob("stories-*.bin"))) == 1
+
+    loaded = Stories.load(gen_dir).sketches
+    expected = {i: s for i, s in before.items() if i not in ("resep-gado", "resep-pepes")}
+    expected["baru"] = before["detik-banjir"]
+    assert sorted(loaded) == sorted(expected)
+    for article_id, sketch in expected.items():
+        got = loaded[article_id]
+        assert (got.day, got.moment, got.source) == (sketch.day, sketch.moment, sketch.source)
+        for field in ("shingles", "terms", "counts"):
+            assert np.array_equal(getattr(got, field), getattr(sketch, field))
+    terms = np.concatenate([s.terms for s in expected.values()])
+    vocab, df = loaded.document_frequencies()
+    assert [vocab.tolist(), df.tolist()] == [
+        a.tolist() for a in np.unique(terms, return_counts=True)
+    ]
 
 
 # -- the web: the hit's story line, the story page and the API ---------------------
