@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -294,15 +295,18 @@ def test_latency_histogram_sums_every_worker_with_a_shared_directory(indexed_dat
     port = free_port()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     server = subprocess.Popen(
-        serve_command(indexed_data_dir, port, "--workers", "2", "--threads", "2"),
+        serve_command(indexed_data_dir, port, "--workers", "2", "--threads", "1"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for word in ("banjir", "pemilu", "korea", "pasukan", "rusia", "bekasi"):
-            get_json(f"{base}/api/search?q={word}")
+        words = ("banjir", "pemilu", "korea", "pasukan", "rusia", "bekasi")
+        get_json(f"{base}/api/search?q={words[0]}")  # the server is up
+        # At once, so that a busy one-thread worker leaves some to the other.
+        with ThreadPoolExecutor(len(words) - 1) as pool:
+            list(pool.map(lambda w: get_json(f"{base}/api/search?q={w}"), words[1:]))
         counts = set()
         for _ in range(6):  # each scrape is answered by one worker or the other
             with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
@@ -314,5 +318,7 @@ def test_latency_histogram_sums_every_worker_with_a_shared_directory(indexed_dat
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+    # Every scrape counts all six searches, whichever worker answered it and them:
+    # one file per worker that searched (usually both; the OS may give one all).
     assert counts == {6.0}
-    assert len(list(shared.iterdir())) == 2  # one file per worker
+    assert 1 <= len(list(shared.iterdir())) <= 2
