@@ -28,26 +28,10 @@ import urllib.request
 from pathlib import Path
 
 from harness import OUT, ensure_index, news_files, write_json
+from queries import LOAD_MIX
 from server import Server
 
-QUERIES = [
-    "pemilu",
-    "banjir jakarta",
-    "harga beras",
-    "presiden jokowi",
-    "timnas indonesia",
-    "korupsi kpk",
-    "gempa bumi",
-    '"bank indonesia"',
-    "pemilu -jakarta",
-    "transportasi online",
-    "apa penyebab kebakaran hutan di riau",
-    "piala dunia",
-    "ekspor batu bara",
-    "demam berdarah",
-    "harga bbm naik",
-    "mudik lebaran",
-]
+QUERIES = list(LOAD_MIX)
 LUA = """
 paths = {%s}
 counter = 0
