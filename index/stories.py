@@ -1,7 +1,7 @@
 """Two levels of sameness: copies (collapsed) and stories (shown together).
 
 Each article gets a *sketch* beside its MinHash signature: its publication
-day (the WIB day), its outlet, its content-stem pair shingles and its
+day (the Indonesian day, as facets count it), its outlet, its content-stem pair shingles and its
 content-stem counts (title and body).
 
 - **Templates.** A shingle an outlet uses on ``TEMPLATE_DAYS`` or more
@@ -43,9 +43,11 @@ import pickle
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from crawler.dates import WIB, indonesian_time
 
 from .analysis import Stemmer
 from .dedup import _word_hashes, content_stems, minhash_of, pair_hashes
@@ -65,14 +67,13 @@ STORY_DAYS = 2
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
-WIB = timezone(timedelta(hours=7))
 
 
 @dataclass(frozen=True)
 class Sketch:
     """What comparing an article needs: day, outlet, shingles and stem counts."""
 
-    day: int | None  # proleptic ordinal of the WIB day, None when undated
+    day: int | None  # proleptic ordinal of the Indonesian day, None when undated
     moment: float  # POSIX seconds of the publication (naive: WIB), 0 when undated
     source: str
     shingles: np.ndarray  # sorted unique uint32 content-stem pair hashes of the body
@@ -81,18 +82,15 @@ class Sketch:
 
 
 def publication_day(published: str | None) -> tuple[int | None, float]:
-    """(WIB calendar day as an ordinal or None, POSIX seconds or 0) of an ISO date."""
-    if not published:
+    """(Indonesian calendar day as an ordinal or None, POSIX seconds or 0) of an ISO date.
+
+    The day is the one facets and ``tanggal:`` use (``crawler.dates.indonesian_time``).
+    """
+    when = indonesian_time(published)
+    if when is None:
         return None, 0.0
-    try:
-        moment = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(published[:10])
-        except ValueError:
-            return None, 0.0
-    moment = moment.replace(tzinfo=WIB) if moment.tzinfo is None else moment.astimezone(WIB)
-    return moment.date().toordinal(), moment.timestamp()
+    instant = datetime.fromisoformat(when.iso) if when.zone else when.wall.replace(tzinfo=WIB)
+    return when.wall.date().toordinal(), instant.timestamp()
 
 
 def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
@@ -446,7 +444,7 @@ class _SketchTable(Mapping):
         )
 
     def day_of(self, article_id: str) -> int | None:
-        """The article's WIB day (None when undated or unknown), without a ``Sketch``."""
+        """The article's Indonesian day (None when undated or unknown), without a ``Sketch``."""
         if (sketch := self.added.get(article_id)) is not None:
             return sketch.day
         if (found := self.rows.get(article_id)) is None:
