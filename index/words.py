@@ -8,6 +8,11 @@ join paragraphs with a bare comma (``tersebut.,Dalam``), so a word glued to
 a comma counts as a paragraph start; "Vidal, Vietto" (comma and space) is a
 list and counts.
 
+Neighbours: ``neighbours`` gives the words either side of each occurrence of
+a word, as ``body_exact`` holds them (positions of ``exact_terms``), so a
+did-you-mean can ask whether a candidate stands beside the same words
+elsewhere in the archive.
+
 Dictionary words: ``known_word`` says whether Sastrawi's dictionary holds a
 word, or affixes Sastrawi can strip down to a root it holds ("dikirimi").
 
@@ -19,8 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
 
 from .analysis import _sastrawi, stem
 
@@ -77,7 +81,20 @@ class CapitalCounts:
         return frozenset(w for w in self.capitalised if self.is_name(w, share))
 
 
-@lru_cache(maxsize=100_000)
-def known_word(word: str) -> bool:
-    """A Sastrawi dictionary root, or a word Sastrawi stems to a different root."""
+def known_word(word: str, stem: Callable[[str], str] = stem) -> bool:
+    """A Sastrawi dictionary root, or a word ``stem`` reduces to a different root.
+
+    Not cached: the caller that asks often owns a cache (the searcher keeps
+    its answers per generation, the benchmark per run).
+    """
     return _sastrawi().dictionary.contains(word) or stem(word) != word
+
+
+def neighbours(terms: dict[str, list[int]], word: str, limit: int = 8) -> list[tuple]:
+    """(word before, word after) of up to ``limit`` occurrences of ``word``.
+
+    ``terms`` are a text's ``exact_terms`` (words as the exact field indexes
+    them); None stands for either end of the text.
+    """
+    at = {position: term for term, positions in terms.items() for position in positions}
+    return [(at.get(p - 1), at.get(p + 1)) for p in terms.get(word, ())[:limit]]

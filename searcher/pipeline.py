@@ -65,7 +65,7 @@ class QueryPipeline:
         self.docsets = DocSets(searcher, self.scorer)
         self.ranker = Ranker(searcher, self.docsets, self.scorer)
         self.compiler = Compiler(searcher, synonyms, query_stopwords, features)
-        self.suggester = Suggester(searcher.reader())
+        self.suggester = Suggester(searcher, self.compiler.stem)
         self.snippets = Snippets(split_words, self.compiler.stem)
         self.more_like_this = MoreLikeThis(
             searcher, self.docsets, self.ranker, split_words, self.compiler.stem, stopwords()

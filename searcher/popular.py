@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from heapq import nlargest
 
 KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _KEY_AT = {ch: (row, col) for row, keys in enumerate(KEYBOARD) for col, ch in enumerate(keys)}
 
 # Edit kinds (typed word against the candidate).
@@ -179,43 +180,68 @@ class SpellingIndex:
         return {w: d for w, d in found.items() if d <= max_edits}
 
 
+class OneEdit:
+    """Close words one edit away, by generating every edit and testing it against
+    a vocabulary (``contains``): no index to build, about 54 tests a letter."""
+
+    def __init__(self, contains: Callable[[str], bool]):
+        self.contains = contains
+
+    def candidates(self, word: str, max_edits: int = 1) -> dict[str, int]:
+        """Vocabulary words one edit from ``word`` (``max_edits`` above 1 is not searched)."""
+        return {w: 1 for w in one_edit(word) if self.contains(w)}
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one deletion, swap of neighbours, replacement or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in LETTERS]
+    inserts = [a + c + b for a, b in splits for c in LETTERS]
+    return set(deletes + swaps + replaces + inserts) - {word}
+
+
 # -- the rule -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rules:
-    """When a more popular spelling is worth suggesting (factors multiply ``ratio``).
+    """When a more popular spelling is worth suggesting: the ratio ``K`` it must reach.
 
-    ``None`` for a factor means never (``name=None``: never correct a word
-    capitalised in most of its occurrences). The defaults were fitted on the
-    tune part of ``bench/judged/typos.tsv`` (``bench/typo_eval.py --fit``).
+    ``K`` is ``ratio`` times the factors that apply; ``plain``, ``cooccurring``
+    and ``context`` divide. ``None`` for a factor means never
+    (``known_word=None``: never correct a word Sastrawi knows). The defaults
+    were chosen on the tune part of ``bench/judged/typos.tsv`` only
+    (``bench/typo_eval.py --fit``).
     """
 
     min_length: int = 4  # shorter words are never corrected
+    max_df: int = 20  # words in more articles are meant
     short_up_to: int = 5
-    one_edit_up_to: int = 7  # longer words may be two edits away
-    ratio: float = 30.0
-    short: float = 10.0
+    one_edit_up_to: int | None = None  # longer words may be two edits away (None: never)
+    ratio: float = 300.0
+    short: float = 3.0
     two_edits: float = 100.0
     unusual_edit: float = 100.0
-    name: float | None = 10.0  # a name, close to another name
-    name_to_word: float | None = 10.0  # a name, close to a common word
+    name: float | None = 3.0  # typed word capitalised mid-sentence in most occurrences
     known_word: float | None = 10.0
-    repeated: float = 10.0
-    known_candidate: float = 10.0  # divides
+    repeated: float = 30.0  # used more than once in an article
+    plain: float = 100.0  # divides: typed word no name, no dictionary word; candidate one
     cooccurring: float = 10.0  # divides, unless chance explains sharing an article
+    context: float = 100.0  # divides: the candidate stands elsewhere beside the same words
     chance: float = 0.2
-    min_candidate_df: int = 1
     small_archive: int = 100  # fewer articles cannot show a ratio
 
     def max_edits(self, word: str) -> int:
         """0 (too short to correct), 1 or 2 edits, by the word's length."""
         if len(word) < self.min_length:
             return 0
-        return 1 if len(word) <= self.one_edit_up_to else 2
+        long = self.one_edit_up_to is not None and len(word) > self.one_edit_up_to
+        return 2 if long else 1
 
 
-def _never(_word: str) -> bool:
+def _never(*_words: str) -> bool:
     return False
 
 
@@ -226,8 +252,11 @@ class Lookups:
     ``df``: articles using a word; ``cf``: its occurrences (defaults to
     ``df``); ``capitalised``: written with a capital mid-sentence in most
     occurrences; ``stem``: the stem two inflections share; ``known``: a
-    dictionary word (root or affixed root); ``cooccur(a, b)``: some article
-    uses both; ``articles``: how many articles the archive has (0: unknown).
+    dictionary word (root or affixed root); ``cooccur(word, candidate)``: an
+    article uses both; ``context(word, candidate)``: at every (sampled)
+    occurrence of ``word``, the word before or after it also stands beside
+    ``candidate`` somewhere in the archive; ``articles``: how many articles
+    the archive has (0: unknown).
     """
 
     df: Callable[[str], int]
@@ -236,6 +265,7 @@ class Lookups:
     stem: Callable[[str], str] | None = None
     known: Callable[[str], bool] = _never
     cooccur: Callable[[str, str], bool] | None = None
+    context: Callable[[str, str], bool] = _never
     articles: int = 0
 
     def popularity(self, word: str) -> tuple[int, int]:
@@ -255,11 +285,32 @@ class Suggestion:
     needed: float  # the ratio this pair had to reach
     ratio: float  # df(candidate) / df(word)
 
+    @property
+    def margin(self) -> float:
+        """How far the ratio passed what was needed."""
+        return self.ratio / self.needed
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """What is known of the typed word before looking at candidates."""
+
+    word: str
+    popularity: tuple[int, int]
+    stem: str | None
+    known: bool
+    name: bool
+    base: float  # K before the candidate's factors
+
 
 class MorePopular:
-    """Suggest a far more popular close spelling of a word the archive has."""
+    """Suggest a far more popular close spelling of a word the archive has.
 
-    def __init__(self, index: SpellingIndex, lookups: Lookups, rules: Rules = Rules()):
+    ``index`` is anything with ``candidates(word, max_edits) -> {word: edits}``
+    (a ``SpellingIndex``, or ``OneEdit`` over a vocabulary).
+    """
+
+    def __init__(self, index, lookups: Lookups, rules: Rules = Rules()):
         self.index = index
         self.lookups = lookups
         self.rules = rules
@@ -275,88 +326,114 @@ class MorePopular:
         return found.candidate if found else None
 
     def explain(self, word: str) -> Suggestion | None:
-        """The suggestion with the evidence that allowed it, or None."""
+        """The suggestion with the evidence that allowed it, or None.
+
+        Of the candidates that pass, the one passing by the widest margin wins.
+        """
         word = word.lower()
         max_edits = self.rules.max_edits(word)
-        popularity = self.lookups.popularity(word)
-        if not max_edits or not word.isalpha() or popularity[0] < 1:
-            return None  # absent words are the plain suggester's business
-        base = self._word_factor(word, popularity)
-        if base is None:
+        if not max_edits or not word.isalpha():
             return None
-        stem = self.lookups.stem(word) if self.lookups.stem else None
+        popularity = self.lookups.popularity(word)
+        if not 1 <= popularity[0] <= self.rules.max_df:
+            return None  # absent words are the plain suggester's business
+        typed = self._typed(word, popularity)
+        if typed is None:
+            return None
         passing = []
-        for candidate, edits in self.index.candidates(word, max_edits).items():
-            found = self._judge(word, popularity, stem, base, candidate, edits)
+        for candidate, edits in sorted(self.index.candidates(word, max_edits).items()):
+            found = self._judge(typed, candidate, edits)
             if found:
                 passing.append(found)
         if not passing:
             return None
-        return min(passing, key=lambda s: (s.edits, -s.ratio, s.candidate))
+        return max(passing, key=lambda s: (s.margin, -s.edits, s.ratio))
 
-    def _word_factor(self, word: str, popularity: tuple[int, int]) -> float | None:
-        """K for this typed word before looking at candidates; None: never."""
+    def _typed(self, word: str, popularity: tuple[int, int]) -> _Typed | None:
+        """The typed word's facts and K before candidates; None: never corrected."""
         rules, look = self.rules, self.lookups
         factor = rules.ratio
         if len(word) <= rules.short_up_to:
             factor *= rules.short
-        if look.known(word):
+        known = look.known(word)
+        if known:
             if rules.known_word is None or self.small:
                 return None
             factor *= rules.known_word
         if popularity[1] > popularity[0]:
             factor *= rules.repeated  # said more than once in an article: meant
-        return factor
+        name = look.capitalised(word)
+        if name:
+            if rules.name is None:
+                return None
+            factor *= rules.name
+        stem = look.stem(word) if look.stem else None
+        return _Typed(word, popularity, stem, known, name, factor)
 
-    def _judge(self, word, popularity, stem, base, candidate, edits) -> Suggestion | None:
-        """The suggestion of ``candidate`` if it passes, else None."""
+    def _judge(self, typed: _Typed, candidate: str, edits: int) -> Suggestion | None:
+        """The suggestion of ``candidate`` if it passes, else None (cheapest checks first)."""
         look = self.lookups
         found = look.popularity(candidate)
-        if found <= popularity or found[0] < self.rules.min_candidate_df:
+        if found <= typed.popularity:
             return None
-        if stem is not None and look.stem(candidate) == stem:
+        ratio = found[0] / typed.popularity[0]
+        if not self.small and ratio * self._most_divided() < typed.base:
+            return None  # could not pass even with every divisor
+        if typed.stem is not None and look.stem(candidate) == typed.stem:
             return None  # an inflection of the same word
-        kind = edit_kind(word, candidate) if edits == 1 else TWO
+        kind = edit_kind(typed.word, candidate) if edits == 1 else TWO
         if self.small:
-            # Strictly more popular is all a small archive shows: a typing slip
-            # into a word the dictionary knows, from one it does not.
-            slip = kind != TWO and kind not in UNUSUAL
-            if not slip or look.capitalised(word) or not look.known(candidate):
+            needed = self._small_needed(typed, candidate, kind)
+            if needed is None or ratio < needed:
                 return None
-            needed = 1.0
-        else:
-            pair = self._pair_factor(word, popularity[0], candidate, kind)
-            if pair is None:
+            return Suggestion(typed.word, candidate, edits, kind, needed, ratio)
+        needed = typed.base * self._pair_factor(typed, candidate, kind)
+        # The costlier evidence is asked for only when the pair could still pass.
+        remaining = self.rules.cooccurring * self.rules.context
+        for divisor, holds in (
+            (self.rules.cooccurring, self._telling_cooccurrence),
+            (self.rules.context, self._same_context),
+        ):
+            if ratio * remaining < needed:
                 return None
-            needed = base * pair
-        ratio = found[0] / popularity[0]
+            remaining /= divisor
+            if holds(typed, candidate):
+                needed /= divisor
         if ratio < needed:
             return None
-        return Suggestion(word, candidate, edits, kind, needed, ratio)
+        return Suggestion(typed.word, candidate, edits, kind, needed, ratio)
 
-    def _pair_factor(self, word: str, df: int, candidate: str, kind: str) -> float | None:
-        """What this candidate adds to K (names, edit kind, dictionary, co-occurrence)."""
-        rules, look = self.rules, self.lookups
+    def _most_divided(self) -> float:
+        rules = self.rules
+        return rules.plain * rules.cooccurring * rules.context
+
+    def _small_needed(self, typed: _Typed, candidate: str, kind: str) -> float | None:
+        """Strictly more popular is all a small archive shows: a typing slip into a
+        word the dictionary knows, from one it does not (``known`` was checked)."""
+        slip = kind != TWO and kind not in UNUSUAL
+        if not slip or typed.name or not self.lookups.known(candidate):
+            return None
+        return 1.0
+
+    def _pair_factor(self, typed: _Typed, candidate: str, kind: str) -> float:
+        """What this candidate's edit and dictionary status do to K."""
+        rules = self.rules
         factor = 1.0
-        if look.capitalised(word):
-            name = rules.name if look.capitalised(candidate) else rules.name_to_word
-            if name is None:
-                return None
-            factor *= name
         if kind == TWO:
             factor *= rules.two_edits
         elif kind in UNUSUAL:
             factor *= rules.unusual_edit
-        if look.known(candidate) and not look.known(word):
-            factor /= rules.known_candidate
-        if self._telling_cooccurrence(word, df, candidate):
-            factor /= rules.cooccurring
+        if not typed.name and not typed.known and self.lookups.known(candidate):
+            factor /= rules.plain
         return factor
 
-    def _telling_cooccurrence(self, word: str, df: int, candidate: str) -> bool:
+    def _same_context(self, typed: _Typed, candidate: str) -> bool:
+        return self.lookups.context(typed.word, candidate)
+
+    def _telling_cooccurrence(self, typed: _Typed, candidate: str) -> bool:
         """Both words in one article, and not merely because the candidate is everywhere."""
         look = self.lookups
         if look.cooccur is None or not look.articles:
             return False
-        expected = df * look.df(candidate) / look.articles
-        return expected < self.rules.chance and look.cooccur(word, candidate)
+        expected = typed.popularity[0] * look.df(candidate) / look.articles
+        return expected < self.rules.chance and look.cooccur(typed.word, candidate)

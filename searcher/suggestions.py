@@ -1,34 +1,133 @@
 """Did you mean: respellings from the archive's own unstemmed vocabulary.
 
-A query word is suspect when no article uses it, or when the whole query
-finds nothing and the word is uncommon. Its candidates are the words one
-edit away (a letter deleted, inserted, replaced, or two neighbours swapped)
-that ``body_exact`` holds; the most used wins when it is far more common than
-the word itself. Suggestions are always forms that occur in the text, never
-stems. Looking up a few hundred spellings is faster than Whoosh's
-``terms_within``, which scans the lexicon when a field has no spelling graph.
+Two kinds of query word get a respelling. A word no article uses (or an
+uncommon one when the whole query finds nothing) takes the most used word one
+edit away when that is far more common. A word the archive does use, in a few
+articles, takes a close word the archive uses far more (``popular``, in the
+spirit of Lucene's ``SUGGEST_MORE_POPULAR``): "esklasi" → "eskalasi", never a
+correct rare word, a name or an inflection of the same stem.
+
+Both look up the few hundred strings one edit away in the field's vocabulary
+(read once per generation), never the whole lexicon per word. The second also
+reads a few of the rare word's articles (how it is written, what stands
+beside it) and asks whether two words stand side by side anywhere; its answer
+for each word is kept, bounded, for the generation (``ArchiveWords``,
+``Suggester``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from itertools import islice
 
+from whoosh.query import Phrase
+
+from index.analysis import exact_terms
+from index.words import CapitalCounts, known_word, neighbours
+
+from .cache import Lru
+from .popular import Lookups, MorePopular, OneEdit, Rules, one_edit
 from .postings import lexicon
 
 UNCOMMON_DF = 50
 MAX_SUSPECTS = 2
+MAX_CHECKED = 4  # words of one query checked for a more popular spelling
 GAIN = 10
 MIN_DF = 5
 FIELD = "body_exact"
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SAMPLE_ARTICLES = 4  # articles read to learn how a rare word is written and placed
+CONTEXTS = 8  # its occurrences whose neighbours are checked
+CACHE_WORDS = 20_000  # answers kept per generation
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """How a rare word stands in a few of its articles."""
+
+    name: bool  # capitalised mid-sentence in most occurrences
+    words: frozenset[str]  # every word of those articles
+    contexts: tuple[tuple[str | None, str | None], ...]  # (before, after) each occurrence
+
+
+class ArchiveWords:
+    """What the more-popular rule asks of one generation, answered from its index.
+
+    Counts come from the exact field; how a rare word is written and what
+    stands beside it from the stored bodies of up to ``SAMPLE_ARTICLES`` of
+    its articles. Answers are kept in bounded caches owned by this object.
+    """
+
+    def __init__(self, searcher, stem):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.stem = stem
+        self._samples = Lru(1024)
+        self._known = Lru(CACHE_WORDS)
+        self._adjacent = Lru(CACHE_WORDS)
+
+    def lookups(self) -> Lookups:
+        """The rule's view of this generation."""
+        return Lookups(
+            df=self.df,
+            cf=self.cf,
+            capitalised=lambda word: self.sample(word).name,
+            stem=self.stem,
+            known=lambda word: self._known.get(word, lambda: known_word(word, self.stem)),
+            cooccur=lambda word, other: other in self.sample(word).words,
+            context=self.context,
+            articles=self.reader.doc_count(),
+        )
+
+    def df(self, word: str) -> int:
+        return self.reader.doc_frequency(FIELD, word)
+
+    def cf(self, word: str) -> int:
+        return int(self.reader.frequency(FIELD, word))
+
+    def sample(self, word: str) -> _Sample:
+        """How ``word`` stands in a few of its articles (read once, then kept)."""
+        return self._samples.get(word, lambda: self._read_sample(word))
+
+    def _read_sample(self, word: str) -> _Sample:
+        capitals, words, contexts = CapitalCounts(), set(), []
+        if (FIELD, word) in self.reader:
+            docs = self.reader.postings(FIELD, word).all_ids()
+            for docnum in islice(docs, SAMPLE_ARTICLES):
+                body = self.reader.stored_fields(docnum).get("body") or ""
+                terms = exact_terms(body)
+                capitals.add(body)
+                words.update(terms)
+                contexts.extend(neighbours(terms, word, CONTEXTS - len(contexts)))
+        return _Sample(capitals.is_name(word), frozenset(words), tuple(contexts))
+
+    def context(self, word: str, other: str) -> bool:
+        """At each sampled occurrence of ``word``, a neighbour also stands beside ``other``."""
+        contexts = self.sample(word).contexts
+        return bool(contexts) and all(
+            self.adjacent(before, other) or self.adjacent(other, after)
+            for before, after in contexts
+        )
+
+    def adjacent(self, first: str | None, second: str | None) -> bool:
+        """Whether some article has ``first`` right before ``second``."""
+        if first is None or second is None:
+            return False
+        return self._adjacent.get(
+            (first, second),
+            lambda: Phrase(FIELD, [first, second]).matcher(self.searcher).is_active(),
+        )
 
 
 class Suggester:
-    """Respell the suspect words of a query from one open reader's vocabulary."""
+    """Respell the suspect words of a query from one open generation's vocabulary."""
 
-    def __init__(self, reader):
-        self.reader = reader
+    def __init__(self, searcher, stem, rules: Rules | None = None):
+        self.reader = searcher.reader()
         self._words: frozenset[str] | None = None
+        archive = ArchiveWords(searcher, stem)
+        self.popular = MorePopular(OneEdit(self._has), archive.lookups(), rules or Rules())
+        self._respelled = Lru(CACHE_WORDS)
 
     def words(self) -> frozenset[str]:
         """The field's vocabulary, read once (a set answers faster than the lexicon)."""
@@ -36,23 +135,32 @@ class Suggester:
             self._words = frozenset(lexicon(self.reader, FIELD))
         return self._words
 
+    def _has(self, word: str) -> bool:
+        return word in self.words()
+
     def df(self, word: str) -> int:
         return self.reader.doc_frequency(FIELD, word)
+
+    def more_popular(self, word: str) -> str | None:
+        """The far more popular spelling of a word the archive has (answers are kept)."""
+        return self._respelled.get(word, lambda: self.popular.suggest(word) or "") or None
 
     def suggest(self, text: str, words: list[str], total: int) -> str | None:
         """``text`` with suspect words respelled, or None when nothing looks wrong."""
         better = {}
-        suspects = 0
+        suspects = checked = 0
         for word in dict.fromkeys(words):
             if len(word) < 4 or not word.isalpha():
                 continue
             df = self.df(word)
             if df and (total or df >= UNCOMMON_DF):
-                continue
-            suspects += 1
-            if suspects > MAX_SUSPECTS:
-                break
-            found = self._best_respelling(word, df)
+                checked += 1
+                found = self.more_popular(word) if checked <= MAX_CHECKED else None
+            else:
+                suspects += 1
+                if suspects > MAX_SUSPECTS:
+                    break
+                found = self._best_respelling(word, df)
             if found:
                 better[word] = found
         if not better:
@@ -62,19 +170,9 @@ class Suggester:
         return suggestion if suggestion != text else None
 
     def _best_respelling(self, word: str, df: int) -> str | None:
-        scored = [(self.df(c), c) for c in _edits(word) & self.words()]
+        scored = [(self.df(c), c) for c in one_edit(word) & self.words()]
         if not scored:
             return None
         best_df, best = max(scored)
         # A word the archive never uses takes any real word; a rare one needs a far commoner one.
         return best if best_df >= (max(MIN_DF, GAIN * df) if df else 1) else None
-
-
-def _edits(word: str) -> set[str]:
-    """Every word one deletion, swap of neighbours, replacement or insertion away."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in LETTERS]
-    inserts = [a + c + b for a, b in splits for c in LETTERS]
-    return set(deletes + swaps + replaces + inserts) - {word}

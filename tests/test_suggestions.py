@@ -1,0 +1,151 @@
+"""Did-you-mean through the real index: words the archive has, but a close word far more."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import Article, Store
+from index import build_index, index_path
+from index.analysis import exact_terms
+from searcher import Searcher
+from searcher.popular import MorePopular
+from web import create_app
+from web.cli import cli
+from web.handles import close_app
+
+CITIES = ["Bekasi", "Bogor", "Depok", "Tangerang", "Bandung", "Cirebon"]
+
+
+def archive_articles() -> list[Article]:
+    """120 short reports: "pengiriman" in 60, one "pengirman" typo, a name, an inflection."""
+    articles = []
+    for i in range(120):
+        city = CITIES[i % len(CITIES)]
+        sentences = [f"Hujan turun di {city} pada hari ke-{i}.", "Warga dikirim ke pengungsian."]
+        if i % 2:
+            sentences.append(f"Proses pengiriman barang ke {city} berjalan lancar.")
+        articles.append(_article(f"laporan-{i}", f"Laporan {city} {i}", " ".join(sentences)))
+    articles += [
+        _article("typo", "Barang tertunda", "Proses pengirman barang ke Bogor tertunda."),
+        # A name written like a word: "warga" is in every article, "Warfa" in two.
+        _article("nama-1", "Kata Warfa", "Menurut kabar, kata Warfa kepada wartawan, hujan reda."),
+        _article("nama-2", "Warfa lagi", "Sementara itu, ujar Warfa di kantor, banjir surut."),
+        # An inflection of "dikirim" (in every article), beside the same words.
+        _article("imbuhan", "Bantuan", "Warga dikirimi bantuan dari pusat."),
+        # A correct rare word a letter short of a common one.
+        _article("bapa", "Doa", "Mereka berdoa kepada bapa dan ibu mereka."),
+    ]
+    articles += [
+        _article(f"bapak-{i}", "Bapak", f"Bapak itu datang hari ke-{i}.") for i in range(30)
+    ]
+    return articles
+
+
+def _article(article_id: str, title: str, body: str) -> Article:
+    return Article(
+        id=article_id,
+        title=title,
+        body=body,
+        url=f"https://contoh.test/{article_id}",
+        source="Kompas",
+        published="2024-11-14T10:30:00+07:00",
+    )
+
+
+@pytest.fixture(scope="module")
+def typo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("typos") / "data"
+    with Store.open(data_dir) as store:
+        store.upsert_many(archive_articles())
+        build_index(store, index_path(data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def searcher(typo_dir):
+    s = Searcher(index_path(typo_dir))
+    yield s
+    s.close()
+
+
+def test_a_typo_gets_the_far_more_common_word(searcher):
+    result = searcher.search("pengirman barang")
+    assert result.total == 1  # the typo is in the archive: the search finds its article
+    assert result.suggestion == "pengiriman barang"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "pengiriman",  # the common word itself
+        "warfa",  # a name: capitalised mid-sentence, though "warga" is 60x as common
+        "dikirimi",  # shares its stem with "dikirim": an inflection, not a typo
+        "bapa",  # a correct rare word, a letter short of "bapak"
+    ],
+)
+def test_no_suggestion_for_right_words(searcher, query):
+    assert searcher.search(query).total >= 1
+    assert searcher.search(query).suggestion is None
+
+
+def test_the_suggestion_is_the_same_in_the_cli_json(typo_dir):
+    args = ["--quiet", "--data-dir", str(typo_dir), "search", "--json", "pengirman"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["suggestion"] == "pengiriman"
+
+
+def test_sharing_a_stem_is_what_keeps_an_inflection(searcher):
+    # Even with edit kinds and dictionary words left out of the rule, "dikirimi"
+    # (1 article, beside the same words as "dikirim" in 121) stays: same stem.
+    suggester = searcher.generations.current.suggester
+    loose = replace(suggester.popular.rules, unusual_edit=1.0, known_word=1.0)
+    rule = MorePopular(suggester.popular.index, suggester.popular.lookups, loose)
+    assert rule.suggest("dikirimi") is None
+    no_stems = replace(suggester.popular.lookups, stem=None)
+    assert MorePopular(suggester.popular.index, no_stems, loose).suggest("dikirimi") == "dikirim"
+
+
+@pytest.fixture(scope="module")
+def client(typo_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(typo_dir)})
+    yield app.test_client()
+    close_app(app)
+
+
+def test_the_api_and_the_page_offer_it(client):
+    api = client.get("/api/search", query_string={"q": "pengirman"}).get_json()
+    assert api["suggestion"] == "pengiriman"
+    html = client.get("/", query_string={"q": "pengirman"}).get_data(as_text=True)
+    assert 'Mungkin maksud Anda: <a href="/?q=pengiriman">pengiriman</a>' in html
+    html = client.get("/", query_string={"q": "warfa"}).get_data(as_text=True)
+    assert "Mungkin maksud Anda" not in html
+
+
+def test_the_sample_archive_typo_gets_its_word(indexed_data_dir, invoke):
+    # Seven articles: "esklasi" in one, once; "eskalasi" in one, twice.
+    result = invoke("search", "--json", "esklasi")
+    out = json.loads(result.output)
+    assert out["total"] == 1
+    assert out["suggestion"] == "eskalasi"
+
+
+@pytest.mark.parametrize("fixture", ["search_data_dir", "indexed_data_dir"])
+def test_no_word_of_the_test_archives_is_respelled(fixture, request):
+    # Every query form of the other tests is a word of these archives.
+    data_dir = request.getfixturevalue(fixture)
+    searcher = Searcher(index_path(data_dir))
+    try:
+        with Store.open(data_dir) as store:
+            texts = [a.body for i in sorted(store.ids()) if (a := store.get(i))]
+        words = {w for text in texts for w in exact_terms(text) if w.isalpha() and len(w) >= 4}
+        suggester = searcher.generations.current.suggester
+        found = {w: s for w in sorted(words) if (s := suggester.more_popular(w))}
+    finally:
+        searcher.close()
+    assert found == ({} if fixture == "search_data_dir" else {"esklasi": "eskalasi"})
