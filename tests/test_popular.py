@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import SEARCH_ARTICLES, SMALL_ARTICLES
 
 from index.analysis import exact_terms, stem
-from index.words import CapitalCounts, known_word, mid_sentence_words
+from index.words import CapitalCounts, known_word, mid_sentence_words, neighbours
 from searcher.popular import (
     DELETE,
     DOUBLE,
@@ -21,6 +22,7 @@ from searcher.popular import (
     TWO,
     Lookups,
     MorePopular,
+    OneEdit,
     Rules,
     SpellingIndex,
     edit_kind,
@@ -150,11 +152,16 @@ def popular(index):
     [
         ("berhassil", "berhasil"),
         ("kapada", "kepada"),
-        ("menegesakan", "menegaskan"),  # two edits in a long word; the closer-first rule picks
     ],
 )
 def test_typos_get_the_far_more_popular_word(popular, word, suggestion):
     assert popular.suggest(word) == suggestion
+
+
+def test_long_words_may_be_two_edits_away_when_asked(index):
+    assert MorePopular(index, lookups()).suggest("menegesakan") is None  # one edit by default
+    two = MorePopular(index, lookups(), Rules(one_edit_up_to=7))
+    assert two.explain("menegesakan").candidate == "menegaskan"  # not "mengenakan" (x899)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +175,7 @@ def test_typos_get_the_far_more_popular_word(popular, word, suggestion):
         "ani",  # too short to correct
         "berhasil",  # nothing more popular nearby
         "esklasi",  # absent: the plain did-you-mean handles it
+        "menegesakan",  # two edits: not searched by default
     ],
 )
 def test_correct_words_get_no_suggestion(popular, word):
@@ -181,7 +189,7 @@ def test_a_word_repeated_within_an_article_needs_ten_times_more(index):
     repeated = Counter(vocabulary)
     repeated["berhassil"] = 2  # one article, twice
     twice = MorePopular(index, lookups(vocabulary, occurrences=repeated))
-    assert once.explain("berhassil").needed == pytest.approx(3)  # 30, / 10 for a known word
+    assert once.explain("berhassil").needed == pytest.approx(3)  # 300, / 100 for a plain typo
     assert once.suggest("berhassil") == "berhasil"
     assert twice.suggest("berhassil") is None
 
@@ -190,29 +198,71 @@ def test_explain_gives_the_evidence(popular):
     found = popular.explain("kapada")
     assert (found.candidate, found.edits, found.kind) == ("kepada", 1, SUBSTITUTE)
     assert found.ratio == 7613
-    assert found.needed == pytest.approx(30 * 100 / 10)  # ratio, unusual edit, known candidate
+    assert found.needed == pytest.approx(300 * 100 / 100)  # ratio, unusual edit, plain typo
 
 
-def test_names_can_be_excluded_entirely(index):
+def test_names_need_more_or_can_be_excluded_entirely(index):
     vocabulary = Counter(VOCABULARY, melinda=1)
-    rules = Rules(name_to_word=1.0, unusual_edit=1.0)
+    rules = Rules(ratio=30.0, unusual_edit=1.0, name=1.0)
     assert MorePopular(index, lookups(vocabulary), rules).suggest("melinda") == "melanda"
-    never = Rules(name_to_word=None, unusual_edit=1.0)
+    assert (
+        MorePopular(index, lookups(vocabulary), replace(rules, name=10.0)).suggest("melinda")
+        is None
+    )
+    never = replace(rules, name=None)
     assert MorePopular(index, lookups(vocabulary), never).suggest("melinda") is None
 
 
 def test_articles_sharing_both_words_lower_the_bar():
     vocabulary = Counter({"pengiriman": 20, "pengirman": 1})
     ix = SpellingIndex(vocabulary.items())
-    rules = Rules(known_candidate=1.0)
+    rules = Rules(plain=10.0)
     alone = MorePopular(ix, lookups(vocabulary), rules)
     shared = {frozenset({"pengirman", "pengiriman"})}
     together = MorePopular(
         ix, lookups(vocabulary, cooccur=lambda a, b: frozenset({a, b}) in shared), rules
     )
-    assert alone.suggest("pengirman") is None  # 20x, not 30x
+    assert alone.suggest("pengirman") is None  # 20x, not 300 / 10
     assert together.suggest("pengirman") == "pengiriman"
     assert together.explain("pengirman").needed == pytest.approx(3)
+
+
+def test_the_same_neighbours_lower_the_bar():
+    vocabulary = Counter({"pengiriman": 2, "pengirman": 1})
+    ix = SpellingIndex(vocabulary.items())
+    alone = MorePopular(ix, lookups(vocabulary))
+    beside = {("pengirman", "pengiriman")}
+    placed = MorePopular(ix, lookups(vocabulary, context=lambda a, b: (a, b) in beside))
+    assert alone.suggest("pengirman") is None  # twice as popular, not 3x
+    assert placed.explain("pengirman").needed == pytest.approx(0.03)
+    assert placed.suggest("pengirman") == "pengiriman"  # strictly more popular is then enough
+
+
+def test_the_candidate_passing_by_the_widest_margin_wins():
+    vocabulary = Counter({"sentra": 58, "serta": 4751, "senta": 1})
+    ix = SpellingIndex(vocabulary.items())
+    rules = Rules(short=1.0)
+    # "serta" is 80x as popular but a substitution (x100); "sentra" a dropped letter.
+    popular = MorePopular(ix, lookups(vocabulary, context=lambda a, b: True), rules)
+    assert popular.suggest("senta") == "sentra"
+
+
+def test_words_in_many_articles_are_meant(index):
+    vocabulary = Counter(VOCABULARY)
+    vocabulary["kapada"] = 21
+    assert MorePopular(index, lookups(vocabulary)).suggest("kapada") is None
+    wide = MorePopular(index, lookups(vocabulary), Rules(max_df=21))
+    assert wide.suggest("kapada") == "kepada"
+
+
+def test_one_edit_finds_the_vocabulary_words_one_edit_away():
+    vocabulary = {"warga", "harga", "wargi", "wrga"}
+    assert OneEdit(vocabulary.__contains__).candidates("warga") == {
+        "harga": 1,
+        "wargi": 1,
+        "wrga": 1,
+    }
+    assert OneEdit(vocabulary.__contains__).candidates("wraga") == {"warga": 1, "wrga": 1}
 
 
 def test_sharing_an_article_with_a_word_everywhere_proves_nothing():
@@ -324,3 +374,10 @@ def test_capital_counts_tell_names():
 )
 def test_known_word(word, known):
     assert known_word(word) is known
+
+
+def test_neighbours_are_the_exact_words_either_side():
+    terms = exact_terms("Proses pengirman barang. Pengirman ditunda")
+    assert neighbours(terms, "pengirman") == [("proses", "barang"), ("barang", "ditunda")]
+    assert neighbours(terms, "proses") == [(None, "pengirman")]
+    assert neighbours(terms, "pengirman", limit=1) == [("proses", "barang")]
