@@ -28,6 +28,7 @@ import json
 import random
 import re
 import sys
+import time
 from collections import Counter
 from dataclasses import asdict, replace
 from functools import lru_cache
@@ -361,6 +362,39 @@ def contexts(archive: Archive, word: str, limit: int) -> list[str]:
     return found
 
 
+def latency(rows: list[dict], data_dir: Path) -> None:
+    """CPU milliseconds of the more-popular check per judged word, in-process, on a real index.
+
+    First seen (a fresh searcher: nothing of the word kept yet) and repeated
+    (its answer kept), and a whole ``search()`` of the word beside it.
+    """
+    from index import index_path
+    from searcher import Searcher
+
+    words = sorted({r["word"] for r in rows}, key=lambda w: hashlib.sha1(w.encode()).hexdigest())
+    searcher = Searcher(index_path(data_dir))
+    try:
+        suggester = searcher.generations.current.suggester
+        suggester.words()  # the vocabulary is read once per generation, before any query
+        first, again, whole = [], [], []
+        for word in words:
+            first.append(_cpu_ms(suggester.more_popular, word))
+            again.append(_cpu_ms(suggester.more_popular, word))
+            whole.append(_cpu_ms(searcher.search, word))
+    finally:
+        searcher.close()
+    for name, times in (("first seen", first), ("repeated", again), ("search()", whole)):
+        times.sort()
+        p50, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+        print(f"{name}: {len(times)} words, p50 {p50:.2f} ms, p95 {p95:.2f} ms CPU")
+
+
+def _cpu_ms(function, *args) -> float:
+    started = time.process_time()
+    function(*args)
+    return (time.process_time() - started) * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--news", type=Path, default=NEWS, help="Folder of *.jsonl.gz articles.")
@@ -376,9 +410,13 @@ def main() -> int:
     parser.add_argument(
         "--heldout", action="store_true", help="Also score the held-out part (once, at the end)."
     )
+    parser.add_argument("--latency", type=Path, help="Time the check on this data directory.")
     args = parser.parse_args()
 
     rows = read_judged(args.judged)
+    if args.latency:
+        latency(rows, args.latency)
+        return 0
     mismatched = [r["word"] for r in rows if expected_splits(rows)[r["word"]] != r["split"]]
     if mismatched:
         print(f"split differs from the documented rule for {len(mismatched)}: {mismatched[:5]}")
