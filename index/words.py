@@ -16,8 +16,9 @@ elsewhere in the archive.
 Dictionary words: ``known_word`` says whether Sastrawi's dictionary holds a
 word, or affixes Sastrawi can strip down to a root it holds ("dikirimi").
 
-``CapitalCounts`` only counts what it is given; the index builder owns one
-while it builds and stores ``names()`` with the index generation.
+``CapitalCounts`` only counts what it is given: the searcher's did-you-mean
+counts a few articles of one rare word (``searcher.suggestions``), the
+benchmarks the whole archive.
 """
 
 from __future__ import annotations
