@@ -62,7 +62,8 @@ class ArchiveWords:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.stem = stem
-        self._samples = Lru(1024)
+        # A sample serves one word's check (its answer is then kept by the Suggester).
+        self._samples = Lru(16)
         self._known = Lru(CACHE_WORDS)
         self._adjacent = Lru(CACHE_WORDS)
 
