@@ -13,18 +13,26 @@ content-stem counts (title and body).
   a copy only when the exact Jaccard similarity of the two template-free
   shingle sets reaches ``COPY_JACCARD``, the shorter text is at least
   ``COPY_CONTAINED`` within the other and the two were published at most
-  ``COPY_DAYS`` apart (undated articles, such as plain text files, are judged
-  by the MinHash threshold alone) (thresholds fitted on the tune split of
-  ``bench/judged/story_pairs.tsv``, see docs/BENCHMARKS.md).
+  ``COPY_DAYS`` apart. Two articles of one outlet need more
+  (``COPY_JACCARD_SAME_SOURCE``, at most ``COPY_HOURS_SAME_SOURCE`` apart): an
+  outlet reuses its own background paragraphs under each new development,
+  while its true reposts are near-identical and close in time. Undated
+  articles (plain text files) are judged by the MinHash threshold alone. An
+  article joins the group of any earlier article it copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
-  and days. Articles are taken in time order; each copy group's first article
-  joins the story whose *first* article is the most similar by TF-IDF cosine
-  (stems in 2 to ``MAX_DF_SHARE`` of the archive), at least ``STORY_COSINE``,
-  and at most ``STORY_DAYS`` older; otherwise it starts a story. Comparing with
-  the first article, not with any member, keeps stories from chaining into
-  one giant cluster. A story's id is its first article's id, so an update that
-  adds an article leaves the other articles' story ids as they were. Copies
-  follow the story of their group.
+  and hours. Articles are taken in time order; each copy group's first
+  article joins the story holding its most similar member by TF-IDF cosine
+  (stems in 2 to ``MAX_DF_SHARE`` of the archive), at least ``STORY_COSINE``
+  (``STORY_COSINE_SAME_SOURCE`` for a member of the same outlet), as long as
+  the story's first report is at most ``STORY_HOURS`` older and the article
+  still resembles it (``FIRST_COSINE``); otherwise it starts a story. The
+  span and the first report bound the chains a busy topic would otherwise
+  make. A story's id is its first article's id, so an update that adds an
+  article leaves the other articles' story ids as they were. Copies follow
+  the story of their group.
+
+Every threshold was fitted on the tune split of ``bench/judged/story_pairs.tsv``
+(docs/BENCHMARKS.md, "Copies and stories").
 
 The sketches and stories are kept beside the index (``stories.pickle``), so an
 update places only the articles that changed. Its work follows the change: the
@@ -207,7 +215,7 @@ class Stories:
         (among ``existing`` and those started by ``new``); an article joins the
         story with the most similar member that passes ``_same_story``, as long
         as the story's first report is at most ``STORY_HOURS`` older (no chains
-        beyond that span). Cosines are computed one day of new articles at a
+        beyond that span) and the article resembles it (``FIRST_COSINE``). Cosines are computed one day of new articles at a
         time against that window.
         """
         vectors = _Vectors(self.sketches)
@@ -224,17 +232,20 @@ class Stories:
         for article_id, story in existing.items():
             if story == article_id and (day := self.sketches.day_of(article_id)) in reach:
                 starts.setdefault(day, []).append(article_id)
+        in_reach = set(_flat(starts.values()))
         for article_id, story in existing.items():
-            if story in members or (story == article_id and self.sketches.day_of(story) in reach):
+            if story in in_reach:
                 members.setdefault(story, []).append(article_id)
         vectors.prepare([*_flat(members.values()), *_flat(by_day.values())], _flat(by_day.values()))
+        seen = {i: self.sketches.when(i) for i in _flat(members.values())}  # (moment, outlet)
         for day in sorted(by_day):
-            today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
+            for article_id in by_day[day]:
+                seen[article_id] = self.sketches.when(article_id)
+            today = sorted(by_day[day], key=lambda i: (seen[i][0], i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
             compared = [*(m for story in window for m in members[story]), *today]
             similarity = vectors.cosines(today, compared)
             column = {article_id: c for c, article_id in enumerate(compared)}
-            seen = {i: (self.sketches[i].moment, self.sketches[i].source) for i in compared}
             open_ = list(window)
             for row, article_id in enumerate(today):
                 story = self._best_story(article_id, open_, members, similarity[row], column, seen)
@@ -488,6 +499,14 @@ class _SketchTable(Mapping):
             terms=a["terms"][lo:hi],
             counts=a["counts"][lo:hi],
         )
+
+    def when(self, article_id: str) -> tuple[float, str]:
+        """(POSIX seconds, outlet) of an article, without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.moment, sketch.source
+        chunk, row = self.rows[article_id]
+        arrays = self.chunks[chunk]["arrays"]
+        return float(arrays["moment"][row]), self.sources[arrays["source"][row]]
 
     def day_of(self, article_id: str) -> int | None:
         """The article's Indonesian day (None when undated or unknown), without a ``Sketch``."""
