@@ -405,10 +405,10 @@ class _Vectors:
         from scipy import sparse
 
         self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
-        sketches = [self.sketches[article_id] for article_id in self._pos]
-        lengths = [len(sketch.terms) for sketch in sketches]
-        terms = np.concatenate([_EMPTY(), *(sketch.terms for sketch in sketches)])
-        counts = np.concatenate([np.zeros(0, np.uint16), *(s.counts for s in sketches)])
+        sketches = [self.sketches.terms_of(article_id) for article_id in self._pos]
+        lengths = [len(terms) for terms, _ in sketches]
+        terms = np.concatenate([_EMPTY(), *(terms for terms, _ in sketches)])
+        counts = np.concatenate([np.zeros(0, np.uint16), *(counts for _, counts in sketches)])
         where = np.searchsorted(self.vocab, terms)
         df = self.df[where] if len(self.df) else np.zeros(len(where), dtype=np.int64)
         keep = (df >= 2) & (df <= self.most)
@@ -499,6 +499,15 @@ class _SketchTable(Mapping):
             terms=a["terms"][lo:hi],
             counts=a["counts"][lo:hi],
         )
+
+    def terms_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(terms, counts) of an article, without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.terms, sketch.counts
+        chunk, row = self.rows[article_id]
+        arrays = self.chunks[chunk]["arrays"]
+        lo, hi = arrays["te_off"][row], arrays["te_off"][row + 1]
+        return arrays["terms"][lo:hi], arrays["counts"][lo:hi]
 
     def when(self, article_id: str) -> tuple[float, str]:
         """(POSIX seconds, outlet) of an article, without a ``Sketch``."""
