@@ -215,8 +215,8 @@ class Stories:
         (among ``existing`` and those started by ``new``); an article joins the
         story with the most similar member that passes ``_same_story``, as long
         as the story's first report is at most ``STORY_HOURS`` older (no chains
-        beyond that span) and the article resembles it (``FIRST_COSINE``). Cosines are computed one day of new articles at a
-        time against that window.
+        beyond that span) and the article resembles it (``FIRST_COSINE``).
+        Cosines are computed one day of new articles at a time against that window.
         """
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
