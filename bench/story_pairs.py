@@ -8,6 +8,7 @@ only article ids and labels (``bench/judged/``). Commands:
     python bench/story_pairs.py merge           # labels_even + labels_odd -> story_pairs.tsv
     python bench/story_pairs.py score ASSIGNMENT.tsv [--split heldout]
     python bench/story_pairs.py assign-today DATA_DIR OUT.tsv
+    python bench/story_pairs.py features DATA_DIR OUT.tsv   # per-pair features, for tuning
 
 ASSIGNMENT.tsv has a header and the columns id, copy_group, story: the id of
 the article's collapsed near-duplicate group and of its story (each empty
@@ -657,6 +658,51 @@ def assign_today(data_dir: Path, out: Path) -> None:
     )
 
 
+FEATURES = [
+    "id_a", "id_b", "label", "split", "stratum", "same_source", "days", "hours",
+    "minhash", "shares_band", "clean_jaccard", "clean_contained", "cosine", "rare_shared",
+]  # fmt: skip
+RARE_DF = (2, 30)  # a stem in this many articles is a name, place or rare word
+
+
+def features(data_dir: Path, out: Path) -> None:
+    """Per judged pair, what Warta's copy and story rules can see, from a built index's
+    kept signatures and sketches (for fitting thresholds on the tune split)."""
+    from index.dedup import DuplicateGroups, _bands
+    from index.stories import Stories, _Vectors
+
+    gen_dir = index_path(data_dir).resolve()
+    groups, stories = DuplicateGroups.load(gen_dir), Stories.load(gen_dir)
+    rows = {article_id: n for n, article_id in enumerate(groups.ids)}
+    vectors = _Vectors(stories.sketches)
+    found = []
+    for p in read_tsv(FINAL):
+        a, b = p["id_a"], p["id_b"]
+        sa, sb = stories.sketches[a], stories.sketches[b]
+        ra, rb = groups.matrix[rows[a]], groups.matrix[rows[b]]
+        ca, cb = stories.clean_shingles(a), stories.clean_shingles(b)
+        shared = len(np.intersect1d(ca, cb))
+        common = np.intersect1d(sa.terms, sb.terms)
+        df = vectors.df[np.searchsorted(vectors.vocab, common)]
+        dated = sa.day is not None and sb.day is not None
+        found.append(
+            {k: p[k] for k in ("id_a", "id_b", "label", "split", "stratum")}
+            | {
+                "same_source": int(sa.source == sb.source),
+                "days": abs(sa.day - sb.day) if dated else "",
+                "hours": f"{abs(sa.moment - sb.moment) / 3600:.1f}" if dated else "",
+                "minhash": f"{(ra == rb).mean():.3f}",
+                "shares_band": int((_bands(ra[None]) == _bands(rb[None])).any()),
+                "clean_jaccard": f"{shared / max(1, len(ca) + len(cb) - shared):.3f}",
+                "clean_contained": f"{shared / max(1, min(len(ca), len(cb))):.3f}",
+                "cosine": f"{vectors.cosines([a], [b])[0, 0]:.3f}",
+                "rare_shared": int(((df >= RARE_DF[0]) & (df <= RARE_DF[1])).sum()),
+            }
+        )
+    write_tsv(out, FEATURES, found)
+    print(f"{len(found)} pairs -> {out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -679,6 +725,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     today.add_argument("data_dir", type=Path)
     today.add_argument("out", type=Path)
+    feats = commands.add_parser(
+        "features", help="per-pair features from a Warta data directory (tune on tune only)"
+    )
+    feats.add_argument("data_dir", type=Path)
+    feats.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.command == "sample":
         sample(args.news)
@@ -688,6 +739,8 @@ def main(argv: list[str] | None = None) -> None:
         merge()
     elif args.command == "score":
         score(args.assignment, args.split, args.by_stratum)
+    elif args.command == "features":
+        features(args.data_dir, args.out)
     else:
         assign_today(args.data_dir, args.out)
 

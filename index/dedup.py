@@ -226,14 +226,12 @@ class DuplicateGroups:
         if groups.ids:
             groups.matrix = np.stack([signatures[i] for i in groups.ids])
         for later, choices in groups._similar_earlier().items():
-            # Join the most similar *first article* of a group: no chains of
-            # articles that are each like the next but not like the first.
+            # Join the group of the most similar earlier article that is a copy
+            # (any member, not only the first: two copies of one text that each
+            # copy a third belong together). ``accept`` keeps the chains to copies.
             for earlier in choices:
-                leader = groups.ids[earlier]
-                if groups.groups[leader] == leader and (
-                    accept is None or accept(groups.ids[later], leader)
-                ):
-                    groups.groups[groups.ids[later]] = leader
+                if accept is None or accept(groups.ids[later], groups.ids[earlier]):
+                    groups.groups[groups.ids[later]] = groups.groups[groups.ids[earlier]]
                     break
         return groups
 
@@ -280,9 +278,9 @@ class DuplicateGroups:
             found.setdefault(j, []).append(i)
         return found
 
-    def _best_leader(self, values, matrix, leaders, ids, near=None, accept=None, article=None):
-        """(similarity, row) of the most similar accepted group leader sharing a band,
-        at or above the threshold, or (0.0, -1).
+    def _best_copy(self, values, matrix, ids, near=None, accept=None, article=None):
+        """(similarity, row) of the most similar accepted article sharing a band, at or
+        above the threshold, or (0.0, -1).
 
         ``near``: the rows sharing a band with ``values``, when the caller knows them.
         """
@@ -292,21 +290,20 @@ class DuplicateGroups:
             return 0.0, -1
         if near is None:
             near = np.flatnonzero((_bands(matrix) == _bands(values[None, :])).any(axis=1))
-        hits = near[leaders[near]]
-        if not len(hits):
+        if not len(near):
             return 0.0, -1
-        similarity = (matrix[hits] == values).mean(axis=1)
+        similarity = (matrix[near] == values).mean(axis=1)
         for best in np.argsort(-similarity, kind="stable").tolist():
             if similarity[best] < self.threshold:
                 break
-            if accept is None or accept(article, ids[int(hits[best])]):
-                return float(similarity[best]), int(hits[best])
+            if accept is None or accept(article, ids[int(near[best])]):
+                return float(similarity[best]), int(near[best])
         return 0.0, -1
 
     def place(
         self, articles: list[tuple[str, np.ndarray | None]], accept: Accept | None = None
     ) -> dict[str, str]:
-        """Put new or changed articles in the group of the most similar group leader.
+        """Put new or changed articles in the group of their most similar accepted copy.
 
         Each may join a group already there or one started earlier in this
         call; return {id: group}.
@@ -314,28 +311,22 @@ class DuplicateGroups:
         import numpy as np
 
         self.remove([article_id for article_id, _ in articles])
-        leaders = np.array([self.groups[i] == i for i in self.ids], dtype=bool)
         signed = [values for _, values in articles if values is not None]
         near = iter(band_neighbours(self.matrix, signed) if signed else [])
         # The rows placed so far in this call, filled as they come.
         new_rows = np.empty((len(signed), NUM_PERM), dtype=np.uint32)
-        new_leaders = np.zeros(len(signed), dtype=bool)
         new_ids, placed = [], {}
         for article_id, values in articles:
             group = article_id
             if values is not None:
                 n = len(new_ids)
-                old = self._best_leader(
-                    values, self.matrix, leaders, self.ids, next(near), accept, article_id
-                )
-                new = self._best_leader(
-                    values, new_rows[:n], new_leaders[:n], new_ids, None, accept, article_id
-                )
+                old = self._best_copy(values, self.matrix, self.ids, next(near), accept, article_id)
+                new = self._best_copy(values, new_rows[:n], new_ids, None, accept, article_id)
                 if max(old[0], new[0]) >= self.threshold:
-                    group = self.ids[old[1]] if old[0] >= new[0] else new_ids[new[1]]
+                    copy = self.ids[old[1]] if old[0] >= new[0] else new_ids[new[1]]
+                    group = self.groups[copy]
                 new_ids.append(article_id)
                 new_rows[n] = values
-                new_leaders[n] = group == article_id
             self.groups[article_id] = placed[article_id] = group
         if new_ids:
             self.ids.extend(new_ids)

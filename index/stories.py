@@ -13,18 +13,26 @@ content-stem counts (title and body).
   a copy only when the exact Jaccard similarity of the two template-free
   shingle sets reaches ``COPY_JACCARD``, the shorter text is at least
   ``COPY_CONTAINED`` within the other and the two were published at most
-  ``COPY_DAYS`` apart (undated articles, such as plain text files, are judged
-  by the MinHash threshold alone) (thresholds fitted on the tune split of
-  ``bench/judged/story_pairs.tsv``, see docs/BENCHMARKS.md).
+  ``COPY_DAYS`` apart. Two articles of one outlet need more
+  (``COPY_JACCARD_SAME_SOURCE``, at most ``COPY_HOURS_SAME_SOURCE`` apart): an
+  outlet reuses its own background paragraphs under each new development,
+  while its true reposts are near-identical and close in time. Undated
+  articles (plain text files) are judged by the MinHash threshold alone. An
+  article joins the group of any earlier article it copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
-  and days. Articles are taken in time order; each copy group's first article
-  joins the story whose *first* article is the most similar by TF-IDF cosine
-  (stems in 2 to ``MAX_DF_SHARE`` of the archive), at least ``STORY_COSINE``,
-  and at most ``STORY_DAYS`` older; otherwise it starts a story. Comparing with
-  the first article, not with any member, keeps stories from chaining into
-  one giant cluster. A story's id is its first article's id, so an update that
-  adds an article leaves the other articles' story ids as they were. Copies
-  follow the story of their group.
+  and hours. Articles are taken in time order; each copy group's first
+  article joins the story holding its most similar member by TF-IDF cosine
+  (stems in 2 to ``MAX_DF_SHARE`` of the archive), at least ``STORY_COSINE``
+  (``STORY_COSINE_SAME_SOURCE`` for a member of the same outlet), as long as
+  the story's first report is at most ``STORY_HOURS`` older and the article
+  still resembles it (``FIRST_COSINE``); otherwise it starts a story. The
+  span and the first report bound the chains a busy topic would otherwise
+  make. A story's id is its first article's id, so an update that adds an
+  article leaves the other articles' story ids as they were. Copies follow
+  the story of their group.
+
+Every threshold was fitted on the tune split of ``bench/judged/story_pairs.tsv``
+(docs/BENCHMARKS.md, "Copies and stories").
 
 The sketches and stories are kept beside the index (``stories.pickle``), so an
 update places only the articles that changed. Its work follows the change: the
@@ -59,11 +67,16 @@ STORIES_FILE = "stories.pickle"
 STORIES_VERSION = 3  # the chunk files of ``_SketchTable``
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
-COPY_JACCARD = 0.3
-COPY_CONTAINED = 0.6  # of the shorter template-free text
-COPY_DAYS = 1
-STORY_COSINE = 0.45
-STORY_DAYS = 2
+COPY_JACCARD = 0.29  # two outlets' texts
+COPY_CONTAINED = 0.45  # of the shorter template-free text
+COPY_DAYS = 2
+COPY_JACCARD_SAME_SOURCE = 0.55  # one outlet's texts: it reuses its own background
+COPY_HOURS_SAME_SOURCE = 12
+STORY_COSINE = 0.35  # two outlets' reports
+STORY_COSINE_SAME_SOURCE = 0.5  # one outlet's articles
+STORY_HOURS = 48  # from the story's first report
+FIRST_COSINE = 0.3  # with the story's first report, whichever member matched (no drift)
+STORY_DAYS = 2  # the Indonesian days whose stories are compared (covers STORY_HOURS)
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
@@ -148,14 +161,18 @@ class Stories:
         if sa.day is None or sb.day is None:
             # No time to judge by (plain text files): the MinHash threshold alone decides.
             return True
-        if abs(sa.day - sb.day) > COPY_DAYS:
+        same_source = sa.source == sb.source
+        if abs(sa.day - sb.day) > COPY_DAYS or (
+            same_source and abs(sa.moment - sb.moment) > COPY_HOURS_SAME_SOURCE * 3600
+        ):
             return False
         ca, cb = self.clean_shingles(a), self.clean_shingles(b)
         if not len(ca) or not len(cb):
             return False
         shared = len(np.intersect1d(ca, cb, assume_unique=True))
         jaccard = shared / (len(ca) + len(cb) - shared)
-        return jaccard >= COPY_JACCARD and shared / min(len(ca), len(cb)) >= COPY_CONTAINED
+        least = COPY_JACCARD_SAME_SOURCE if same_source else COPY_JACCARD
+        return jaccard >= least and shared / min(len(ca), len(cb)) >= COPY_CONTAINED
 
     # Stories ----------------------------------------------------------------
 
@@ -171,7 +188,7 @@ class Stories:
         for article_id in changed:
             self.story.pop(article_id, None)
         leaders = [i for i in changed if copy_groups.get(i) == i]
-        self._place(leaders, self.story)
+        self._place(leaders, {i: s for i, s in self.story.items() if copy_groups.get(i, i) == i})
         placed = {}
         for article_id in changed:
             group = copy_groups.get(article_id, article_id)
@@ -193,9 +210,13 @@ class Stories:
     def _place(self, new: list[str], existing: dict[str, str]) -> None:
         """Stories for the ``new`` copy-group leaders, in time order.
 
+        ``existing``: {copy-group leader: story} of the articles already placed.
         Candidates are the stories started at most ``STORY_DAYS`` earlier
-        (among ``existing`` and those started by ``new``); cosines are computed
-        one day of new articles at a time against that window.
+        (among ``existing`` and those started by ``new``); an article joins the
+        story with the most similar member that passes ``_same_story``, as long
+        as the story's first report is at most ``STORY_HOURS`` older (no chains
+        beyond that span) and the article resembles it (``FIRST_COSINE``).
+        Cosines are computed one day of new articles at a time against that window.
         """
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
@@ -206,25 +227,56 @@ class Stories:
             else:
                 by_day.setdefault(day, []).append(article_id)
         starts: dict[int, list[str]] = {}  # day → first articles of stories started then
+        members: dict[str, list[str]] = {}  # story → its copy-group leaders, in time order
+        reach = {day - back for day in by_day for back in range(STORY_DAYS + 1)}
         for article_id, story in existing.items():
-            if story == article_id and (day := self.sketches.day_of(article_id)) is not None:
+            if story == article_id and (day := self.sketches.day_of(article_id)) in reach:
                 starts.setdefault(day, []).append(article_id)
-        vectors.prepare(_compared(by_day, starts), _flat(by_day.values()))
+        in_reach = set(_flat(starts.values()))
+        for article_id, story in existing.items():
+            if story in in_reach:
+                members.setdefault(story, []).append(article_id)
+        vectors.prepare([*_flat(members.values()), *_flat(by_day.values())], _flat(by_day.values()))
+        seen = {i: self.sketches.when(i) for i in _flat(members.values())}  # (moment, outlet)
         for day in sorted(by_day):
-            today = sorted(by_day[day], key=lambda i: (self.sketches[i].moment, i))
+            for article_id in by_day[day]:
+                seen[article_id] = self.sketches.when(article_id)
+            today = sorted(by_day[day], key=lambda i: (seen[i][0], i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
-            similarity = vectors.cosines(today, window + today)
+            compared = [*(m for story in window for m in members[story]), *today]
+            similarity = vectors.cosines(today, compared)
+            column = {article_id: c for c, article_id in enumerate(compared)}
+            open_ = list(window)
             for row, article_id in enumerate(today):
-                story = article_id
-                open_ = [c for c, i in enumerate(window + today) if self.story.get(i) == i]
-                open_ = [c for c in open_ if c < len(window) or c - len(window) < row]
-                if open_:
-                    best = max(open_, key=lambda c: similarity[row, c])
-                    if similarity[row, best] >= STORY_COSINE:
-                        story = (window + today)[best]
+                story = self._best_story(article_id, open_, members, similarity[row], column, seen)
                 self.story[article_id] = story
                 if story == article_id:
                     starts.setdefault(day, []).append(article_id)
+                    open_.append(article_id)
+                    members[article_id] = [article_id]
+                else:
+                    members[story].append(article_id)
+
+    @staticmethod
+    def _best_story(article_id, stories, members, cosines, column, seen) -> str:
+        """The story among ``stories`` whose most similar member passes ``_same_story``
+        (the highest cosine wins), or the article's own id."""
+        moment, source = seen[article_id]
+        best, best_cosine = article_id, 0.0
+        for story in stories:
+            if (
+                moment - seen[story][0] > STORY_HOURS * 3600
+                or cosines[column[story]] < FIRST_COSINE
+            ):
+                continue
+            for member in members[story]:
+                cosine = cosines[column[member]]
+                other_moment, other_source = seen[member]
+                if cosine > best_cosine and _same_story(
+                    cosine, moment - other_moment, source == other_source
+                ):
+                    best, best_cosine = story, cosine
+        return best
 
     def save(self, gen_dir: str | os.PathLike) -> None:
         """Write the sketches and stories beside the index (atomically)."""
@@ -258,10 +310,15 @@ class Stories:
         return stories
 
 
-def _compared(by_day: dict[int, list[str]], starts: dict[int, list[str]]) -> list[str]:
-    """The articles placing ``by_day`` may compare: them and the stories started in reach."""
-    reach = {day - back for day in by_day for back in range(STORY_DAYS + 1)}
-    return [*(i for day in sorted(reach) for i in starts.get(day, [])), *_flat(by_day.values())]
+def _same_story(cosine: float, seconds: float, same_source: bool) -> bool:
+    """Whether an article ``seconds`` after a story's first article, at ``cosine``, joins it.
+
+    An outlet's own articles share its background paragraphs and vocabulary, so
+    they need a higher cosine than two outlets' reports (fitted on the tune split).
+    """
+    if abs(seconds) > STORY_HOURS * 3600:
+        return False
+    return cosine >= (STORY_COSINE_SAME_SOURCE if same_source else STORY_COSINE)
 
 
 def _flat(lists) -> list[str]:
@@ -348,10 +405,10 @@ class _Vectors:
         from scipy import sparse
 
         self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
-        sketches = [self.sketches[article_id] for article_id in self._pos]
-        lengths = [len(sketch.terms) for sketch in sketches]
-        terms = np.concatenate([_EMPTY(), *(sketch.terms for sketch in sketches)])
-        counts = np.concatenate([np.zeros(0, np.uint16), *(s.counts for s in sketches)])
+        sketches = [self.sketches.terms_of(article_id) for article_id in self._pos]
+        lengths = [len(terms) for terms, _ in sketches]
+        terms = np.concatenate([_EMPTY(), *(terms for terms, _ in sketches)])
+        counts = np.concatenate([np.zeros(0, np.uint16), *(counts for _, counts in sketches)])
         where = np.searchsorted(self.vocab, terms)
         df = self.df[where] if len(self.df) else np.zeros(len(where), dtype=np.int64)
         keep = (df >= 2) & (df <= self.most)
@@ -442,6 +499,23 @@ class _SketchTable(Mapping):
             terms=a["terms"][lo:hi],
             counts=a["counts"][lo:hi],
         )
+
+    def terms_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(terms, counts) of an article, without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.terms, sketch.counts
+        chunk, row = self.rows[article_id]
+        arrays = self.chunks[chunk]["arrays"]
+        lo, hi = arrays["te_off"][row], arrays["te_off"][row + 1]
+        return arrays["terms"][lo:hi], arrays["counts"][lo:hi]
+
+    def when(self, article_id: str) -> tuple[float, str]:
+        """(POSIX seconds, outlet) of an article, without a ``Sketch``."""
+        if (sketch := self.added.get(article_id)) is not None:
+            return sketch.moment, sketch.source
+        chunk, row = self.rows[article_id]
+        arrays = self.chunks[chunk]["arrays"]
+        return float(arrays["moment"][row]), self.sources[arrays["source"][row]]
 
     def day_of(self, article_id: str) -> int | None:
         """The article's Indonesian day (None when undated or unknown), without a ``Sketch``."""

@@ -144,3 +144,63 @@ def test_the_timeline_chart_in_a_real_browser(browser, live_url):
     )
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+@pytest.fixture
+def story_url(tmp_path):
+    """A live site over one flood reported by three outlets (one a copy), a follow-up
+    and an outlet's recipes (the articles of tests/test_stories.py)."""
+    from test_stories import ARTICLES
+    from waitress.server import create_server
+
+    from crawler import Store
+    from index import build_index, index_path
+    from web import create_app
+    from web.handles import close_app
+
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir) as store:
+        store.upsert_many(ARTICLES)
+        build_index(store, index_path(data_dir))
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir)})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+    close_app(app)
+
+
+def test_a_story_across_outlets_in_a_real_browser(browser, story_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(story_url + "/?q=Rawalumbu")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits")))
+    hits = browser.find_elements(By.CSS_SELECTOR, "ol.hits > li")
+    first = next(
+        h for h in hits if h.find_element(By.CSS_SELECTOR, "h2 a").text.startswith("Banjir")
+    )
+    line = first.find_element(By.CSS_SELECTOR, "p.story")
+    assert line.text == "Diberitakan juga oleh 2 media: Detik, Tribunnews"
+    titles = [h.find_element(By.CSS_SELECTOR, "h2 a").text for h in hits]
+    assert "Ratusan Keluarga Mengungsi, Rawalumbu Terendam" not in titles  # the copy is collapsed
+
+    line.find_element(By.TAG_NAME, "a").click()
+    wait.until(ec.url_contains("/story/kompas-banjir"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Banjir Rendam Rawalumbu"
+    rows = browser.find_elements(By.CSS_SELECTOR, "ol.story-articles li")
+    assert [r.find_element(By.CSS_SELECTOR, ".source").text for r in rows] == [
+        "Kompas",
+        "Tribunnews",
+        "Detik",
+    ]
+    times = [r.find_element(By.TAG_NAME, "time").get_attribute("datetime") for r in rows]
+    assert times == sorted(times)
+    assert times[0].startswith("2024-11-11T09:00") and times[-1].startswith("2024-11-11T15:00")
+    assert "Tanggul" not in browser.find_element(By.CSS_SELECTOR, "ol.story-articles").text
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []

@@ -23,8 +23,8 @@ def planted(seed: int, rows: int = 300) -> dict[str, np.ndarray]:
 
 
 def reference(signatures: dict[str, np.ndarray], threshold: float) -> dict[str, str]:
-    """Each article, in id order, joins its most similar earlier group leader at or above
-    the threshold (the lower id on ties)."""
+    """Each article, in id order, joins the group of its most similar earlier article at
+    or above the threshold (the lower id on ties)."""
     ids = sorted(signatures)
     groups = {i: i for i in ids}
     for n, later in enumerate(ids):
@@ -32,9 +32,8 @@ def reference(signatures: dict[str, np.ndarray], threshold: float) -> dict[str, 
         for similarity, earlier in sorted(similar, key=lambda x: (-x[0], x[1])):
             if similarity < threshold:
                 break
-            if groups[earlier] == earlier:
-                groups[later] = earlier
-                break
+            groups[later] = groups[earlier]
+            break
     return groups
 
 

@@ -254,6 +254,61 @@ def test_saved_sketches_survive_their_chunks_being_joined(searcher, tmp_path):
     ]
 
 
+# -- one outlet's own texts: reposts collapse, recycled background does not -----------
+
+KPK_BACKGROUND = (
+    "Komisi Pemberantasan Korupsi sebelumnya menetapkan Bupati Lampung Tengah Mustafa sebagai "
+    "tersangka suap pengesahan anggaran daerah senilai Rp 9 miliar bersama dua anggota DPRD. "
+    "Penyidik menyita uang tunai dalam operasi tangkap tangan di Bandar Lampung dan Jakarta, "
+    "lalu menggeledah rumah dinas serta kantor dinas bina marga kabupaten itu. "
+)
+PERIKSA = article(
+    "sindo-periksa",
+    "KPK periksa Sekda Lampung Tengah",
+    "Penyidik memeriksa Sekretaris Daerah Lampung Tengah Adi Erlansyah sebagai saksi selama "
+    "delapan jam di gedung Merah Putih, Kuningan, Jakarta Selatan. " + KPK_BACKGROUND,
+    "Sindonews",
+    "2024-11-04T10:00:00+07:00",
+)
+# The same outlet, 20 hours later, a new development over the same background paragraph.
+TAHAN = article(
+    "sindo-tahan",
+    "Dua anggota DPRD Lampung Tengah ditahan",
+    "Dua anggota DPRD Lampung Tengah resmi ditahan di rumah tahanan Pomdam Jaya Guntur usai "
+    "diperiksa sebagai tersangka dan mengenakan rompi oranye. " + KPK_BACKGROUND,
+    "Sindonews",
+    "2024-11-05T06:00:00+07:00",
+)
+# The outlet posting its own text again two hours later, under a new headline.
+REPOST = dataclasses.replace(
+    PERIKSA,
+    id="sindo-periksa-2",
+    title="Sekda Lampung Tengah diperiksa KPK delapan jam",
+    published="2024-11-04T12:00:00+07:00",
+    url="https://contoh.test/sindo-periksa-2",
+)
+
+
+@pytest.fixture
+def outlet_searcher(tmp_path):
+    with Store.open(tmp_path / "outlet") as store:
+        store.upsert_many([PERIKSA, TAHAN, REPOST])
+        build_index(store, index_path(tmp_path / "outlet"))
+    found = Searcher(index_path(tmp_path / "outlet"))
+    yield found
+    found.close()
+
+
+def test_an_outlets_recycled_background_under_a_new_development_is_not_a_copy(outlet_searcher):
+    tahan = hit_of(outlet_searcher, "Lampung", "sindo-tahan")
+    assert tahan.duplicates == []
+    assert "sindo-tahan" not in hit_of(outlet_searcher, "Lampung", "sindo-periksa").duplicates
+
+
+def test_an_outlets_repost_within_hours_is_a_copy(outlet_searcher):
+    assert hit_of(outlet_searcher, "Lampung", "sindo-periksa").duplicates == ["sindo-periksa-2"]
+
+
 # -- the web: the hit's story line, the story page and the API ---------------------
 
 
@@ -301,3 +356,33 @@ def test_search_api_hit_carries_its_story(client):
     hits = client.get("/api/search?q=Rawalumbu").get_json()["hits"]
     story = next(h["story"] for h in hits if h["id"] == "kompas-banjir")
     assert story == {"id": "kompas-banjir", "articles": 3, "sources": 3}
+
+
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("first", "member", "hours", "member_source", "joins"),
+    [
+        (0.32, 0.60, 30, "Detik", True),  # like a later report, still like the first
+        (0.20, 0.60, 30, "Detik", False),  # drifted away from the first report
+        (0.32, 0.60, 50, "Detik", False),  # beyond 48 hours of the first report
+        (0.32, 0.45, 30, "Antara", False),  # one outlet's own articles need more
+        (0.32, 0.55, 30, "Antara", True),
+    ],
+)
+def test_a_report_joins_a_story_through_any_member(first, member, hours, member_source, joins):
+    seen = {
+        "first": (0.0, "Kompas"),
+        "member": (10 * HOUR, member_source),
+        "new": (hours * HOUR, "Antara"),
+    }
+    story = Stories._best_story(
+        "new",
+        ["first"],
+        {"first": ["first", "member"]},
+        np.array([first, member]),
+        {"first": 0, "member": 1},
+        seen,
+    )
+    assert story == ("first" if joins else "new")
