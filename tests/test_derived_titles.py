@@ -112,3 +112,13 @@ def test_a_title_that_arrives_later_is_indexed_as_a_title(titled_data_dir, tmp_p
     assert (hits["tanpa"]["title"], hits["tanpa"]["title_derived"]) == (later["title"], False)
     assert hits["tanpa"]["score"] > hits["lain"]["score"] * 1.2
     assert list(_search(invoke, "judul:banjir")) == ["berjudul", "tanpa"]
+
+
+def test_exports_show_the_derived_title(titled_data_dir, invoke):
+    rows = invoke("search", "--format", "jsonl", "--all", QUERY).output.splitlines()
+    titles = {row["id"]: row["title"] for row in map(json.loads, rows)}
+    assert titles == {
+        "berjudul": "Banjir bandang melanda Garut",
+        "tanpa": LEAD.rstrip("."),
+        "lain": "Kabar dari daerah",
+    }
