@@ -12,7 +12,15 @@ hold one near the question's words). facqa is also reported per split
 (``train``, the questions the few tuned weights were chosen on, and
 ``heldout``: valid + test). Indexes are built once into ``bench/out/`` and reused.
 
-    .venv/bin/python bench/relevance.py [--limit N] [--sets facqa,indosum]
+Beside those in-process rows, each set is measured through the real path, as a
+user meets it: the articles written as JSON Lines (FacQA's passages without
+titles; IndoSum's news files as they are, their titles null), ``warta import``
+into a fresh data directory, ``warta index build``, ``warta serve`` on a free
+loopback port, and every question sent to ``/api/search`` (the first page of
+10). The ranking is the defaults' (the ablation's last row).
+
+    .venv/bin/python bench/relevance.py [--limit N] [--sets facqa,indosum] [--rows last]
+        [--real-path only|no]
 """
 
 from __future__ import annotations
@@ -22,10 +30,15 @@ import gzip
 import json
 import random
 import re
+import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
+from harness import out_dir, warta
+from server import Server
 from whoosh import index as whoosh_index
 
 from crawler.article import Article
@@ -70,6 +83,24 @@ def _stamped(target: Path) -> Path:
     """Mark the index with the index package's on-disk format, as ``warta index build`` does."""
     (target / MANIFEST_FILE).write_text(json.dumps({"format": INDEX_FORMAT}))
     return target
+
+
+def facqa_files() -> list[Path]:
+    """The passages as a user would import them: JSON Lines of id and body, no title."""
+    target = out_dir("relevance") / "facqa_passages_untitled.jsonl"
+    with (
+        open(SHARED / "relevance" / "facqa_passages.jsonl", encoding="utf-8") as f,
+        open(target, "w", encoding="utf-8") as out,
+    ):
+        for line in f:
+            p = json.loads(line)
+            out.write(json.dumps({"id": p["id"], "body": p["body"]}, ensure_ascii=False) + "\n")
+    return [target]
+
+
+def indosum_files() -> list[Path]:
+    """The news files as they are (IndoSum's articles have null titles)."""
+    return sorted((SHARED / "news").glob("*.jsonl.gz"))
 
 
 def facqa():
@@ -130,28 +161,101 @@ def indosum():
 def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
     """MRR@10 and Recall@10 over ``queries``, and per split when they have one."""
     searcher = Searcher(index_dir, synonyms_file=None, features=settings)
-    sums: dict[str, list[float]] = {}  # split → [queries, reciprocal ranks, recall]
     started = time.perf_counter()
     try:
-        for question, relevant, split in queries:
-            result = searcher.search(question, page_size=K)
-            found = [h.id for h in result.hits]
-            found += [d for h in result.hits for d in h.duplicates]  # collapsed copies count
-            ranks = [i for i, h in enumerate(result.hits, 1) if {h.id, *h.duplicates} & relevant]
-            for key in ("all", split) if split else ("all",):
-                total = sums.setdefault(key, [0, 0.0, 0.0])
-                total[0] += 1
-                total[1] += 1.0 / ranks[0] if ranks else 0.0
-                total[2] += len(relevant & set(found)) / len(relevant)
+        ranked = [
+            [(h.id, *h.duplicates) for h in searcher.search(question, page_size=K).hits]
+            for question, _, _ in queries
+        ]
     finally:
         searcher.close()
+    scores = scored(queries, ranked)
+    scores["ms_per_query"] = (time.perf_counter() - started) * 1000 / len(queries)
+    return scores
+
+
+def scored(queries, ranked: list[list[tuple[str, ...]]], copies: bool = True) -> dict:
+    """MRR@10 and Recall@10 of ranked hits (each its id and its collapsed copies' ids,
+    which count unless ``copies`` is false), over all queries and per split when they
+    have one."""
+    sums: dict[str, list[float]] = {}  # split → [queries, reciprocal ranks, recall]
+    for (_, relevant, split), hits in zip(queries, ranked, strict=True):
+        hits = hits if copies else [ids[:1] for ids in hits]
+        found = {d for ids in hits for d in ids}
+        ranks = [i for i, ids in enumerate(hits, 1) if relevant.intersection(ids)]
+        for key in ("all", split) if split else ("all",):
+            total = sums.setdefault(key, [0, 0.0, 0.0])
+            total[0] += 1
+            total[1] += 1.0 / ranks[0] if ranks else 0.0
+            total[2] += len(relevant & found) / len(relevant)
     n, rr, hit = sums["all"]
     scores = {"mrr@10": rr / n, "recall@10": hit / n, "queries": n}
-    scores["ms_per_query"] = (time.perf_counter() - started) * 1000 / n
     for key, (n, rr, hit) in sums.items():
         if key != "all":
             scores[key] = {"mrr@10": rr / n, "recall@10": hit / n, "queries": n}
     return scores
+
+
+def real_path(name: str, files: list[Path], queries) -> dict:
+    """The scores through ``warta import``, ``warta index build`` and ``/api/search``
+    of a ``warta serve``, on a fresh data directory."""
+    data_dir = OUT / f"{name}-real-path"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    started = time.perf_counter()
+    warta(data_dir, "import", *map(str, files))
+    warta(data_dir, "index", "build")
+    built = time.perf_counter() - started
+    with Server(data_dir, workers=2, threads=2, log=f"relevance-{name}") as server:
+
+        def ask(question: str) -> list[tuple[str, ...]]:
+            status, body = server.get("/api/search?" + urlencode({"q": question, "size": K}))
+            if status != 200:
+                raise SystemExit(f"/api/search answered {status} for {question!r}: {body[:300]}")
+            hits = json.loads(body)["hits"]
+            return [(h["id"], *h["duplicates"]) for h in hits]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            ranked = list(pool.map(ask, [q for q, _, _ in queries]))
+        asked = time.perf_counter() - started
+    scores = scored(queries, ranked)
+    # Copies are real near-duplicate groups here (none in-process): the figure of the
+    # hits alone, without the copies listed under them, is kept beside.
+    scores["shown hits only"] = scored(queries, ranked, copies=False)
+    scores["import_and_build_s"] = round(built, 1)
+    scores["ms_per_query"] = asked * 1000 / len(queries)  # 4 at a time: not a latency
+    return scores
+
+
+def _line(name: str, label: str, scores: dict) -> str:
+    return (
+        f"{name:8s} {label:22s} MRR@10 {scores['mrr@10']:.3f}  "
+        f"R@10 {scores['recall@10']:.3f}  ({scores['queries']} queries, "
+        f"{scores['ms_per_query']:.1f} ms/query)"
+        + "".join(
+            f"  {key} {scores[key]['mrr@10']:.3f}/{scores[key]['recall@10']:.3f}"
+            for key in ("train", "heldout")
+            if key in scores
+        )
+        + (
+            f"  answer-bearing {scores['answer-bearing mrr@10']:.3f}"
+            if "answer-bearing mrr@10" in scores
+            else ""
+        )
+        + (
+            "\n{:8s} {:22s} MRR@10 {:.3f}  R@10 {:.3f}  (hits alone, copies not counted)".format(
+                "", "", scores["shown hits only"]["mrr@10"], scores["shown hits only"]["recall@10"]
+            )
+            + "".join(
+                f"  {key} {scores['shown hits only'][key]['mrr@10']:.3f}"
+                f"/{scores['shown hits only'][key]['recall@10']:.3f}"
+                for key in ("train", "heldout")
+                if key in scores["shown hits only"]
+            )
+            if "shown hits only" in scores
+            else ""
+        )
+    )
 
 
 def _words(text: str) -> str:
@@ -195,17 +299,23 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000, help="IndoSum queries (sampled).")
     parser.add_argument("--rows", default="all", help="'all' or 'last' (Warta only).")
     parser.add_argument(
+        "--real-path",
+        default="yes",
+        choices=("yes", "no", "only"),
+        help="Also (yes), not (no) or only (only) measure through warta import and /api/search.",
+    )
+    parser.add_argument(
         "--answer-bearing",
         action="store_true",
         help="Also report facqa MRR@10 counting unjudged passages that hold the answer.",
     )
     args = parser.parse_args()
-    sets = {"facqa": facqa, "indosum": indosum}
-    rows = ROWS if args.rows == "all" else ROWS[-1:]
+    sets = {"facqa": (facqa, facqa_files), "indosum": (indosum, indosum_files)}
+    rows = [] if args.real_path == "only" else ROWS if args.rows == "all" else ROWS[-1:]
     saved = ROOT / "out" / "relevance.json"
     report = json.loads(saved.read_text()) if saved.exists() else {}
     for name in args.sets.split(","):
-        articles, queries = sets[name]()
+        articles, queries = sets[name][0]()
         if name == "indosum" and args.limit < len(queries):
             queries = random.Random(5).sample(queries, args.limit)
         report.setdefault(name, {})
@@ -215,22 +325,11 @@ def main() -> None:
             if name == "facqa" and args.answer_bearing:
                 scores["answer-bearing mrr@10"] = answer_bearing(index_dir, settings)
             report[name][label] = scores
-            print(
-                f"{name:8s} {label:22s} MRR@10 {scores['mrr@10']:.3f}  "
-                f"R@10 {scores['recall@10']:.3f}  ({scores['queries']} queries, "
-                f"{scores['ms_per_query']:.1f} ms/query)"
-                + "".join(
-                    f"  {key} {scores[key]['mrr@10']:.3f}/{scores[key]['recall@10']:.3f}"
-                    for key in ("train", "heldout")
-                    if key in scores
-                )
-                + (
-                    f"  answer-bearing {scores['answer-bearing mrr@10']:.3f}"
-                    if "answer-bearing mrr@10" in scores
-                    else ""
-                ),
-                flush=True,
-            )
+            print(_line(name, label, scores), flush=True)
+        if args.real_path != "no":
+            scores = real_path(name, sets[name][1](), queries)
+            report[name]["real path (import, /api/search)"] = scores
+            print(_line(name, "real path (/api/search)", scores), flush=True)
     saved.write_text(json.dumps(report, indent=1))
 
 

@@ -12,7 +12,9 @@ class Article:
 
     ``published`` is an ISO 8601 string (a date, or a date and time with an
     offset) or None when unknown. ``body`` holds clean paragraphs separated by
-    blank lines.
+    blank lines. ``title_derived`` says the title was made from the first
+    sentence because none was given: display text, not evidence (the index
+    does not weigh it as a title).
     """
 
     id: str
@@ -22,11 +24,15 @@ class Article:
     source: str | None = None
     published: str | None = None
     author: str | None = None
+    title_derived: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def content_hash(self) -> str:
-        """A stable hash of everything a reader sees; it changes when the article does."""
+        """A stable hash of everything a reader sees; it changes when the article does.
+
+        ``title_derived`` is not part of it (the store compares it beside the hash).
+        """
         parts = (self.url, self.source, self.title, self.published, self.author, self.body)
         text = "\x1f".join(p or "" for p in parts)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

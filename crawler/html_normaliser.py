@@ -520,6 +520,7 @@ def page_article(page: ParsedPage, article_id: str | None = None) -> Article:
     return Article(
         id=article_id or article_id_for(url or page.title),
         title=page.title or (page.paragraphs[0][:90] if page.paragraphs else ""),
+        title_derived=not page.title,
         body=page.body,
         url=url,
         source=page.outlet,

@@ -86,6 +86,7 @@ def article_from_record(record: dict, where: str) -> Article | Rejection:
     return Article(
         id=article_id,
         title=parsed.title,
+        title_derived=parsed.title_derived,
         body=parsed.body,
         url=_optional(record, "url"),
         source=_optional(record, "source") or parsed.source,

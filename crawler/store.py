@@ -22,7 +22,7 @@ from .article import Article
 
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -101,10 +101,23 @@ CREATE INDEX IF NOT EXISTS crawl_rounds_source ON crawl_rounds(source, started);
 CREATE INDEX IF NOT EXISTS articles_title ON articles(title);
 """
 
-# Each entry upgrades the store from version N-1 to N. Later issues append here.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+# Version 4: whether the title was derived from the first sentence (none was
+# given). Stored titles that are the start of their body (whole, or cut and
+# ended with "…") were derived by the importers of versions 1-3: they are
+# marked without a re-import.
+_SCHEMA_V4 = """
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+UPDATE articles SET title_derived = 1
+ WHERE title != ''
+   AND (substr(body, 1, length(title)) = title
+        OR (title LIKE '%…'
+            AND substr(body, 1, length(title) - 1) = substr(title, 1, length(title) - 1)));
+"""
 
-_COLUMNS = "id, url, source, title, published, author, body"
+# Each entry upgrades the store from version N-1 to N. Later issues append here.
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
+
+_COLUMNS = "id, url, source, title, published, author, body, title_derived"
 
 
 class StoreError(Exception):
@@ -209,7 +222,18 @@ def _row_to_article(row: sqlite3.Row) -> Article:
         published=row["published"],
         author=row["author"],
         body=row["body"],
+        title_derived=bool(row["title_derived"]),
     )
+
+
+def _keep_given_title(article: Article, row: sqlite3.Row | None) -> Article:
+    """``article``, with the stored title when it was given and the new one is derived.
+
+    A copy imported without a title must not replace a title a page or a file gave.
+    """
+    if row is None or not article.title_derived or row["title_derived"]:
+        return article
+    return replace(article, title=row["title"], title_derived=False)
 
 
 class Store:
@@ -296,15 +320,17 @@ class Store:
 
         Must run inside ``transaction()`` or on its own (autocommit).
         """
-        digest = article.content_hash
-        row = self.db.execute(
-            "SELECT id, content_hash FROM articles WHERE id = ?", (article.id,)
-        ).fetchone()
+        known = "SELECT id, content_hash, title, title_derived FROM articles WHERE"
+        row = self.db.execute(f"{known} id = ?", (article.id,)).fetchone()
         if row is None and article.url:
-            row = self.db.execute(
-                "SELECT id, content_hash FROM articles WHERE url = ?", (article.url,)
-            ).fetchone()
-        if row is not None and row["content_hash"] == digest:
+            row = self.db.execute(f"{known} url = ?", (article.url,)).fetchone()
+        article = _keep_given_title(article, row)
+        digest = article.content_hash
+        if (
+            row is not None
+            and row["content_hash"] == digest
+            and bool(row["title_derived"]) == article.title_derived
+        ):
             return "unchanged"
         now = _now()
         seq = self._next_seq()
@@ -315,19 +341,20 @@ class Store:
             article.published,
             article.author,
             article.body,
+            int(article.title_derived),
             digest,
         )
         if row is None:
             self.db.execute(
                 f"INSERT INTO articles({_COLUMNS}, content_hash, added, updated, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (article.id, *values, now, now, seq),
             )
             self.db.execute("DELETE FROM deletions WHERE id = ?", (article.id,))
             return "added"
         self.db.execute(
             "UPDATE articles SET url=?, source=?, title=?, published=?, author=?, body=?, "
-            "content_hash=?, updated=?, seq=? WHERE id=?",
+            "title_derived=?, content_hash=?, updated=?, seq=? WHERE id=?",
             (*values, now, seq, row["id"]),
         )
         return "updated"

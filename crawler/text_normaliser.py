@@ -194,12 +194,17 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
 
 
 def parse_text(text: str, article_id: str, title: str | None = None) -> Article:
-    """Build an Article from a plain-text news copy."""
+    """Build an Article from a plain-text news copy.
+
+    Without a ``title`` (or a title line) the first sentence becomes the title,
+    marked ``title_derived``.
+    """
     cleaned = clean_paragraphs(_paragraphs(text))
     body = "\n\n".join(cleaned.paragraphs)
     return Article(
         id=article_id,
         title=title or _first_sentence(body),
+        title_derived=not title,
         body=body,
         source=cleaned.outlet,
         author=cleaned.author,

@@ -26,7 +26,7 @@ TITLE_BOOST = 2.0
 # The on-disk format of the index: bump it whenever the schema or the analysis
 # changes in a way an existing index cannot serve. An index with another format
 # is refused with a message to rebuild (the store, the source of truth, is safe).
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 class NewsText(TEXT):
@@ -72,6 +72,10 @@ class NewsText(TEXT):
 def make_schema(protected: dict[str, str] | None = None) -> Schema:
     """Stemmed title/body with positions, their exact forms, and metadata.
 
+    ``derived_title`` keeps, for display only, a title made from the first
+    sentence (``Article.title_derived``); such an article's title fields are
+    empty, so the sentence ranks as the body text it is.
+
     ``protected`` (word → stem) is pickled with the stemmed fields, so
     queries are stemmed with the same list as the index.
     """
@@ -83,6 +87,7 @@ def make_schema(protected: dict[str, str] | None = None) -> Schema:
         title=NewsText(protected, stored=True, field_boost=TITLE_BOOST),
         body=NewsText(protected, stored=True),
         title_exact=NewsText(stemmed=False, field_boost=TITLE_BOOST),
+        derived_title=STORED(),
         body_exact=NewsText(stemmed=False),
         published=STORED(),
         local_time=DATETIME(sortable=True),
@@ -105,18 +110,21 @@ def article_fields(article: Article, dup: str | None = None, story: str | None =
     value without an offset is Jakarta time): ``published`` is the ISO text
     that hits show, ``local_time`` the wall-clock time in the article's zone
     (ranges of it are ranges of Indonesian days) and ``month`` its month.
+    A derived title is stored as ``derived_title`` and not indexed as a title.
     """
     when = indonesian_time(article.published)
     doc = {
         "id": article.id,
         "url": article.url,
-        "title": article.title,
         "body": article.body,
-        "title_exact": article.title,
         "body_exact": article.body,
         "dup": dup or article.id,
         "story": story or article.id,
     }
+    if article.title_derived:
+        doc["derived_title"] = article.title
+    else:
+        doc["title"] = doc["title_exact"] = article.title
     if article.source:
         doc["source"] = article.source
     if article.author:

@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from .results import shown_title
+
 LEAD_WORDS = 40
 BOM = "\ufeff"
 # A spreadsheet runs a cell starting with one of these as a formula.
@@ -52,7 +54,7 @@ def lead(body: str, words: int = LEAD_WORDS) -> str:
 COLUMNS = (
     Column("id", lambda doc: doc.fields["id"]),
     Column("url", lambda doc: doc.fields.get("url")),
-    Column("title", lambda doc: doc.fields.get("title")),
+    Column("title", lambda doc: shown_title(doc.fields)[0]),
     Column("source", lambda doc: doc.fields.get("source")),
     Column("published", lambda doc: doc.fields.get("published")),
     Column("author", lambda doc: doc.fields.get("author")),

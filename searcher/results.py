@@ -33,12 +33,26 @@ class StorySummary:
     others: list[str] = field(default_factory=list)  # other outlets, for pages (not in JSON)
 
 
+def shown_title(fields: dict) -> tuple[str, bool]:
+    """An article's title as shown, from its stored fields, and whether it was derived.
+
+    A title made from the first sentence is stored apart (``derived_title``),
+    out of the title fields that ranking weighs.
+    """
+    derived = fields.get("derived_title")
+    if derived is not None:
+        return derived, True
+    return fields.get("title", ""), False
+
+
 @dataclass(frozen=True)
 class Hit:
     """One article of a result: its metadata, score and escaped snippet.
 
     ``published`` is ISO 8601 in Indonesian time (``crawler.dates.indonesian_time``):
     a date alone, or a date and time with the offset of WIB, WITA or WIT.
+    ``title_derived`` says the title was made from the first sentence (none
+    was given): shown, but not ranked as a title.
     """
 
     id: str
@@ -51,16 +65,19 @@ class Hit:
     snippet: str
     duplicates: list[str] = field(default_factory=list)
     story: StorySummary | None = None  # None when no other article reports the same event
+    title_derived: bool = False
 
     @classmethod
     def from_fields(
         cls, fields: dict, score: float, snippet: str, duplicates: list[str] | None = None
     ) -> Hit:
         """A hit from an article's stored fields (a plain dict)."""
+        title, derived = shown_title(fields)
         return cls(
             id=fields["id"],
             url=fields.get("url"),
-            title=fields.get("title", ""),
+            title=title,
+            title_derived=derived,
             source=fields.get("source"),
             published=fields.get("published"),
             author=fields.get("author"),

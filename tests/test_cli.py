@@ -43,7 +43,9 @@ def test_search_dikirim_finds_inflected_forms(invoke, seeds_dir):
         "snippet",
         "duplicates",
         "story",
+        "title_derived",
     }
+    assert hit["title_derived"] is True  # the sample copies have no title line
     assert "<mark>" in hit["snippet"]
 
 

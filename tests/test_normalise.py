@@ -16,6 +16,7 @@ from crawler.html_normaliser import (
     plausible_author,
     strip_site_name,
 )
+from crawler.importer import article_from_record
 from crawler.text_normaliser import clean_text, parse_text
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
@@ -360,7 +361,35 @@ def test_plain_text_noise_goes_to_metadata(text, body, source, author, extra):
 
 def test_title_is_derived_from_the_first_sentence():
     article = parse_text("Gempa mengguncang Cianjur. Warga panik.", "x")
-    assert article.title == "Gempa mengguncang Cianjur"
+    assert (article.title, article.title_derived) == ("Gempa mengguncang Cianjur", True)
+    given = parse_text("Gempa mengguncang Cianjur. Warga panik.", "x", title="Gempa Cianjur")
+    assert (given.title, given.title_derived) == ("Gempa Cianjur", False)
+
+
+@pytest.mark.parametrize(
+    ("record", "title", "derived"),
+    [
+        ({"id": "a", "body": "Harga beras naik. Pedagang mengeluh."}, "Harga beras naik", True),
+        ({"id": "a", "title": None, "body": "Harga beras naik."}, "Harga beras naik", True),
+        ({"id": "a", "title": "  ", "body": "Harga beras naik."}, "Harga beras naik", True),
+        ({"id": "a", "title": "Beras", "body": "Harga beras naik."}, "Beras", False),
+    ],
+)
+def test_json_records_without_a_title_get_a_derived_one(record, title, derived):
+    article = article_from_record(record, "x.jsonl:1")
+    assert (article.title, article.title_derived) == (title, derived)
+
+
+@pytest.mark.parametrize(
+    ("head", "derived"),
+    [("", True), ("<title>Harga beras naik tajam di Jakarta</title>", False)],
+)
+def test_a_page_without_a_title_gets_a_derived_one(head, derived):
+    text = "Harga beras naik di pasar. " * 20
+    html = f"<html><head>{head}</head><body><article><p>{text}</p></article></body></html>"
+    article = parse_html(html, url="https://contoh.test/beras")
+    assert article.title_derived is derived
+    assert article.title == (text[:90] if derived else "Harga beras naik tajam di Jakarta")
 
 
 def test_feeds_and_sitemaps_are_read():

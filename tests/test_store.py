@@ -1,4 +1,5 @@
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -101,8 +102,9 @@ def test_version_1_store_is_upgraded_and_keeps_its_articles(tmp_path):
     db.commit()
     db.close()
     with Store.open(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.get("a1").title == "Judul"
+        assert store.get("a1").title_derived is False
         assert store.fetch_record("https://x.test/a1") is None
         assert store.rounds() == []
 
@@ -168,3 +170,62 @@ def test_fetch_records_and_raw_pages_round_trip(tmp_path):
             "SELECT length(body) FROM raw_pages WHERE url = 'https://x.test/a1'"
         ).fetchone()
     assert size < len(html) / 5
+
+
+def _version_3_store(tmp_path, articles: list[Article]) -> None:
+    """A store as Warta wrote it before titles were marked derived (schema 3)."""
+    from crawler.store import MIGRATIONS
+
+    db = sqlite3.connect(store_path(tmp_path))
+    db.executescript("".join(MIGRATIONS[v] for v in (1, 2, 3)) + "\nPRAGMA user_version=3;")
+    for n, a in enumerate(articles, 1):
+        db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, '2024-01-01', "
+            "'2024-01-01', ?)",
+            (a.id, a.url, a.source, a.title, a.body, a.content_hash, n),
+        )
+    db.commit()
+    db.close()
+
+
+def test_version_3_store_marks_the_titles_its_importers_derived(tmp_path):
+    long_first = "Kata " * 30 + "akhir kalimat. Kalimat kedua."
+    old = [
+        make(id="short", url=None, title="Banjir melanda Garut", body="Banjir melanda Garut. Dua."),
+        make(id="cut", url=None, title=long_first[:85].rsplit(" ", 1)[0] + "…", body=long_first),
+        make(id="given", url=None, title="Garut dilanda banjir", body="Banjir melanda Garut. Dua."),
+    ]
+    _version_3_store(tmp_path, old)
+    with Store.open(tmp_path) as store:
+        assert store.schema_version == 4
+        assert [store.get(a.id).title_derived for a in old] == [True, True, False]
+        # Importing the same copies again (titles derived as before) changes nothing.
+        again = [replace(a, title_derived=a.id != "given") for a in old]
+        assert store.upsert_many(again) == {"added": 0, "updated": 0, "unchanged": 3}
+
+
+def test_a_title_that_arrives_later_replaces_the_derived_one(tmp_path):
+    derived = make(title="Isi berita", title_derived=True)
+    with Store.open(tmp_path) as store:
+        store.upsert(derived)
+        seq = store.seq
+        assert store.upsert(make(title="Judul asli")) == "updated"
+        assert store.get("a1") == make(title="Judul asli")
+        assert store.seq == seq + 1
+
+
+def test_the_same_text_given_as_a_title_is_an_update(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make(title="Isi berita", title_derived=True))
+        assert store.upsert(make(title="Isi berita")) == "updated"
+        assert store.get("a1").title_derived is False
+        assert list(store.changed_since(1)) == [make(title="Isi berita")]
+
+
+def test_a_copy_without_a_title_keeps_the_title_that_was_given(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make(title="Judul asli"))
+        assert store.upsert(make(title="Isi berita", title_derived=True)) == "unchanged"
+        changed = make(title="Isi berita yang", body="Isi berita yang baru.", title_derived=True)
+        assert store.upsert(changed) == "updated"
+        assert store.get("a1") == make(title="Judul asli", body="Isi berita yang baru.")

@@ -512,6 +512,7 @@ def test_api_article_returns_metadata_and_body(client):
         "id": "bekasi-banjir",
         "url": "https://contoh.test/bekasi-banjir",
         "title": "Banjir melanda Bekasi",
+        "title_derived": False,
         "source": "Kompas",
         "published": "2024-11-14T10:30:00+07:00",
         "author": "Rina",

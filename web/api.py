@@ -11,7 +11,7 @@ from .handles import get_searcher, get_store, handles
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-ARTICLE_FIELDS = ("id", "url", "title", "source", "published", "author", "body")
+ARTICLE_FIELDS = ("id", "url", "title", "title_derived", "source", "published", "author", "body")
 
 
 @bp.get("/search")
@@ -24,6 +24,8 @@ def search():
 @bp.get("/articles/<path:article_id>")
 def article(article_id: str):
     """One article: its metadata and its clean text under ``body``.
+
+    ``title_derived`` is true when the title was made from the first sentence.
 
     ``published`` is in Indonesian time, as in search hits (the store keeps what it was given).
     """
