@@ -19,12 +19,14 @@ import numpy as np
 from whoosh import query as whoosh_query
 from whoosh.util.times import datetime_to_long
 
-from .cache import Lru
+from .cache import Lru, object_bytes
 from .compiler import DATE_FIELD
 from .postings import segment_ids
+from .settings import DOCSET_CACHE_MB
 from .timeline import Timeline, count_days
 
-CACHE_SIZE = 8192
+# A bitset takes one bit an article: 3 KB at 25k articles, 125 KB at a million.
+CACHE_BYTES = DOCSET_CACHE_MB * 2**20
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 # Raw DATETIME column values of real dates; a missing date reads as something else.
 _EARLIEST = datetime_to_long(datetime(1, 1, 2))
@@ -60,16 +62,17 @@ class DocSets:
     """Bitsets over one open searcher: per query, per outlet, per month, per duplicate group.
 
     ``scorer`` (``ranking.TermScorer``) supplies the documents of the scored
-    fields' terms, so each term's postings are read once for both.
+    fields' terms, so each term's postings are read once for both. The
+    bitsets of terms and filters are cached up to ``cache_bytes``.
     """
 
-    def __init__(self, searcher, scorer):
+    def __init__(self, searcher, scorer, cache_bytes: int = CACHE_BYTES):
         self.searcher = searcher
         self.scorer = scorer
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.live = bits_of(reader.all_doc_ids(), self.size)
-        self._cache = Lru(CACHE_SIZE)
+        self._cache = Lru(cache_bytes, weight=object_bytes)
         self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
         self._dup_column = _column(reader, "dup")
         self.groups = _duplicate_groups(self._dup_column or [])
@@ -170,11 +173,11 @@ class DocSets:
     def _term(self, q) -> int:
         if q.fieldname in SCORED_FIELDS:
             return bits_of(self.scorer.scores(q.fieldname, q.text).ids, self.size)
-        ids: list[int] = []
-        for segment, offset in self.searcher.reader().leaf_readers():
-            found = segment_ids(segment, q.fieldname, q.text)
-            ids.extend((d + offset for d in found) if offset else found)
-        return bits_of(ids, self.size)
+        parts = [
+            np.asarray(segment_ids(segment, q.fieldname, q.text), np.int64) + offset
+            for segment, offset in self.searcher.reader().leaf_readers()
+        ]
+        return bits_of(np.concatenate(parts) if parts else [], self.size)
 
     def _date_range(self, start, end) -> int:
         lo = bisect_left(self._dates, datetime_to_long(start)) if start else 0
