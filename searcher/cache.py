@@ -28,6 +28,7 @@ class Lru:
         self.weight = weight
         self._items: OrderedDict = OrderedDict()  # key → (value, its weight)
         self._total = 0
+        self.evicted = 0  # how many values went to make room
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -55,6 +56,7 @@ class Lru:
                 self._total += weight
             while self._total > self.capacity:
                 self._total -= self._items.popitem(last=False)[1][1]
+                self.evicted += 1
         return value
 
 
