@@ -21,7 +21,7 @@ from whoosh.util.times import datetime_to_long
 
 from .cache import Lru, object_bytes
 from .compiler import DATE_FIELD
-from .postings import segment_ids
+from .postings import segment_ids, segment_positions
 from .settings import DOCSET_CACHE_MB
 from .timeline import Timeline, count_days
 
@@ -153,6 +153,9 @@ class DocSets:
         if isinstance(q, whoosh_query.DateRange) and q.fieldname == DATE_FIELD and self._dates:
             key = ("d", q.startdate, q.enddate)
             return self._cached(key, lambda: self._date_range(q.startdate, q.enddate))
+        if isinstance(q, whoosh_query.Phrase) and q.slop == 1 and q.fieldname in SCORED_FIELDS:
+            key = ("p", q.fieldname, tuple(q.words))
+            return self._cached(key, lambda: self._phrase(q.fieldname, list(q.words)))
         if isinstance(q, whoosh_query.Every):
             return self.live
         if q is whoosh_query.NullQuery or isinstance(q, type(whoosh_query.NullQuery)):
@@ -183,6 +186,22 @@ class DocSets:
         lo = bisect_left(self._dates, datetime_to_long(start)) if start else 0
         hi = bisect_right(self._dates, datetime_to_long(end)) if end else len(self._dates)
         return bits_of(self._dated_docs[lo:hi], self.size)
+
+    def _phrase(self, fieldname: str, words: list[str]) -> int:
+        """Documents holding ``words`` at consecutive positions (Whoosh's ``Phrase`` with
+        slop 1): those holding every word, then their positions, read only for them."""
+        bits = self.live
+        for word in dict.fromkeys(words):
+            bits &= self._matching(whoosh_query.Term(fieldname, word))
+            if not bits:
+                return 0
+        found = []
+        for segment, offset in self.searcher.reader().leaf_readers():
+            end = offset + segment.doc_count_all()
+            local = [d - offset for d in members(bits) if offset <= d < end]
+            if local:
+                found += [d + offset for d in _phrase_docs(segment, fieldname, words, local)]
+        return bits_of(found, self.size)
 
     def _matching_by_whoosh(self, q) -> int:
         return bits_of(self.searcher.docs_for_query(q), self.size)
@@ -227,6 +246,23 @@ class DocSets:
     def has(self, bits: int, docnum: int) -> bool:
         """Whether ``docnum`` is in the bitset ``bits``."""
         return bool(bits >> docnum & 1)
+
+
+def _phrase_docs(segment, fieldname: str, words: list[str], docs: list[int]) -> list[int]:
+    """Those of ascending ``docs`` where ``words`` stand at positions p, p + 1, ..."""
+    at: list[dict[int, list[int]]] = []
+    for word in words:
+        if (fieldname, word) not in segment:
+            return []
+        at.append(dict(segment_positions(segment, fieldname, word, docs)))
+    found = []
+    for docnum in docs:
+        lists = [positions.get(docnum) for positions in at]
+        if all(lists):
+            later = [set(p) for p in lists[1:]]
+            if any(all(p + k in s for k, s in enumerate(later, 1)) for p in lists[0]):
+                found.append(docnum)
+    return found
 
 
 def _column(reader, name: str, raw: bool = False) -> list | None:

@@ -15,8 +15,8 @@ from searcher.cache import Lru
 from searcher.docsets import bits_of, mask_of, members
 from searcher.pipeline import CacheBounds, QueryPipeline
 from searcher.query import parse
-from searcher.results import SearchRequest
 from searcher.ranking import K1, B, _best
+from searcher.results import SearchRequest
 
 
 def open_state(data_dir):
