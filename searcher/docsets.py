@@ -195,10 +195,10 @@ class DocSets:
             bits &= self._matching(whoosh_query.Term(fieldname, word))
             if not bits:
                 return 0
-        found = []
+        found, candidates = [], members(bits)
         for segment, offset in self.searcher.reader().leaf_readers():
             end = offset + segment.doc_count_all()
-            local = [d - offset for d in members(bits) if offset <= d < end]
+            local = [d - offset for d in candidates if offset <= d < end]
             if local:
                 found += [d + offset for d in _phrase_docs(segment, fieldname, words, local)]
         return bits_of(found, self.size)

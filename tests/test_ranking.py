@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh import query as whoosh_query
 
 from crawler import Article, Store
 from index import build_index, index_path
@@ -231,3 +232,15 @@ def test_the_cache_settings_reach_each_generation(search_data_dir):
     assert pipeline.scorer._cache.capacity == 3 * 2**20
     assert pipeline.docsets._cache.capacity == 2 * 2**20
     s.close()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["korea", "utara"], ["korea", "selatan"], ["utara", "korea"], ["pasukan"], ["ke", "rusia"]],
+)
+def test_phrase_documents_are_whoosh_phrase_documents(state, words):
+    for fieldname in ("body_exact", "title_exact"):
+        q = whoosh_query.Phrase(fieldname, words)
+        expected = bits_of(state.searcher.docs_for_query(q), state.docsets.size)
+        assert state.docsets.of(q) == expected & state.docsets.live
+    assert state.docsets.of(whoosh_query.Phrase("body_exact", ["korea", "utara"])) != 0
