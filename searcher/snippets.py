@@ -51,7 +51,9 @@ def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[
     return _merge(spans)
 
 
-def word_spans(text: str, marks, stem: Callable[[str], str], judge=None) -> list[Span]:
+def word_spans(
+    text: str, marks, stem: Callable[[str], str], judge=None, start: int = 0
+) -> list[Span]:
     """(start, end) of the words of ``text`` marked by stem or prefix, as ``match_spans``.
 
     The same tokens as ``split_words`` (one pattern, a hyphenated word
@@ -59,15 +61,16 @@ def word_spans(text: str, marks, stem: Callable[[str], str], judge=None) -> list
     word: the distinct words come from one ``findall`` and each is judged
     once (``judge``, a ``WordJudge`` of ``marks``, remembers its verdicts
     across texts); only when some word is marked is the text searched for where.
+    With ``start``, only the words from there on (``start`` must not fall in a word).
     """
     judge = WordJudge(marks, stem) if judge is None else judge
     pattern = _token_pattern(text)
-    words = set(pattern.findall(text))
+    words = set(pattern.findall(text, start))
     judge.prefetch(words)
     marked = set(filter(judge.__getitem__, words))
     if not marked:
         return []
-    return [m.span() for m in pattern.finditer(text) if m.group() in marked]
+    return [m.span() for m in pattern.finditer(text, start) if m.group() in marked]
 
 
 class WordJudge(dict):
@@ -245,25 +248,19 @@ class Snippets:
         """The start of ``body`` that snippets come from, and the query's matches in it.
 
         That is the head of the body when its matches show every marked stem,
-        else a longer start. Without phrases both come from one pass over the
-        longer start: the head is cut at a space, so its words are those of
-        the longer text that end before the cut.
+        else a longer start. Without phrases the longer start's matches are
+        the head's and those after it: the head is cut at a space, so no word
+        straddles the cut, and a link (which changes the pattern) cannot start
+        in a head that shows none.
         """
         head = _cut_at_word(body, HEAD_CHARS)
-        if len(head) == len(body):
-            return head, self._match(head, marks, judge)
-        if marks.phrases or not marks or body[len(head)] != " ":
-            spans = match_spans(head, marks, self.tokenize, self.stem)
-            if self._shows_all(head, spans, marks):
-                return head, spans
-            scanned = _cut_at_word(body, SCAN_CHARS)
-            return scanned, match_spans(scanned, marks, self.tokenize, self.stem)
+        spans = self._match(head, marks, judge)
+        if len(head) == len(body) or self._shows_all(head, spans, marks):
+            return head, spans
         scanned = _cut_at_word(body, SCAN_CHARS)
-        spans = word_spans(scanned, marks, self.stem, judge)
-        in_head = [span for span in spans if span[1] <= len(head)]
-        if self._shows_all(head, in_head, marks):
-            return head, in_head
-        return scanned, spans
+        if marks.phrases or not marks or body[len(head)] != " ":
+            return scanned, match_spans(scanned, marks, self.tokenize, self.stem)
+        return scanned, spans + word_spans(scanned, marks, self.stem, judge, len(head))
 
     def _match(self, text: str, marks, judge) -> list[Span]:
         if not marks or not text:
