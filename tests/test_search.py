@@ -534,3 +534,30 @@ def test_a_long_body_snippet_is_the_same_from_one_pass_or_two(search_data_dir):
         assert snippets.of_body(body, marks) == two_pass.of_body(body, with_phrase)
         assert "<mark>" in snippets.of_body(body, marks)
     s.close()
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "pengiriman",
+        "dikirimkan",
+        "kpk",
+        "2024",
+        "rp10",
+        "jumat",
+        "negara-negara",
+        "covid-19",
+        "café",
+        "ab",
+        "Menteri",
+        "xyzzyqq",
+    ],
+)
+def test_the_compiler_stems_a_word_as_the_stem_analyzer_does(search_data_dir, word):
+    s = Searcher(index_path(search_data_dir))
+    compiler = s.generations.current.compiler
+    analyzer = s.generations.current.searcher.schema["body"].analyzer
+    expected = [t.text for t in analyzer(word, mode="query")][:1] or [word]
+    compiler.prefetch_stems([word, "pengiriman", "kirim"])
+    assert compiler.stem(word) == expected[0]
+    s.close()
