@@ -15,11 +15,19 @@ with AND for keywords and OR for questions, ranked by ``bm25()`` with the
 title weighted 2, returning 10 hits with ``snippet()`` plus the total.
 
     .venv/bin/python bench/search_breakdown.py [--no-big] [--big copies|rebuilt] [--queries N]
+    .venv/bin/python bench/search_breakdown.py --first-seen [--queries N]
+
+``--first-seen`` instead times queries the searcher has never met (title
+openings and FacQA questions from ``queries.py``, after the slices
+``bench_search.py`` uses), each once, and splits each query's CPU time into
+the pipeline's stages (process time, each stage without the stages it
+calls): where a first-seen query's time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import re
@@ -32,6 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from archive import OUT, copied_index_dir, news_data_dir, repeated_data_dir  # noqa: E402
+from harness import FACQA, news_files  # noqa: E402
+from queries import LOAD_MIX, QuerySets, keyword_pool, question_pool, titles_from_jsonl  # noqa: E402
 from relevance import facqa  # noqa: E402
 
 from crawler.store import Store  # noqa: E402
@@ -140,10 +150,103 @@ class Fts5:
         return percentiles(samples)
 
 
+# -- first-seen queries, stage by stage -------------------------------------------
+
+# (object path on the pipeline, method, stage); a stage's time excludes the stages it calls.
+STAGES = (
+    ("compiler", "compile", "compile (query analysis)"),
+    ("docsets", "of", "match (postings → bitsets)"),
+    ("docsets", "collapsed_count", "collapse count"),
+    ("ranker", "top", "rank (BM25F)"),
+    ("ranker", "with_proximity", "proximity re-rank (positions)"),
+    ("", "_answers_first", "answer re-rank"),
+    ("suggester", "suggest", "suggestion"),
+    ("docsets", "counts", "facets"),
+    ("docsets", "timeline", "timeline"),
+    ("snippets", "of_body", "snippets"),
+    ("", "_hit", "hits (stored fields, stories)"),
+    ("", "search", "the rest"),
+)
+# bench_search.py takes the first 2 × 200 + 2 × 50 of each pool: start after them.
+FIRST_SEEN_SKIP = 600
+
+
+class StageClock:
+    """CPU seconds per stage, each stage's own (what it calls is counted in its own stage)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._inner: list[float] = []
+
+    def wrap(self, owner, method: str, stage: str) -> None:
+        timed = getattr(owner, method)
+
+        @functools.wraps(timed)
+        def run(*args, **kwargs):
+            started = time.process_time()
+            self._inner.append(0.0)
+            try:
+                return timed(*args, **kwargs)
+            finally:
+                inner, took = self._inner.pop(), time.process_time() - started
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + took - inner
+                if self._inner:
+                    self._inner[-1] += took
+
+        setattr(owner, method, run)
+
+
+def first_seen_breakdown(data_dir: Path, kind: str, queries: list[str]) -> dict:
+    """CPU milliseconds a query, by stage, over ``queries`` never searched before."""
+    searcher = Searcher(index_path(data_dir))
+    for q in LOAD_MIX:  # opened and warmed on other queries
+        searcher.search(q)
+    pipeline, clock = searcher.generations.current, StageClock()
+    for path, method, stage in STAGES:
+        clock.wrap(getattr(pipeline, path) if path else pipeline, method, stage)
+    started = time.process_time()
+    samples = []
+    for q in queries:
+        began = time.process_time()
+        searcher.search(q)
+        samples.append((time.process_time() - began) * 1000)
+    total = (time.process_time() - started) * 1000 / len(queries)
+    searcher.close()
+    stages = sorted(clock.seconds.items(), key=lambda kv: -kv[1])
+    return {
+        "kind": kind,
+        "cpu_ms_per_query": round(total, 2),
+        "cpu_ms": percentiles(samples),
+        "stages_ms": {name: round(s * 1000 / len(queries), 2) for name, s in stages},
+    }
+
+
+def print_breakdown(found: dict) -> None:
+    total = found["cpu_ms_per_query"]
+    print(f"{found['kind']}: CPU {total} ms a first-seen query ({found['cpu_ms']})")
+    for name, ms in found["stages_ms"].items():
+        print(f"  {name:34s} {ms:6.2f} ms {100 * ms / total:4.0f} %")
+
+
+def first_seen_main(n: int) -> None:
+    sets = QuerySets(keyword_pool(titles_from_jsonl(news_files())), question_pool(FACQA))
+    data_dir = news_data_dir()
+    report = {}
+    for kind in ("keyword", "question"):
+        sets.take(kind, FIRST_SEEN_SKIP)
+        report[kind] = first_seen_breakdown(data_dir, kind, sets.take(kind, n))
+        print_breakdown(report[kind])
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "search-breakdown-first-seen.json").write_text(json.dumps(report, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--queries", type=int, default=250, help="Queries per workload.")
     parser.add_argument("--no-big", action="store_true", help="Skip the 10x archive.")
+    parser.add_argument(
+        "--first-seen", action="store_true", help="CPU per stage of first-seen queries."
+    )
     parser.add_argument(
         "--big",
         choices=("copies", "rebuilt"),
@@ -152,6 +255,9 @@ def main() -> None:
         "of the corpus under new ids (over an hour).",
     )
     args = parser.parse_args()
+    if args.first_seen:
+        first_seen_main(args.queries)
+        return
     data_dir = news_data_dir()
     keywords = keyword_queries(data_dir, args.queries)
     questions = question_queries(args.queries)

@@ -86,14 +86,7 @@ class StemCache:
 
     def get_many(self, tokens) -> dict[str, str]:
         """The cached stems of those ``tokens`` that have one (a query per 500)."""
-        tokens, found, db = list(tokens), {}, self._own_db()
-        for i in range(0, len(tokens), 500):
-            chunk = tokens[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                db.execute(f"SELECT token, stem FROM stems WHERE token IN ({marks})", chunk)
-            )
-        return found
+        return _select_stems(self._own_db(), tokens)
 
     def add(self, stems: dict[str, str]) -> int:
         """Remember new stems; how many."""
@@ -126,6 +119,16 @@ class StemCache:
         return self.db.execute("SELECT count(*) FROM stems").fetchone()[0]
 
 
+def _select_stems(db: sqlite3.Connection, tokens) -> dict[str, str]:
+    """token → stem of those ``tokens`` the cache holds, a query per 500 tokens."""
+    tokens, found = list(tokens), {}
+    for i in range(0, len(tokens), 500):
+        chunk = tokens[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(db.execute(f"SELECT token, stem FROM stems WHERE token IN ({marks})", chunk))
+    return found
+
+
 class StemReader:
     """Read-only lookups in a persisted stem cache: ``reader(word)`` → stem or None.
 
@@ -149,6 +152,12 @@ class StemReader:
                 return None
             row = db.execute("SELECT stem FROM stems WHERE token = ?", (word,)).fetchone()
         return row[0] if row else None
+
+    def many(self, words) -> dict[str, str]:
+        """The stems of those ``words`` that have one, looked up together (a query per 500)."""
+        with self._lock:
+            db = self._connection()
+            return {} if db is None else _select_stems(db, words)
 
     def _connection(self) -> sqlite3.Connection | None:
         if self._pid != os.getpid():

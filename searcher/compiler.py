@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta
 
 from whoosh import query as whoosh_query
 
+from index.analysis import NewsTokenizer, SastrawiFilter, Stemmer
+
 from . import errors
 from .answers import expected_answer
 from .errors import QueryError
@@ -33,6 +35,8 @@ ANSWER_BOOST = 3.0
 MAX_BONUS_PHRASES = 4
 MAX_PREFIX_TERMS = 200
 MIN_PREFIX_CHARS = 2
+# Query and snippet words whose stems a compiler remembers before starting afresh.
+MAX_STEMS = 100_000
 TEXT_FIELDS = ("title", "body")
 # The index's DATETIME of each article's publication: the wall-clock time in its own
 # Indonesian zone, so a range of days is a range of Indonesian calendar days.
@@ -99,6 +103,23 @@ class RankingFeatures:
 DEFAULT_FEATURES = RankingFeatures()
 
 
+def plain_stemmer(analyzer) -> Stemmer | None:
+    """A ``Stemmer`` giving what ``analyzer`` (a ``stem_analyzer``) gives for one plain
+    lowercased word (a-z, 0-9): the word's term, through the same protected words and
+    stem cache; None for another analyzer."""
+    items = getattr(analyzer, "items", ())
+    if len(items) != 2 or not isinstance(items[0], NewsTokenizer):
+        return None
+    if not isinstance(items[1], SastrawiFilter):
+        return None
+    return Stemmer(items[1].protected, items[1].persisted)
+
+
+def _stemmable(token: str) -> bool:
+    """Whether Sastrawi stems a lowercased word: four ASCII letters or more, nothing else."""
+    return len(token) >= 4 and token.isascii() and token.isalpha() and token.islower()
+
+
 def word_tokenizer(schema):
     """A function giving a text's lowercased unstemmed words, as the exact fields hold them."""
     analyzer = schema["body_exact"].analyzer
@@ -122,6 +143,7 @@ class Compiler:
         self.stopwords = stopwords
         self.features = features
         self._stems: dict[str, str] = {}
+        self._stemmer = plain_stemmer(self._stem_analyzer)
         self._sources = sorted(lexicon(self.reader, "source"))
 
     # -- analysis --------------------------------------------------------
@@ -132,12 +154,34 @@ class Compiler:
         if stem is None:
             if not self.features.stemming:
                 return token
-            stems = [t.text for t in self._stem_analyzer(token, mode="query")]
-            stem = stems[0] if stems else token
-            if len(self._stems) > 100_000:
+            stem = self._stem_of(token)
+            if len(self._stems) > MAX_STEMS:
                 self._stems.clear()
+                self._stemmer = plain_stemmer(self._stem_analyzer)
             self._stems[token] = stem
         return stem
+
+    def prefetch_stems(self, tokens) -> None:
+        """Look up the stems of many new lowercased words at once, in the stem cache the
+        analyzer reads (a page of snippets meets a hundred new words: one query, not one
+        each). Stems come out as ``stem`` would give them anyway."""
+        many = getattr(self._stemmer and self._stemmer.persisted, "many", None)
+        if many is None or not self.features.stemming:
+            return
+        known, terms = self._stems, self._stemmer.terms
+        # Only what the stemmer would look up: plain words of four letters or more.
+        new = [t for t in tokens if t not in known and t not in terms and _stemmable(t)]
+        if len(new) > 1:
+            self._stemmer.remember(many(new))
+
+    def _stem_of(self, token: str) -> str:
+        """The stem analyzer's first term for ``token``; a plain word goes straight to
+        the analyzer's stemmer (no Whoosh tokens: a snippet stems hundreds of new words)."""
+        plain = token.isascii() and token.isalnum() and (token.islower() or token.isdigit())
+        if plain and self._stemmer is not None:
+            return self._stemmer.stem(token)
+        stems = [t.text for t in self._stem_analyzer(token, mode="query")]
+        return stems[0] if stems else token
 
     # -- compiling -------------------------------------------------------
 

@@ -17,13 +17,14 @@ from whoosh import query as whoosh_query
 from index import split_words, stopwords
 
 from .answers import answer_distance
-from .cache import Lru
+from .cache import Lru, object_bytes
 from .compiler import Compiler, Plan, RankingFeatures, date_query
 from .docsets import DocSets
 from .export import ExportDoc, export_row
 from .query import parse
 from .ranking import Ranker, TermScorer
 from .results import Hit, SearchRequest, SearchResult, Story, StoryArticle, StorySummary
+from .settings import DOCSET_CACHE_MB, TERM_CACHE_MB
 from .similar import MoreLikeThis
 from .snippets import Snippets, leading_text
 from .suggestions import Suggester
@@ -37,8 +38,25 @@ ANSWER_SCAN_CHARS = 6000
 # More-like-this costs about a hundred milliseconds on a large archive, and its
 # answer only changes with the index: each generation remembers its answers.
 SIMILAR_CACHE_SIZE = 4096
+# Article ids of documents shown as copies (a few dozen bytes each).
+ARTICLE_ID_CACHE_BYTES = 8 * 2**20
+MB = 2**20
 FALLBACK_NOTICE = "Few articles contain all the words: showing those that contain most of them."
 FACETS = ("source", "month")
+
+
+@dataclass(frozen=True)
+class CacheBounds:
+    """The bytes a generation's caches may hold: term scores, document sets, article ids."""
+
+    term_bytes: int = TERM_CACHE_MB * MB
+    docset_bytes: int = DOCSET_CACHE_MB * MB
+    article_id_bytes: int = ARTICLE_ID_CACHE_BYTES
+
+    @classmethod
+    def of_limits(cls, limits) -> CacheBounds:
+        """The bounds a ``Limits`` sets (``term_cache_mb``, ``docset_cache_mb``)."""
+        return cls(limits.term_cache_mb * MB, limits.docset_cache_mb * MB)
 
 
 @dataclass(frozen=True)
@@ -56,17 +74,25 @@ class QueryPipeline:
 
     ``synonyms`` (a ``Synonyms``) and ``query_stopwords`` are shared by every
     generation; texts are split into words by the index's own ``split_words``.
+    The pipeline owns its caches, each bounded in bytes by ``caches``.
     """
 
-    def __init__(self, searcher, synonyms, query_stopwords, features: RankingFeatures):
+    def __init__(
+        self,
+        searcher,
+        synonyms,
+        query_stopwords,
+        features: RankingFeatures,
+        caches: CacheBounds = CacheBounds(),
+    ):
         self.searcher = searcher
         self.features = features
-        self.scorer = TermScorer(searcher)
-        self.docsets = DocSets(searcher, self.scorer)
+        self.scorer = TermScorer(searcher, caches.term_bytes)
+        self.docsets = DocSets(searcher, self.scorer, caches.docset_bytes)
         self.ranker = Ranker(searcher, self.docsets, self.scorer)
         self.compiler = Compiler(searcher, synonyms, query_stopwords, features)
         self.suggester = Suggester(searcher, self.compiler.stem)
-        self.snippets = Snippets(split_words, self.compiler.stem)
+        self.snippets = Snippets(split_words, self.compiler.stem, self.compiler.prefetch_stems)
         self.more_like_this = MoreLikeThis(
             searcher, self.docsets, self.ranker, split_words, self.compiler.stem, stopwords()
         )
@@ -74,7 +100,7 @@ class QueryPipeline:
             ("title", "body") if features.stemming else ("title_exact", "body_exact")
         )
         self._similar = Lru(SIMILAR_CACHE_SIZE)
-        self._article_ids: dict[int, str] = {}
+        self._article_ids = Lru(caches.article_id_bytes, weight=object_bytes)
 
     @property
     def doc_count(self) -> int:
@@ -103,7 +129,7 @@ class QueryPipeline:
             took_ms=0.0,
             suggestion=self.suggester.suggest(request.query, plan.words, matches.total),
             facets={name: self.docsets.counts(matches.bits, name) for name in FACETS},
-            hits=[self._hit(docnum, score, plan, collapse) for docnum, score in leaders],
+            hits=self._hits(leaders, plan, collapse),
             fallback=matches.loose,
             timeline=self.docsets.timeline(matches.bits),
             notice=FALLBACK_NOTICE if matches.loose else None,
@@ -190,12 +216,17 @@ class QueryPipeline:
             rescored.append((docnum, score))
         return sorted(rescored, key=lambda ds: (-ds[1], ds[0]))
 
-    def _hit(self, docnum: int, score, plan: Plan, collapse) -> Hit:
+    def _hits(self, leaders, plan: Plan, collapse) -> list[Hit]:
+        """The page's hits; their snippets judge each distinct word once for all of them."""
+        judge = self.snippets.judge(plan.marks)
+        return [self._hit(docnum, score, plan, collapse, judge) for docnum, score in leaders]
+
+    def _hit(self, docnum: int, score, plan: Plan, collapse, judge) -> Hit:
         fields = self.searcher.stored_fields(docnum)
         hit = Hit.from_fields(
             fields,
             score=round(float(score or 0.0), 4),
-            snippet=self.snippets.of_body(fields.get("body", ""), plan.marks),
+            snippet=self.snippets.of_body(fields.get("body", ""), plan.marks, judge),
             duplicates=self._duplicates(docnum, collapse) if collapse else [],
         )
         return replace(hit, story=self._story_summary(docnum))
@@ -237,10 +268,7 @@ class QueryPipeline:
 
     def _article_id(self, docnum: int) -> str:
         """The article id of a document (remembered: stored fields hold the whole body)."""
-        found = self._article_ids.get(docnum)
-        if found is None:
-            found = self._article_ids[docnum] = self.searcher.stored_fields(docnum)["id"]
-        return found
+        return self._article_ids.get(docnum, lambda: self.searcher.stored_fields(docnum)["id"])
 
     # -- exports -------------------------------------------------------------------
 

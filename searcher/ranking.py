@@ -19,15 +19,14 @@ from math import log
 import numpy as np
 from whoosh import query as whoosh_query
 
-from .docsets import Lru, mask_of
+from .cache import ENTRY_OVERHEAD, Lru
+from .docsets import mask_of
 from .postings import segment_lengths, segment_positions, segment_weights
+from .settings import TERM_CACHE_MB
 
 B = 0.75
 K1 = 1.2
-# Cached postings (term → document → score) take 12 bytes each: at least
-# 4 million, or 64 per document of the archive (a warm working set of terms).
-CACHE_POSTINGS = 4_000_000
-CACHE_POSTINGS_PER_DOC = 64
+CACHE_BYTES = TERM_CACHE_MB * 2**20  # 12 bytes a cached posting (docnum and score)
 
 
 class TermScores:
@@ -63,16 +62,16 @@ class TermScorer:
     """The BM25 scores of each term of one open searcher, computed once and cached.
 
     Shared by ``DocSets`` (a term's documents are its scores' ids) and the
-    ``Ranker``, so each term's postings are read once per generation.
+    ``Ranker``, so each term's postings are read once while they stay among
+    the recently used, which hold at most ``cache_bytes``.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, cache_bytes: int = CACHE_BYTES):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
-        capacity = max(CACHE_POSTINGS, CACHE_POSTINGS_PER_DOC * self.size)
-        self._cache = Lru(capacity, weight=lambda scores: len(scores) + 1)
+        self._cache = Lru(cache_bytes, weight=_scores_bytes)
 
     def scores(self, fieldname: str, text: str) -> TermScores:
         """BM25 score of every document holding the term (cached)."""
@@ -211,6 +210,10 @@ class Ranker:
         for word in q.words:
             scores += self.scorer.scores(q.fieldname, word).at(docs)
         return TermScores(docs.astype(np.int32), scores)
+
+
+def _scores_bytes(scores: TermScores) -> int:
+    return scores.ids.nbytes + scores.scores.nbytes + ENTRY_OVERHEAD
 
 
 def _best(docs: np.ndarray, values: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from .compiler import DEFAULT_FEATURES, RankingFeatures, word_tokenizer
 from .errors import QueryError
 from .export import Export
 from .generations import Generations
-from .pipeline import QueryPipeline
+from .pipeline import CacheBounds, QueryPipeline
 from .query import clean
 from .results import SORTS, Hit, SearchRequest, SearchResult, Story
 from .settings import DEFAULT_LIMITS, DEFAULTS, Limits
@@ -87,7 +87,10 @@ class Searcher:
         if self._synonyms is None:
             tokenize = word_tokenizer(whoosh_searcher.schema)
             self._synonyms = Synonyms.load(tokenize, self.synonyms_file)
-        return QueryPipeline(whoosh_searcher, self._synonyms, self._stopwords, self.features)
+        caches = CacheBounds.of_limits(self.limits)
+        return QueryPipeline(
+            whoosh_searcher, self._synonyms, self._stopwords, self.features, caches
+        )
 
     @property
     def index_dir(self) -> Path:

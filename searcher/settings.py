@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields
 ENV_PREFIX = "WARTA_"
 DEFAULT = "default"
 MAX_EXPORT_ROWS = 10_000
+TERM_CACHE_MB = 64
+DOCSET_CACHE_MB = 32
 
 
 class SettingError(ValueError):
@@ -91,6 +93,22 @@ SETTINGS = (
         1_000_000,
     ),
     Setting(
+        "term_cache_mb",
+        TERM_CACHE_MB,
+        "Memory, in MB, each searching process keeps for the BM25 scores of the terms "
+        "it used last (12 bytes a posting); the least recently used go first.",
+        1,
+        1_000_000,
+    ),
+    Setting(
+        "docset_cache_mb",
+        DOCSET_CACHE_MB,
+        "Memory, in MB, each searching process keeps for the sets of articles matching the "
+        "terms and filters it used last (one bit an article); the least recently used go first.",
+        1,
+        1_000_000,
+    ),
+    Setting(
         "retire_after_seconds",
         60.0,
         "How long a replaced index generation stays open for requests still reading it.",
@@ -102,13 +120,15 @@ SETTINGS = (
 
 @dataclass(frozen=True)
 class Limits:
-    """The searcher's limits (defaults from ``SETTINGS``)."""
+    """The searcher's limits (defaults from ``SETTINGS``), its caches' bounds included."""
 
     default_page_size: int
     max_page_size: int
     max_page: int
     max_query_chars: int
     max_export_rows: int = MAX_EXPORT_ROWS
+    term_cache_mb: int = TERM_CACHE_MB
+    docset_cache_mb: int = DOCSET_CACHE_MB
 
     def __post_init__(self):
         if self.default_page_size > self.max_page_size:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
+from index.analysis import TOKEN_PATTERN, WORD_PATTERN, word_forms
+
 SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 3
 LEAD_CHARS = 60
@@ -26,10 +28,13 @@ def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[
     """(start, end) of every marked word or phrase in ``text``, in order, not overlapping.
 
     ``tokenize(text)`` gives (word, position, start, end) for each token; a
-    hyphenated word comes whole and then by parts, at one position.
+    hyphenated word comes whole and then by parts, at one position. Without
+    phrases to mark, the text is not tokenized at all (``word_spans``).
     """
     if not marks or not text:
         return []
+    if not marks.phrases:
+        return word_spans(text, marks, stem)
     tokens = tokenize(text)
     if not isinstance(tokens, list):
         tokens = list(tokens)
@@ -42,9 +47,63 @@ def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[
             found = known[word] = stem(word) in stems or word.startswith(prefixes)
         if found:
             spans.append((start, end))
-    if marks.phrases:
-        spans.extend(_phrase_spans(tokens, marks.phrases))
+    spans.extend(_phrase_spans(tokens, marks.phrases))
     return _merge(spans)
+
+
+def word_spans(
+    text: str, marks, stem: Callable[[str], str], judge=None, start: int = 0
+) -> list[Span]:
+    """(start, end) of the words of ``text`` marked by stem or prefix, as ``match_spans``.
+
+    The same tokens as ``split_words`` (one pattern, a hyphenated word
+    marked when it or one of its parts is), found without a Python step per
+    word: the distinct words come from one ``findall`` and each is judged
+    once (``judge``, a ``WordJudge`` of ``marks``, remembers its verdicts
+    across texts); only when some word is marked is the text searched for where.
+    With ``start``, only the words from there on (``start`` must not fall in a word).
+    """
+    judge = WordJudge(marks, stem) if judge is None else judge
+    pattern = _token_pattern(text)
+    words = set(pattern.findall(text, start))
+    judge.prefetch(words)
+    marked = set(filter(judge.__getitem__, words))
+    if not marked:
+        return []
+    return [m.span() for m in pattern.finditer(text, start) if m.group() in marked]
+
+
+class WordJudge(dict):
+    """word as written → whether a query's ``marks`` mark it (by stem or prefix), judged
+    the first time a word is asked."""
+
+    def __init__(self, marks, stem: Callable[[str], str], prefetch=None):
+        super().__init__()
+        self.marks = marks
+        self._stem = stem
+        self._prefetch = prefetch
+        self._prefixes = _prefix_tuple(marks.prefixes)
+
+    def prefetch(self, words) -> None:
+        """Have the stems of the ``words`` not judged yet looked up together."""
+        if self._prefetch is not None:
+            self._prefetch([w.lower() for w in words if w not in self])
+
+    def __missing__(self, word: str) -> bool:
+        token, stems, stem, prefixes = word.lower(), self.marks.stems, self._stem, self._prefixes
+        if token.isalnum() and token.isascii():
+            found = stem(token) in stems or token.startswith(prefixes)
+        else:
+            found = any(stem(f) in stems or f.startswith(prefixes) for f in word_forms(token))
+        self[word] = found
+        return found
+
+
+def _token_pattern(text: str):
+    """The pattern ``index.analysis.split_words`` splits ``text`` with (links only when
+    the text may hold one)."""
+    links = "@" in text or "://" in text or "www." in text
+    return TOKEN_PATTERN if links else WORD_PATTERN
 
 
 def _phrase_spans(tokens, phrases) -> list[Span]:
@@ -159,30 +218,56 @@ class Snippets:
     """Snippets and highlights of article text, found with the index's own analysis.
 
     ``tokenize(text)`` gives (word, position, start, end) of each token, as
-    the exact fields see them; ``stem`` maps a lowercased word to its stem.
+    the exact fields see them; ``stem`` maps a lowercased word to its stem;
+    ``prefetch(words)``, when given, has many words' stems looked up at once.
     """
 
-    def __init__(self, tokenize, stem: Callable[[str], str]):
+    def __init__(self, tokenize, stem: Callable[[str], str], prefetch=None):
         self.tokenize = tokenize
         self.stem = stem
+        self.prefetch = prefetch
 
-    def of_body(self, body: str, marks) -> str:
-        """The snippet of an article's body for a query's ``marks``; its start without them."""
-        scanned, spans = self._spans(body, marks)
+    def of_body(self, body: str, marks, judge: WordJudge | None = None) -> str:
+        """The snippet of an article's body for a query's ``marks``; its start without them.
+
+        ``judge`` (``judge(marks)``) remembers which words are marked, for the
+        snippets of one page of hits.
+        """
+        scanned, spans = self._spans(body, marks, judge)
         return snippet(scanned, spans) if spans else leading_text(body)
+
+    def judge(self, marks) -> WordJudge:
+        """A ``WordJudge`` of ``marks``, to share between the snippets of one query."""
+        return WordJudge(marks, self.stem, self.prefetch)
 
     def highlight(self, text: str, marks) -> str:
         """The whole ``text``, escaped, with the query's matches in <mark>."""
         return mark(text, match_spans(text, marks, self.tokenize, self.stem))
 
-    def _spans(self, body: str, marks) -> tuple[str, list[Span]]:
-        """The start of ``body`` that snippets come from, and the query's matches in it."""
-        scanned = _cut_at_word(body, HEAD_CHARS)
-        spans = match_spans(scanned, marks, self.tokenize, self.stem)
-        if len(scanned) < len(body) and not self._shows_all(scanned, spans, marks):
-            scanned = _cut_at_word(body, SCAN_CHARS)
-            spans = match_spans(scanned, marks, self.tokenize, self.stem)
-        return scanned, spans
+    def _spans(self, body: str, marks, judge=None) -> tuple[str, list[Span]]:
+        """The start of ``body`` that snippets come from, and the query's matches in it.
+
+        That is the head of the body when its matches show every marked stem,
+        else a longer start. Without phrases the longer start's matches are
+        the head's and those after it: the head is cut at a space, so no word
+        straddles the cut, and a link (which changes the pattern) cannot start
+        in a head that shows none.
+        """
+        head = _cut_at_word(body, HEAD_CHARS)
+        spans = self._match(head, marks, judge)
+        if len(head) == len(body) or self._shows_all(head, spans, marks):
+            return head, spans
+        scanned = _cut_at_word(body, SCAN_CHARS)
+        if marks.phrases or not marks or body[len(head)] != " ":
+            return scanned, match_spans(scanned, marks, self.tokenize, self.stem)
+        return scanned, spans + word_spans(scanned, marks, self.stem, judge, len(head))
+
+    def _match(self, text: str, marks, judge) -> list[Span]:
+        if not marks or not text:
+            return []
+        if marks.phrases:
+            return match_spans(text, marks, self.tokenize, self.stem)
+        return word_spans(text, marks, self.stem, judge)
 
     def _shows_all(self, text: str, spans: list[Span], marks) -> bool:
         """Whether ``spans`` of ``text`` show every stem the query marks."""

@@ -31,7 +31,7 @@ from index import (
 from index.analysis import Stemmer
 from index.build import _known_signatures
 from index.dedup import DuplicateGroups, analysis_key, protected_words
-from index.stems import StemCache, stem_cache_path
+from index.stems import StemCache, StemReader, stem_cache_path
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 SEED_000 = "000_141db1f0c8dcb74e"
@@ -597,3 +597,15 @@ def test_no_progress_bar_when_output_is_not_a_terminal(indexed_data_dir, runner,
     assert "\r" not in result.output
     assert "art/s" not in result.output and "Indexing:" not in result.output
     assert len(result.output.splitlines()) == 1
+
+
+def test_a_stem_reader_looks_many_words_up_at_once(tmp_path):
+    path = tmp_path / "index-stems.sqlite"
+    words = {f"kata{n:04d}": f"akar{n}" for n in range(1200)}  # three queries of 500
+    with StemCache(path) as cache:
+        cache.add(words)
+    reader = StemReader(path)
+    asked = [*words, "tidakada", "pengiriman"]
+    assert reader.many(asked) == words
+    assert reader("kata0007") == "akar7"
+    assert StemReader(tmp_path / "missing.sqlite").many(asked) == {}

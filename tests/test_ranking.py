@@ -1,18 +1,23 @@
 """The numpy ranking and bitsets, checked against plain Python over the same real index."""
 
+from dataclasses import replace
 from math import log
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh import query as whoosh_query
 
 from crawler import Article, Store
 from index import build_index, index_path
-from searcher import Searcher
+from searcher import DEFAULT_LIMITS, Searcher
+from searcher.cache import Lru
 from searcher.docsets import bits_of, mask_of, members
+from searcher.pipeline import CacheBounds, QueryPipeline
 from searcher.query import parse
 from searcher.ranking import K1, B, _best
+from searcher.results import SearchRequest
 
 
 def open_state(data_dir):
@@ -172,3 +177,70 @@ def test_a_snippet_of_words_found_early_comes_from_the_start(long_searcher):
     early = snippet_of(long_searcher.search("banjir bekasi"), "early")
     assert early.startswith("<mark>Banjir</mark> di <mark>Bekasi</mark>")
     assert early.count("<mark>") == 2
+
+
+# -- caches: bounded in bytes, and results do not depend on what they hold ----------
+
+
+def test_an_lru_past_its_bound_drops_the_least_recently_used():
+    cache = Lru(10, weight=len)
+    for key in ("a", "b", "c"):
+        assert cache.get(key, lambda k=key: k * 4) == key * 4
+    # a (4) + b (4) + c (4) = 12 > 10: a went first
+    assert (len(cache), cache.total, cache.evicted) == (2, 8, 1)
+    assert cache.get("b", lambda: "changed") == "bbbb"  # kept, and now the most recent
+    cache.get("d", lambda: "dd")
+    cache.get("e", lambda: "eeee")  # c goes: b was used more recently
+    assert cache.get("b", lambda: "changed") == "bbbb"
+    assert cache.get("c", lambda: "new") == "new"
+
+
+def test_an_lru_does_not_keep_a_value_larger_than_its_bound():
+    cache = Lru(10, weight=len)
+    cache.get("small", lambda: "abc")
+    assert cache.get("big", lambda: "x" * 11) == "x" * 11
+    assert (len(cache), cache.total, cache.evicted) == (1, 3, 0)
+
+
+TINY = CacheBounds(term_bytes=700, docset_bytes=600, article_id_bytes=300)
+QUERIES = ["korea utara", "kirim pasukan", '"korea selatan"', "banjir", "rudal -korut", "pasukan"]
+
+
+def page(pipeline, query):
+    result = pipeline.search(SearchRequest(query, 1, 10, None, None, None, "relevance"))
+    hits = [(h.id, h.score, h.snippet, h.duplicates) for h in result.hits]
+    return result.total, hits, result.facets, result.suggestion
+
+
+def test_results_stay_the_same_when_tiny_caches_evict(state):
+    tiny = QueryPipeline(
+        state.searcher, state.compiler.synonyms, state.compiler.stopwords, state.features, TINY
+    )
+    expected = [page(state, q) for q in QUERIES]
+    for _ in range(2):  # the second round meets evicted terms again
+        assert [page(tiny, q) for q in QUERIES] == expected
+    assert tiny.scorer._cache.evicted > 0 and tiny.docsets._cache.evicted > 0
+    assert tiny.scorer._cache.total <= TINY.term_bytes
+    assert tiny.docsets._cache.total <= TINY.docset_bytes
+    assert state.scorer._cache.evicted == 0
+
+
+def test_the_cache_settings_reach_each_generation(search_data_dir):
+    limits = replace(DEFAULT_LIMITS, term_cache_mb=3, docset_cache_mb=2)
+    s = Searcher(index_path(search_data_dir), limits=limits)
+    pipeline = s.generations.current
+    assert pipeline.scorer._cache.capacity == 3 * 2**20
+    assert pipeline.docsets._cache.capacity == 2 * 2**20
+    s.close()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["korea", "utara"], ["korea", "selatan"], ["utara", "korea"], ["pasukan"], ["ke", "rusia"]],
+)
+def test_phrase_documents_are_whoosh_phrase_documents(state, words):
+    for fieldname in ("body_exact", "title_exact"):
+        q = whoosh_query.Phrase(fieldname, words)
+        expected = bits_of(state.searcher.docs_for_query(q), state.docsets.size)
+        assert state.docsets.of(q) == expected & state.docsets.live
+    assert state.docsets.of(whoosh_query.Phrase("body_exact", ["korea", "utara"])) != 0

@@ -14,7 +14,9 @@ from index.generations import MANIFEST_FILE
 from index.schema import INDEX_FORMAT, article_fields, make_schema
 from searcher import DEFAULT_LIMITS, QueryError, Searcher
 from searcher.answers import DATE, NUMBER, answer_distance, expected_answer
+from searcher.compiler import Marks
 from searcher.pipeline import FALLBACK_NOTICE
+from searcher.snippets import Snippets, word_spans
 from tests.conftest import SEARCH_ARTICLES
 
 
@@ -478,3 +480,84 @@ def test_any_query_searches_or_explains(searcher, query, page, sort):
     assert result.total >= len(result.hits)
     for hit in result.hits:
         assert "<script" not in hit.snippet
+
+
+# -- snippets: the untokenized path marks what the tokenized one marks -------------------
+
+TRICKY_TEXT = (
+    "Negara-negara ASEAN menolak. Kim Jong-un di www.contoh.test/kirim-pasukan, "
+    "surel redaksi@contoh.test; Jum'at lalu café Pengiriman Rp10.000 dan 1.250.000,75 "
+    "dikirimkan, DIKIRIM, kirim-mengirim COVID-19 anak-anak."
+)
+
+
+def tokenized_spans(text, marks, stem):
+    """Every token of ``split_words`` whose form has a marked stem or prefix (the reference)."""
+    prefixes = tuple(marks.prefixes) or ("\x00",)
+    found = {
+        (start, end)
+        for word, _, start, end in split_words(text)
+        if stem(word) in marks.stems or word.startswith(prefixes)
+    }
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("stems", "prefixes"),
+    [
+        ({"kirim"}, set()),
+        ({"negara", "covid"}, set()),
+        ({"anak", "jumat"}, {"jo"}),
+        ({"cafe", "10.000"}, {"www", "redaksi"}),
+        (set(), {"ke", "19"}),
+    ],
+)
+def test_snippet_words_are_marked_as_the_tokenizer_sees_them(search_data_dir, stems, prefixes):
+    s = Searcher(index_path(search_data_dir))
+    pipeline = s.generations.current
+    stem = pipeline.compiler.stem
+    marks = Marks(stems=stems, prefixes=prefixes)
+    expected = tokenized_spans(TRICKY_TEXT, marks, stem)
+    assert word_spans(TRICKY_TEXT, marks, stem) == expected
+    assert word_spans(TRICKY_TEXT, marks, stem, pipeline.snippets.judge(marks)) == expected
+    s.close()
+
+
+def test_a_long_body_snippet_is_the_same_from_one_pass_or_two(search_data_dir):
+    s = Searcher(index_path(search_data_dir))
+    snippets = s.generations.current.snippets
+    filler = " ".join(f"Warga memantau pos {n} di lapangan." for n in range(60))
+    marks = Marks(stems={"kirim", "rusia"})
+    for body in (f"Pasukan dikirim. {filler} Rusia.", f"Dikirim ke Rusia. {filler}"):
+        two_pass = Snippets(split_words, snippets.stem)  # phrases force the tokenized path
+        with_phrase = Marks(stems=marks.stems, phrases={("zzz",)})
+        assert snippets.of_body(body, marks) == two_pass.of_body(body, with_phrase)
+        assert "<mark>" in snippets.of_body(body, marks)
+    s.close()
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "pengiriman",
+        "dikirimkan",
+        "kpk",
+        "2024",
+        "rp10",
+        "jumat",
+        "negara-negara",
+        "covid-19",
+        "café",
+        "ab",
+        "Menteri",
+        "xyzzyqq",
+    ],
+)
+def test_the_compiler_stems_a_word_as_the_stem_analyzer_does(search_data_dir, word):
+    s = Searcher(index_path(search_data_dir))
+    compiler = s.generations.current.compiler
+    analyzer = s.generations.current.searcher.schema["body"].analyzer
+    expected = [t.text for t in analyzer(word, mode="query")][:1] or [word]
+    compiler.prefetch_stems([word, "pengiriman", "kirim"])
+    assert compiler.stem(word) == expected[0]
+    s.close()
