@@ -1,0 +1,407 @@
+"""Learning to rank, tried: LightGBM lambdarank over features Warta already computes.
+
+Today's searcher gives its ``K`` best candidates for each question (the whole
+ranking: all words or the fallback, BM25F, collapse, proximity, answers);
+each candidate gets the features below; a LightGBM lambdarank model re-ranks
+them. Data (``bench/relevance.py``'s two sets, built by its ``build``):
+
+* facqa ``train`` questions, and IndoSum queries outside ``relevance.py``'s
+  1,000-query sample, are the training data; 20 % of those queries (by
+  query, seed 16) are the validation part the hyper-parameters are chosen on;
+* held out, reported once: facqa ``valid`` + ``test`` (622 questions) and
+  ``relevance.py``'s IndoSum sample (1,000 queries).
+
+Features are extracted once into ``bench/out/ltr/`` and training reads the
+cache. LightGBM runs on one thread. See docs/BENCHMARKS.md, "Learning to rank".
+
+    .venv/bin/python bench/ltr.py extract [--depth 50]
+    .venv/bin/python bench/ltr.py train
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import sys
+import time
+from math import log1p
+from pathlib import Path
+
+import numpy as np
+
+import relevance
+from searcher import Searcher
+from searcher.answers import DATE, NUMBER, answer_distance
+from searcher.query import parse
+
+OUT = relevance.ROOT / "out" / "ltr"
+SEED = 16
+VALIDATION_SHARE = 0.2
+WINDOW = 10  # words: how close question words stand together (best window)
+ANSWER_DEPTH = 20  # as the searcher: only the best 20 hits' texts are read
+ANSWER_SCAN_CHARS = 6000
+
+FEATURES = (
+    "score",  # today's final score
+    "rank",
+    "score_share",  # score / best score of the query
+    "bm25_body",
+    "bm25_title",
+    "bm25_body_exact",
+    "bm25_title_exact",
+    "coverage",  # share of the question's stems the text holds (title or body)
+    "coverage_idf",  # ... weighted by idf
+    "coverage_exact",  # share of the question's exact forms
+    "missing",  # how many stems the text lacks
+    "pairs",  # share of adjacent question-word pairs found side by side in the body
+    "window_idf",  # best idf-weighted share of stems within WINDOW words of the body
+    "first_position",  # log(1 + position of the first question word in the body)
+    "asks_number",
+    "asks_date",
+    "answer_closeness",  # 1 / (1 + distance to the nearest number or date), 0 when none
+    "body_length",  # log words
+    "title_length",
+    "query_words",
+    "loose",  # matched by the fallback (not every word)
+)
+
+
+class Extractor:
+    """Features of a query's best candidates, from one open searcher's pipeline."""
+
+    def __init__(self, searcher: Searcher):
+        self.pipeline = searcher.generations.current
+        self.scorer = self.pipeline.scorer
+        self.reader = self.scorer.reader
+        self.size = self.scorer.size
+
+    def candidates(self, question: str, depth: int):
+        """(plan, loose, [(docnum, score)] in today's order, at most ``depth``, collapse bits)."""
+        p = self.pipeline
+        plan = p.compiler.compile(parse(question))
+        matches = p._matches(plan, [])
+        leaders = p._leaders(plan, matches, False, depth)[:depth] if plan.ranked else []
+        return plan, matches, leaders
+
+    def rows(self, plan, loose: bool, leaders) -> np.ndarray:
+        """One row of ``FEATURES`` per candidate."""
+        if not leaders:
+            return np.zeros((0, len(FEATURES)))
+        docs = np.array([d for d, _ in leaders])
+        order = np.argsort(docs)
+        sorted_docs = docs[order]
+        stems = list(dict.fromkeys(self.pipeline.compiler.stem(w) for w in plan.words))
+        words = list(dict.fromkeys(plan.words))
+        idf = np.array([self._idf("body", s) for s in stems]) if stems else np.zeros(0)
+        per_field = {}
+        for field, terms in (
+            ("body", stems),
+            ("title", stems),
+            ("body_exact", words),
+            ("title_exact", words),
+        ):
+            m = np.zeros((len(terms), len(docs)))
+            for i, t in enumerate(terms):
+                m[i, order] = self.scorer.scores(field, t).at(sorted_docs)
+            per_field[field] = m
+        has_stem = (per_field["body"] > 0) | (per_field["title"] > 0)
+        has_word = (per_field["body_exact"] > 0) | (per_field["title_exact"] > 0)
+        n_stems, n_words = max(len(stems), 1), max(len(words), 1)
+        positions = self.pipeline.ranker._positions("body", set(stems), sorted(docs.tolist()))
+        lengths_body = self.scorer._field_lengths("body")[docs]
+        lengths_title = self.scorer._field_lengths("title")[docs]
+        answers = self._answers(plan, leaders)
+        best = leaders[0][1] or 1.0
+        out = np.zeros((len(docs), len(FEATURES)))
+        for j, (d, score) in enumerate(leaders):
+            found = positions.get(d, {})
+            out[j] = (
+                score,
+                j + 1,
+                score / best,
+                per_field["body"][:, j].sum(),
+                per_field["title"][:, j].sum(),
+                per_field["body_exact"][:, j].sum(),
+                per_field["title_exact"][:, j].sum(),
+                has_stem[:, j].sum() / n_stems,
+                (idf * has_stem[:, j]).sum() / max(idf.sum(), 1e-9),
+                has_word[:, j].sum() / n_words,
+                len(stems) - has_stem[:, j].sum(),
+                _pairs(plan.bonus, found),
+                _window(found, dict(zip(stems, idf, strict=True)), idf.sum()),
+                log1p(min((p[0] for p in found.values() if p), default=10_000)),
+                plan.answer == NUMBER,
+                plan.answer == DATE,
+                answers.get(d, 0.0),
+                log1p(lengths_body[j]),
+                lengths_title[j],
+                len(plan.words),
+                loose,
+            )
+        return out
+
+    def _idf(self, field: str, term: str) -> float:
+        df = self.reader.doc_frequency(field, term) if (field, term) in self.reader else 0
+        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
+
+    def _answers(self, plan, leaders) -> dict[int, float]:
+        """1 / (1 + distance) to a number or date for questions asking one (best 20 only)."""
+        if not plan.answer:
+            return {}
+        question, tokenize = set(plan.words), self.pipeline.snippets.tokenize
+        out = {}
+        for d, _ in leaders[:ANSWER_DEPTH]:
+            fields = self.pipeline.searcher.stored_fields(d)
+            text = f"{fields.get('title', '')}\n{fields.get('body', '')[:ANSWER_SCAN_CHARS]}"
+            distance = answer_distance(tokenize(text), text, plan.answer, question)
+            out[d] = 0.0 if distance is None else 1.0 / (1 + distance)
+        return out
+
+    def article_ids(self, leaders, matches) -> list[set[str]]:
+        """Each candidate's article id with its collapsed copies' (they count as the same hit)."""
+        p = self.pipeline
+        collapse = matches.bits if matches.collapse else None
+        return [
+            {p._article_id(d), *(p._duplicates(d, collapse) if collapse else [])}
+            for d, _ in leaders
+        ]
+
+
+def _pairs(pairs, found: dict[str, list[int]]) -> float:
+    """Share of the question's adjacent stem pairs that stand side by side in the text."""
+    if not pairs:
+        return 0.0
+    near = 0
+    for a, b in pairs:
+        at_a, at_b = found.get(a), found.get(b)
+        if at_a and at_b:
+            later = set(at_b)
+            near += any(p + 1 in later or p + 2 in later for p in at_a)
+    return near / len(pairs)
+
+
+def _window(found: dict[str, list[int]], idf: dict[str, float], total: float) -> float:
+    """Best idf-weighted share of distinct question stems within ``WINDOW`` words."""
+    events = sorted((p, s) for s, ps in found.items() for p in ps)
+    if not events or total <= 0:
+        return 0.0
+    counts: dict[str, int] = {}
+    weight = best = 0.0
+    start = 0
+    for pos, stem in events:
+        counts[stem] = counts.get(stem, 0) + 1
+        if counts[stem] == 1:
+            weight += idf.get(stem, 0.0)
+        while events[start][0] <= pos - WINDOW:
+            old = events[start][1]
+            counts[old] -= 1
+            if counts[old] == 0:
+                weight -= idf.get(old, 0.0)
+            start += 1
+        best = max(best, weight)
+    return best / total
+
+
+# -- extraction ------------------------------------------------------------------
+
+
+def _sets(names: list[str]):
+    """(name, index dir, [(question, relevant ids, part)]) where part is train or heldout."""
+    if "facqa" in names:
+        articles, queries = relevance.facqa()
+        yield "facqa", relevance.build("facqa", articles, protected=True), queries
+    if "indosum" not in names:
+        return
+    articles, queries = relevance.indosum()
+    held = {q[0] for q in random.Random(5).sample(queries, 1000)}  # relevance.py's sample
+    parted = [(q, rel, "heldout" if q in held else "train") for q, rel, _ in queries]
+    yield "indosum", relevance.build("indosum", articles, protected=True), parted
+
+
+def extract(depth: int, names: list[str], limit: int | None) -> None:
+    """Features, labels and timings of every query's candidates, into ``OUT``."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, index_dir, queries in _sets(names):
+        searcher = Searcher(index_dir, synonyms_file=None)
+        extractor = Extractor(searcher)
+        rows, labels, groups, parts, times = [], [], [], [], []
+        started = time.process_time()
+        for question, relevant, part in queries[:limit]:
+            t0 = time.thread_time()
+            plan, matches, leaders = extractor.candidates(question, depth)
+            t1 = time.thread_time()
+            x = extractor.rows(plan, matches.loose, leaders)
+            t2 = time.thread_time()
+            ids = extractor.article_ids(leaders, matches)
+            rows.append(x)
+            labels.append([int(bool(i & relevant)) for i in ids])
+            groups.append(len(leaders))
+            parts.append(part)
+            times.append((t1 - t0, t2 - t1))
+        searcher.close()
+        np.savez_compressed(
+            OUT / f"{name}-{depth}.npz",
+            x=np.concatenate(rows) if rows else np.zeros((0, len(FEATURES))),
+            y=np.concatenate([np.array(y, np.int8) for y in labels]),
+            groups=np.array(groups),
+            parts=np.array(parts),
+            times=np.array(times),
+        )
+        cpu = time.process_time() - started
+        t = np.array(times) * 1000
+        print(
+            f"{name}: {len(groups)} queries, {sum(groups)} candidates, {cpu:.0f} s CPU; "
+            f"CPU per query: candidates p50 {np.median(t[:, 0]):.2f} ms, features p50 "
+            f"{np.median(t[:, 1]):.2f} / p95 {np.percentile(t[:, 1], 95):.2f} ms",
+            flush=True,
+        )
+
+
+# -- training --------------------------------------------------------------------
+
+
+class Data:
+    """The cached candidates of one set: per-query slices into rows and labels."""
+
+    def __init__(self, path: Path):
+        z = np.load(path)
+        self.x, self.y, self.parts = z["x"], z["y"], z["parts"]
+        self.groups, self.times = z["groups"], z["times"]
+        self.bounds = np.concatenate([[0], np.cumsum(self.groups)])
+
+    def queries(self, part: str) -> list[int]:
+        return [i for i, p in enumerate(self.parts) if p == part]
+
+    def rows(self, queries: list[int], answerable: bool = False):
+        """Rows, labels and group sizes of ``queries`` (only those with an answer among
+        the candidates when ``answerable``: the others give no gradient)."""
+        keep = [q for q in queries if not answerable or self.y[self._slice(q)].any()]
+        idx = np.concatenate([np.arange(*self._bounds(q)) for q in keep] or [np.zeros(0, int)])
+        return self.x[idx], self.y[idx], self.groups[keep]
+
+    def _bounds(self, q: int) -> tuple[int, int]:
+        return int(self.bounds[q]), int(self.bounds[q + 1])
+
+    def _slice(self, q: int) -> slice:
+        return slice(*self._bounds(q))
+
+    def mrr(self, queries: list[int], scores: np.ndarray | None = None, k: int = 10):
+        """MRR@k and R@k of ``queries``: today's order, or re-ranked by ``scores``."""
+        rr = hit = 0.0
+        for q in queries:
+            s = self._slice(q)
+            y = self.y[s]
+            if scores is not None:
+                order = np.lexsort((np.arange(len(y)), -scores[s]))
+                y = y[order]
+            found = np.flatnonzero(y[:k])
+            rr += 1.0 / (found[0] + 1) if len(found) else 0.0
+            hit += 1.0 if len(found) else 0.0
+        return rr / max(len(queries), 1), hit / max(len(queries), 1)
+
+
+GRID = {
+    "num_leaves": (7, 15, 31),
+    "learning_rate": (0.03, 0.1),
+    "min_data_in_leaf": (20, 100),
+}
+
+
+def _split(queries: list[int], seed: int) -> tuple[list[int], list[int]]:
+    shuffled = queries[:]
+    random.Random(seed).shuffle(shuffled)
+    cut = int(len(shuffled) * VALIDATION_SHARE)
+    return sorted(shuffled[cut:]), sorted(shuffled[:cut])
+
+
+def _fit(train_sets, params: dict, rounds: int, features: list[int]):
+    import lightgbm as lgb
+
+    x = np.concatenate([d.rows(q, answerable=True)[0] for d, q in train_sets])[:, features]
+    y = np.concatenate([d.rows(q, answerable=True)[1] for d, q in train_sets])
+    g = np.concatenate([d.rows(q, answerable=True)[2] for d, q in train_sets])
+    full = {
+        "objective": "lambdarank",
+        "metric": "map",
+        "lambdarank_truncation_level": 10,
+        "num_threads": 1,
+        "verbose": -1,
+        "seed": SEED,
+        "deterministic": True,
+        "feature_pre_filter": False,
+        **params,
+    }
+    return lgb.train(full, lgb.Dataset(x, y, group=g), num_boost_round=rounds)
+
+
+def _predict(model, data: Data, features: list[int], rounds: int) -> np.ndarray:
+    return model.predict(data.x[:, features], num_iteration=rounds)
+
+
+def train(depth: int, sets: list[str], features: list[int] | None, out: Path) -> dict:
+    """Grid search on the validation part, then one held-out report."""
+    features = features if features is not None else list(range(len(FEATURES)))
+    paths = {name: OUT / f"{name}-{depth}.npz" for name in ("facqa", "indosum")}
+    data = {name: Data(path) for name, path in paths.items() if path.exists()}
+    fit_q, val_q = {}, {}
+    for name, d in data.items():
+        fit_q[name], val_q[name] = _split(d.queries("train"), SEED)
+    train_sets = [(data[n], fit_q[n]) for n in sets]
+    report = {"depth": depth, "sets": sets, "features": [FEATURES[i] for i in features]}
+    report["today"] = {
+        n: {
+            "validation": data[n].mrr(val_q[n]),
+            "heldout": data[n].mrr(data[n].queries("heldout")),
+        }
+        for n in data
+    }
+    checkpoints = (50, 100, 200, 400)
+    best = None
+    for values in itertools.product(*GRID.values()):
+        params = dict(zip(GRID, values, strict=True))
+        model = _fit(train_sets, params, max(checkpoints), features)
+        for rounds in checkpoints:
+            val = {n: data[n].mrr(val_q[n], _predict(model, data[n], features, rounds)) for n in data}
+            row = {"params": params, "rounds": rounds, "validation": val}
+            print(json.dumps(row), flush=True)
+            if best is None or val["facqa"][0] > best["validation"]["facqa"][0]:
+                best = row
+    report["chosen"] = best
+    model = _fit(train_sets, best["params"], best["rounds"], features)
+    report["heldout"] = {
+        n: data[n].mrr(data[n].queries("heldout"), _predict(model, data[n], features, None))
+        for n in data
+    }
+    report["importance"] = dict(
+        zip(report["features"], model.feature_importance("gain").round(1).tolist(), strict=True)
+    )
+    model.save_model(str(out.with_suffix(".txt")))
+    out.write_text(json.dumps(report, indent=1))
+    print(json.dumps({k: report[k] for k in ("today", "chosen", "heldout")}, indent=1))
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("step", choices=("extract", "train"))
+    parser.add_argument("--depth", type=int, default=50, help="Candidates re-ranked (K).")
+    parser.add_argument("--limit", type=int, default=None, help="Queries per set (a quick try).")
+    parser.add_argument("--sets", default="facqa,indosum", help="Sets extracted or trained on.")
+    parser.add_argument("--drop", default="", help="Features left out (comma-separated names).")
+    parser.add_argument("--name", default="model", help="Report name in bench/out/ltr/.")
+    args = parser.parse_args()
+    if args.step == "extract":
+        extract(args.depth, args.sets.split(","), args.limit)
+    else:
+        dropped = set(filter(None, args.drop.split(",")))
+        unknown = dropped - set(FEATURES)
+        if unknown:
+            sys.exit(f"Unknown features {sorted(unknown)}: choose from {', '.join(FEATURES)}.")
+        features = [i for i, f in enumerate(FEATURES) if f not in dropped]
+        train(args.depth, args.sets.split(","), features, OUT / f"{args.name}-{args.depth}.json")
+
+
+if __name__ == "__main__":
+    main()
