@@ -30,8 +30,8 @@ from math import log1p
 from pathlib import Path
 
 import numpy as np
-
 import relevance
+
 from searcher import Searcher
 from searcher.answers import DATE, NUMBER, answer_distance
 from searcher.query import parse
@@ -65,7 +65,12 @@ FEATURES = (
     "title_length",
     "query_words",
     "loose",  # matched by the fallback (not every word)
+    # From the text itself (every question word, stopwords included, exact forms):
+    "all_coverage",  # share of the question's words the text holds
+    "longest_run",  # longest run of the question's words found in the same order / words
+    "question_density",  # question words per 100 words of the text's first part
 )
+TEXT_CHARS = 6000  # the text features read this much of each candidate
 
 
 class Extractor:
@@ -85,7 +90,7 @@ class Extractor:
         leaders = p._leaders(plan, matches, False, depth)[:depth] if plan.ranked else []
         return plan, matches, leaders
 
-    def rows(self, plan, loose: bool, leaders) -> np.ndarray:
+    def rows(self, question: str, plan, loose: bool, leaders) -> np.ndarray:
         """One row of ``FEATURES`` per candidate."""
         if not leaders:
             return np.zeros((0, len(FEATURES)))
@@ -114,6 +119,7 @@ class Extractor:
         lengths_title = self.scorer._field_lengths("title")[docs]
         answers = self._answers(plan, leaders)
         best = leaders[0][1] or 1.0
+        texts = self._text_features(question, leaders)
         out = np.zeros((len(docs), len(FEATURES)))
         for j, (d, score) in enumerate(leaders):
             found = positions.get(d, {})
@@ -139,6 +145,34 @@ class Extractor:
                 lengths_title[j],
                 len(plan.words),
                 loose,
+                *texts[j],
+            )
+        return out
+
+    def _text_features(self, question: str, leaders) -> list[tuple[float, float, float]]:
+        """all_coverage, longest_run and question_density of each candidate's text."""
+        asked = [w for w, *_ in self.pipeline.snippets.tokenize(question)]
+        at: dict[str, list[int]] = {}
+        for i, w in enumerate(asked):
+            at.setdefault(w, []).append(i)
+        out = []
+        for d, _ in leaders:
+            fields = self.pipeline.searcher.stored_fields(d)
+            text = f"{fields.get('title', '')}\n{fields.get('body', '')[:TEXT_CHARS]}"
+            words = [w for w, *_ in self.pipeline.snippets.tokenize(text)]
+            seen, run, longest, hits = set(), {}, 0, 0
+            for w in words:
+                found = at.get(w)
+                if not found:
+                    run = {}
+                    continue
+                hits += 1
+                seen.add(w)
+                run = {i: run.get(i - 1, 0) + 1 for i in found}
+                longest = max(longest, *run.values())
+            n = max(len(at), 1)
+            out.append(
+                (len(seen) / n, longest / max(len(asked), 1), 100 * hits / max(len(words), 1))
             )
         return out
 
@@ -207,7 +241,7 @@ def _window(found: dict[str, list[int]], idf: dict[str, float], total: float) ->
 # -- extraction ------------------------------------------------------------------
 
 
-def _sets(names: list[str]):
+def _sets(names: list[str], indosum_train: int):
     """(name, index dir, [(question, relevant ids, part)]) where part is train or heldout."""
     if "facqa" in names:
         articles, queries = relevance.facqa()
@@ -217,13 +251,16 @@ def _sets(names: list[str]):
     articles, queries = relevance.indosum()
     held = {q[0] for q in random.Random(5).sample(queries, 1000)}  # relevance.py's sample
     parted = [(q, rel, "heldout" if q in held else "train") for q, rel, _ in queries]
+    train = [q for q in parted if q[2] == "train"]
+    train = random.Random(SEED).sample(train, min(indosum_train, len(train)))
+    parted = [q for q in parted if q[2] == "heldout"] + train
     yield "indosum", relevance.build("indosum", articles, protected=True), parted
 
 
-def extract(depth: int, names: list[str], limit: int | None) -> None:
+def extract(depth: int, names: list[str], limit: int | None, indosum_train: int) -> None:
     """Features, labels and timings of every query's candidates, into ``OUT``."""
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, index_dir, queries in _sets(names):
+    for name, index_dir, queries in _sets(names, indosum_train):
         searcher = Searcher(index_dir, synonyms_file=None)
         extractor = Extractor(searcher)
         rows, labels, groups, parts, times = [], [], [], [], []
@@ -232,7 +269,7 @@ def extract(depth: int, names: list[str], limit: int | None) -> None:
             t0 = time.thread_time()
             plan, matches, leaders = extractor.candidates(question, depth)
             t1 = time.thread_time()
-            x = extractor.rows(plan, matches.loose, leaders)
+            x = extractor.rows(question, plan, matches.loose, leaders)
             t2 = time.thread_time()
             ids = extractor.article_ids(leaders, matches)
             rows.append(x)
@@ -363,7 +400,9 @@ def train(depth: int, sets: list[str], features: list[int] | None, out: Path) ->
         params = dict(zip(GRID, values, strict=True))
         model = _fit(train_sets, params, max(checkpoints), features)
         for rounds in checkpoints:
-            val = {n: data[n].mrr(val_q[n], _predict(model, data[n], features, rounds)) for n in data}
+            val = {
+                n: data[n].mrr(val_q[n], _predict(model, data[n], features, rounds)) for n in data
+            }
             row = {"params": params, "rounds": rounds, "validation": val}
             print(json.dumps(row), flush=True)
             if best is None or val["facqa"][0] > best["validation"]["facqa"][0]:
@@ -388,12 +427,15 @@ def main() -> None:
     parser.add_argument("step", choices=("extract", "train"))
     parser.add_argument("--depth", type=int, default=50, help="Candidates re-ranked (K).")
     parser.add_argument("--limit", type=int, default=None, help="Queries per set (a quick try).")
+    parser.add_argument(
+        "--indosum-train", type=int, default=1000, help="IndoSum training queries (sampled)."
+    )
     parser.add_argument("--sets", default="facqa,indosum", help="Sets extracted or trained on.")
     parser.add_argument("--drop", default="", help="Features left out (comma-separated names).")
     parser.add_argument("--name", default="model", help="Report name in bench/out/ltr/.")
     args = parser.parse_args()
     if args.step == "extract":
-        extract(args.depth, args.sets.split(","), args.limit)
+        extract(args.depth, args.sets.split(","), args.limit, args.indosum_train)
     else:
         dropped = set(filter(None, args.drop.split(",")))
         unknown = dropped - set(FEATURES)
