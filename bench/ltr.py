@@ -81,6 +81,7 @@ class Extractor:
         self.scorer = self.pipeline.scorer
         self.reader = self.scorer.reader
         self.size = self.scorer.size
+        self.text_seconds = 0.0  # CPU of the last call's text features
 
     def candidates(self, question: str, depth: int):
         """(plan, loose, [(docnum, score)] in today's order, at most ``depth``, collapse bits)."""
@@ -119,7 +120,9 @@ class Extractor:
         lengths_title = self.scorer._field_lengths("title")[docs]
         answers = self._answers(plan, leaders)
         best = leaders[0][1] or 1.0
+        started = time.thread_time()
         texts = self._text_features(question, leaders)
+        self.text_seconds = time.thread_time() - started
         out = np.zeros((len(docs), len(FEATURES)))
         for j, (d, score) in enumerate(leaders):
             found = positions.get(d, {})
@@ -302,11 +305,21 @@ def extract(depth: int, names: list[str], limit: int | None, indosum_train: int)
 class Data:
     """The cached candidates of one set: per-query slices into rows and labels."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, rerank: int | None = None):
         z = np.load(path)
         self.x, self.y, self.parts = z["x"], z["y"], z["parts"]
         self.groups, self.times = z["groups"], z["times"]
         self.bounds = np.concatenate([[0], np.cumsum(self.groups)])
+        if rerank is not None:  # keep each query's best ``rerank`` (today's order)
+            keep = np.concatenate(
+                [
+                    np.arange(a, min(b, a + rerank))
+                    for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)
+                ]
+            )
+            self.x, self.y = self.x[keep], self.y[keep]
+            self.groups = np.minimum(self.groups, rerank)
+            self.bounds = np.concatenate([[0], np.cumsum(self.groups)])
 
     def queries(self, part: str) -> list[int]:
         return [i for i, p in enumerate(self.parts) if p == part]
@@ -377,16 +390,20 @@ def _predict(model, data: Data, features: list[int], rounds: int) -> np.ndarray:
     return model.predict(data.x[:, features], num_iteration=rounds)
 
 
-def train(depth: int, sets: list[str], features: list[int] | None, out: Path) -> dict:
+def train(depth: int, rerank: int, sets: list[str], features: list[int], out: Path) -> dict:
     """Grid search on the validation part, then one held-out report."""
-    features = features if features is not None else list(range(len(FEATURES)))
     paths = {name: OUT / f"{name}-{depth}.npz" for name in ("facqa", "indosum")}
-    data = {name: Data(path) for name, path in paths.items() if path.exists()}
+    data = {name: Data(path, rerank) for name, path in paths.items() if path.exists()}
     fit_q, val_q = {}, {}
     for name, d in data.items():
         fit_q[name], val_q[name] = _split(d.queries("train"), SEED)
     train_sets = [(data[n], fit_q[n]) for n in sets]
-    report = {"depth": depth, "sets": sets, "features": [FEATURES[i] for i in features]}
+    report = {
+        "depth": depth,
+        "rerank": rerank,
+        "sets": sets,
+        "features": [FEATURES[i] for i in features],
+    }
     report["today"] = {
         n: {
             "validation": data[n].mrr(val_q[n]),
@@ -422,10 +439,44 @@ def train(depth: int, sets: list[str], features: list[int] | None, out: Path) ->
     return report
 
 
+def cost(depth: int, names: list[str], limit: int, model_path: Path) -> None:
+    """CPU per query (one thread): today's candidates, postings features, text features, model."""
+    import lightgbm as lgb
+
+    model = lgb.Booster(model_file=str(model_path)) if model_path.exists() else None
+    for name, index_dir, queries in _sets(names, 0):
+        searcher = Searcher(index_dir, synonyms_file=None)
+        extractor = Extractor(searcher)
+        times = []
+        for question, _, _ in random.Random(SEED).sample(queries, min(limit, len(queries))):
+            t0 = time.thread_time()
+            plan, matches, leaders = extractor.candidates(question, depth)
+            t1 = time.thread_time()
+            x = extractor.rows(question, plan, matches.loose, leaders)
+            t2 = time.thread_time()
+            if model is not None and len(x):
+                model.predict(x, num_threads=1)
+            t3 = time.thread_time()
+            text = extractor.text_seconds
+            times.append((t1 - t0, t2 - t1 - text, text, t3 - t2))
+        searcher.close()
+        t = np.array(times) * 1000
+        parts = ("candidates (today)", "postings features", "text features", "model")
+        print(f"{name} ({len(t)} queries, K={depth}), CPU ms p50 / p95:")
+        for i, part in enumerate(parts):
+            print(f"  {part:20s} {np.median(t[:, i]):6.2f} / {np.percentile(t[:, i], 95):6.2f}")
+        added = t[:, 1:].sum(axis=1)
+        p50, p95 = np.median(added), np.percentile(added, 95)
+        print(f"  {'added by re-ranking':20s} {p50:6.2f} / {p95:6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("extract", "train"))
+    parser.add_argument("step", choices=("extract", "train", "cost"))
     parser.add_argument("--depth", type=int, default=50, help="Candidates re-ranked (K).")
+    parser.add_argument(
+        "--rerank", type=int, default=None, help="Train on the best N of the cached K."
+    )
     parser.add_argument("--limit", type=int, default=None, help="Queries per set (a quick try).")
     parser.add_argument(
         "--indosum-train", type=int, default=1000, help="IndoSum training queries (sampled)."
@@ -436,13 +487,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.step == "extract":
         extract(args.depth, args.sets.split(","), args.limit, args.indosum_train)
+    elif args.step == "cost":
+        model = OUT / f"{args.name}-{args.depth}.txt"
+        cost(args.depth, args.sets.split(","), args.limit or 300, model)
     else:
         dropped = set(filter(None, args.drop.split(",")))
         unknown = dropped - set(FEATURES)
         if unknown:
             sys.exit(f"Unknown features {sorted(unknown)}: choose from {', '.join(FEATURES)}.")
         features = [i for i, f in enumerate(FEATURES) if f not in dropped]
-        train(args.depth, args.sets.split(","), features, OUT / f"{args.name}-{args.depth}.json")
+        rerank = args.rerank or args.depth
+        out = OUT / f"{args.name}-{rerank}.json"
+        train(args.depth, rerank, args.sets.split(","), features, out)
 
 
 if __name__ == "__main__":
