@@ -390,8 +390,11 @@ def _predict(model, data: Data, features: list[int], rounds: int) -> np.ndarray:
     return model.predict(data.x[:, features], num_iteration=rounds)
 
 
-def train(depth: int, rerank: int, sets: list[str], features: list[int], out: Path) -> dict:
-    """Grid search on the validation part, then one held-out report."""
+def train(
+    depth: int, rerank: int, sets: list[str], features: list[int], out: Path, fixed: Path | None
+) -> dict:
+    """Grid search on the validation part (or the choice of an earlier report, ``fixed``),
+    then one held-out report."""
     paths = {name: OUT / f"{name}-{depth}.npz" for name in ("facqa", "indosum")}
     data = {name: Data(path, rerank) for name, path in paths.items() if path.exists()}
     fit_q, val_q = {}, {}
@@ -411,10 +414,13 @@ def train(depth: int, rerank: int, sets: list[str], features: list[int], out: Pa
         }
         for n in data
     }
-    checkpoints = (50, 100, 200, 400)
+    checkpoints, grid = (50, 100, 200, 400), GRID
+    if fixed is not None:  # an ablation: the main run's choice, not a new search
+        chosen = json.loads(fixed.read_text())["chosen"]
+        checkpoints, grid = (chosen["rounds"],), {k: (v,) for k, v in chosen["params"].items()}
     best = None
-    for values in itertools.product(*GRID.values()):
-        params = dict(zip(GRID, values, strict=True))
+    for values in itertools.product(*grid.values()):
+        params = dict(zip(grid, values, strict=True))
         model = _fit(train_sets, params, max(checkpoints), features)
         for rounds in checkpoints:
             val = {
@@ -444,7 +450,11 @@ def cost(depth: int, names: list[str], limit: int, model_path: Path) -> None:
     import lightgbm as lgb
 
     model = lgb.Booster(model_file=str(model_path)) if model_path.exists() else None
-    for name, index_dir, queries in _sets(names, 0):
+    sets = list(_sets(names, 0))
+    if "news-questions" in names:  # facqa's questions over the news archive (bench-search's)
+        index_dir = relevance.build("indosum", None, protected=True)
+        sets.append(("news-questions", index_dir, relevance.facqa()[1]))
+    for name, index_dir, queries in sets:
         searcher = Searcher(index_dir, synonyms_file=None)
         extractor = Extractor(searcher)
         times = []
@@ -483,6 +493,9 @@ def main() -> None:
     )
     parser.add_argument("--sets", default="facqa,indosum", help="Sets extracted or trained on.")
     parser.add_argument("--drop", default="", help="Features left out (comma-separated names).")
+    parser.add_argument(
+        "--fixed", default=None, help="Reuse the choice of this report (e.g. model-50)."
+    )
     parser.add_argument("--name", default="model", help="Report name in bench/out/ltr/.")
     args = parser.parse_args()
     if args.step == "extract":
@@ -498,7 +511,8 @@ def main() -> None:
         features = [i for i, f in enumerate(FEATURES) if f not in dropped]
         rerank = args.rerank or args.depth
         out = OUT / f"{args.name}-{rerank}.json"
-        train(args.depth, rerank, args.sets.split(","), features, out)
+        fixed = OUT / f"{args.fixed}.json" if args.fixed else None
+        train(args.depth, rerank, args.sets.split(","), features, out, fixed)
 
 
 if __name__ == "__main__":
