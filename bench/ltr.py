@@ -5,9 +5,10 @@ ranking: all words or the fallback, BM25F, collapse, proximity, answers);
 each candidate gets the features below; a LightGBM lambdarank model re-ranks
 them. Data (``bench/relevance.py``'s two sets, built by its ``build``):
 
-* facqa ``train`` questions, and IndoSum queries outside ``relevance.py``'s
-  1,000-query sample, are the training data; 20 % of those queries (by
-  query, seed 16) are the validation part the hyper-parameters are chosen on;
+* facqa ``train`` questions, and 1,000 IndoSum queries sampled from those
+  outside ``relevance.py``'s 1,000-query sample, are the training data; 20 %
+  of those queries (by query, seed 16) are the validation part the
+  hyper-parameters are chosen on;
 * held out, reported once: facqa ``valid`` + ``test`` (622 questions) and
   ``relevance.py``'s IndoSum sample (1,000 queries).
 
@@ -15,7 +16,11 @@ Features are extracted once into ``bench/out/ltr/`` and training reads the
 cache. LightGBM runs on one thread. See docs/BENCHMARKS.md, "Learning to rank".
 
     .venv/bin/python bench/ltr.py extract [--depth 50]
-    .venv/bin/python bench/ltr.py train
+    .venv/bin/python bench/ltr.py train [--rerank 30] [--drop FEATURE,...] [--fixed model-50]
+    .venv/bin/python bench/ltr.py cost [--sets facqa,indosum,news-questions]
+
+``train`` and ``cost`` need ``lightgbm==4.7.0`` (a benchmark-only dependency:
+the trial did not ship).
 """
 
 from __future__ import annotations
