@@ -18,6 +18,7 @@ cache. LightGBM runs on one thread. See docs/BENCHMARKS.md, "Learning to rank".
     .venv/bin/python bench/ltr.py extract [--depth 50]
     .venv/bin/python bench/ltr.py train [--rerank 30] [--drop FEATURE,...] [--fixed model-50]
     .venv/bin/python bench/ltr.py cost [--sets facqa,indosum,news-questions]
+    .venv/bin/python bench/ltr.py collections --sets model-50,no-length-50
 
 ``train`` and ``cost`` need ``lightgbm==4.7.0`` (a benchmark-only dependency:
 the trial did not ship).
@@ -485,9 +486,49 @@ def cost(depth: int, names: list[str], limit: int, model_path: Path) -> None:
         print(f"  {'added by re-ranking':20s} {p50:6.2f} / {p95:6.2f}")
 
 
+def collection_check(depth: int, names: list[str]) -> None:
+    """IndoSum held-out MRR@10 with only IndoSum articles as competitors, today and per model.
+
+    The answers are IndoSum articles and most competitors CLICK-ID ones: a
+    model may learn to tell the collections apart rather than relevance.
+    """
+    import lightgbm as lgb
+
+    _, index_dir, queries = next(_sets(["indosum"], 1000))
+    data = Data(OUT / f"indosum-{depth}.npz")
+    held = data.queries("heldout")
+    searcher = Searcher(index_dir, synonyms_file=None)
+    extractor = Extractor(searcher)
+    own = []  # per held-out query: whether each candidate is an IndoSum article
+    for q in held:
+        _, _, leaders = extractor.candidates(queries[q][0], depth)
+        ids = [extractor.pipeline._article_id(d) for d, _ in leaders]
+        own.append(np.array([i.startswith("indosum-") for i in ids]))
+    searcher.close()
+    for name in ["today", *names]:
+        scores = None
+        if name != "today":
+            kept = json.loads((OUT / f"{name}.json").read_text())["features"]
+            model = lgb.Booster(model_file=str(OUT / f"{name}.txt"))
+            scores = model.predict(data.x[:, [FEATURES.index(f) for f in kept]], num_threads=1)
+        rr, share = 0.0, []
+        for q, mine in zip(held, own, strict=True):
+            y = data.y[data._slice(q)]
+            order = np.arange(len(y))
+            if scores is not None:
+                order = np.lexsort((order, -scores[data._slice(q)]))
+            share.append(mine[order][:10].mean())
+            found = np.flatnonzero(y[order][mine[order]][:10])
+            rr += 1.0 / (found[0] + 1) if len(found) else 0.0
+        print(
+            f"{name:16s} IndoSum-only competitors MRR@10 {rr / len(held):.3f}; "
+            f"IndoSum articles in the top 10 {np.mean(share):.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("extract", "train", "cost"))
+    parser.add_argument("step", choices=("extract", "train", "cost", "collections"))
     parser.add_argument("--depth", type=int, default=50, help="Candidates re-ranked (K).")
     parser.add_argument(
         "--rerank", type=int, default=None, help="Train on the best N of the cached K."
@@ -505,6 +546,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.step == "extract":
         extract(args.depth, args.sets.split(","), args.limit, args.indosum_train)
+    elif args.step == "collections":
+        collection_check(args.depth, args.sets.split(","))
     elif args.step == "cost":
         model = OUT / f"{args.name}-{args.depth}.txt"
         cost(args.depth, args.sets.split(","), args.limit or 300, model)
