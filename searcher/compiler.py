@@ -2,8 +2,11 @@
 
 A plain word matches its stem in title and body and scores again for its
 exact form in ``*_exact``, so "dikirim" ranks articles saying "dikirim" above
-those saying "pengiriman". Synonyms join as alternatives scored a little
-lower. Quoted phrases match exact forms in order, without synonyms.
+those saying "pengiriman". Synonyms (hand-made, and the acronyms the
+archive defines) join as alternatives scored a little lower; a synonym
+phrase joins before stopwords leave the query, so "Badan Pengawas Obat dan
+Makanan" still finds "BPOM". Quoted phrases match exact forms in order,
+without synonyms.
 
 The top level of a query splits into *soft* clauses (words, phrases, groups)
 and *hard* ones (field filters, negations). Strictly, a match needs every
@@ -266,9 +269,11 @@ class Compiler:
                 terms = [whoosh_query.Term(f + suffix, stem) for f in fields]
                 out.append(whoosh_query.Or(terms, boost=SYNONYM_BOOST))
             else:
+                # A phrase scores the sum of its words: per word, so that "Korea
+                # Utara" for "korut" ranks below "korut" as a single word does.
                 marks.phrases.add(alt)
                 phrases = [whoosh_query.Phrase(f + "_exact", list(alt)) for f in fields]
-                out.append(whoosh_query.Or(phrases, boost=SYNONYM_BOOST))
+                out.append(whoosh_query.Or(phrases, boost=SYNONYM_BOOST / len(alt)))
         return out
 
     def _phrase(self, tokens, marks, fields):
