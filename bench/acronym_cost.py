@@ -46,7 +46,11 @@ def one_run(tree: Path, imported: Path, new: Path, work: Path) -> dict[str, floa
     cold = run(tree, data_dir, "index", "build")
     warm = run(tree, data_dir, "index", "build")
     run(tree, data_dir, "import", str(new))
-    return {"cold build": cold, "warm build": warm, "update": run(tree, data_dir, "index", "update")}
+    return {
+        "cold build": cold,
+        "warm build": warm,
+        "update": run(tree, data_dir, "index", "update"),
+    }
 
 
 def main() -> int:

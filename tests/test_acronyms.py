@@ -364,3 +364,12 @@ def test_the_cli_says_when_there_is_no_index(tmp_path, runner):
     result = runner.invoke(cli, ["--quiet", "--data-dir", str(tmp_path), "index", "acronyms"])
     assert result.exit_code == 1
     assert "warta index build" in result.output
+
+
+def test_a_hand_made_long_form_with_a_stopword_expands(archive_dir):
+    (archive_dir / "synonyms.txt").write_text("lkp, lembaga kajian dan pesisir\n", encoding="utf-8")
+    s = Searcher(index_path(archive_dir))
+    try:
+        assert set(_ids(s, "lembaga kajian dan pesisir")) == {"def-lkp", "only-lkp"}
+    finally:
+        s.close()
