@@ -27,7 +27,9 @@ from index.acronyms import (
 )
 from searcher import Searcher
 from searcher.compiler import RankingFeatures
+from web import create_app
 from web.cli import cli
+from web.handles import close_app
 
 
 @pytest.mark.parametrize(
@@ -373,3 +375,16 @@ def test_a_hand_made_long_form_with_a_stopword_expands(archive_dir):
         assert set(_ids(s, "lembaga kajian dan pesisir")) == {"def-lkp", "only-lkp"}
     finally:
         s.close()
+
+
+def test_the_api_and_the_page_mark_the_expanded_form(archive_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(archive_dir)})
+    try:
+        client = app.test_client()
+        hits = client.get("/api/search?q=bpkh").get_json()["hits"]
+        snippet = next(h["snippet"] for h in hits if h["id"] == "only-long")
+        assert f"<mark>{BPKH}</mark>" in snippet
+        page = client.get("/?q=bpkh").get_data(as_text=True)
+        assert f"<mark>{BPKH}</mark>" in page
+    finally:
+        close_app(app)
