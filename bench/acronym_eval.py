@@ -13,13 +13,17 @@ the definitions kept at N is each band's labelled precision weighted by how
 many kept definitions fall in that band. N is chosen on the tune part: the
 smallest N whose precision reaches ``--target``.
 
+The split is checked against its rule (per band, SHA-1 of "short=long",
+the first 40 % held out). With ``--data-dir`` (an index built by ``warta index
+build``), the definitions the index generation stores (``acronyms.json``:
+``MIN_ARTICLES`` and no short form mostly written as a common word) are
+scored on both parts the same way.
+
 Recall: ``bench/judged/acronym_queries.tsv`` holds queries written from
 articles that use only one form (the query uses the other). Each runs through
-``warta search --json`` twice: with the shipped synonyms only (today), and with
-the mined definitions added as a ``synonyms.txt`` in the data directory, the
-file the searcher already reads, so expansion goes both ways and ranks a little
-below exact matches. Once the index stores the definitions itself, the second
-run measures that instead (see bench/judged/README_relevance.md).
+the ``Searcher`` of the built index twice: without the stored acronyms
+(``RankingFeatures(acronyms=False)``: the shipped synonyms only) and with them
+(the default), and recall@10 and MRR@10 of the target article are reported.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import hashlib
 import json
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -36,12 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.acronyms import definitions, mine  # noqa: E402
+from index.acronyms import MIN_ARTICLES, definitions, mine, read_trusted  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "data" / "news"
 JUDGED = ROOT / "bench" / "judged" / "acronyms.tsv"
 QUERIES = ROOT / "bench" / "judged" / "acronym_queries.tsv"
 SHIPPED = ROOT / "searcher" / "data" / "synonyms.txt"
+HELD_OUT_SHARE = 0.4
 BANDS = ((20, "20+"), (10, "10-19"), (6, "6-9"), (4, "4-5"), (3, "3"), (2, "2"), (1, "1"))
 
 
@@ -94,7 +99,39 @@ def choose_n(counts, labels, target: float) -> int:
     return 8
 
 
-# -- query recall -------------------------------------------------------------------
+def expected_splits(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The documented split: per band, SHA-1 of "short=long" in order, the first 40 % held out."""
+    splits = {}
+    for bucket in {r["bucket"] for r in rows}:
+        pairs = sorted(
+            ((r["short"], r["long"]) for r in rows if r["bucket"] == bucket),
+            key=lambda p: hashlib.sha1(f"{p[0]}={p[1]}".encode()).hexdigest(),
+        )
+        held = round(len(pairs) * HELD_OUT_SHARE)
+        splits.update({p: "heldout" if i < held else "tune" for i, p in enumerate(pairs)})
+    return splits
+
+
+def stored_precision(pairs, labels: dict, split: str) -> dict:
+    """Weighted precision (as ``precision_at``) of the pairs an index generation stores."""
+    per_band: dict[str, list[bool]] = {}
+    sizes: Counter[str] = Counter()
+    for short, long, n in pairs:
+        sizes[band(n)] += 1
+        label = labels.get((short, long))
+        if label and label[0] == split:
+            per_band.setdefault(band(n), []).append(label[1] == "correct")
+    weighted = sum(sizes[b] * sum(v) / len(v) for b, v in per_band.items())
+    covered = sum(sizes[b] for b in per_band)
+    return {
+        "kept": len(pairs),
+        "judged": sum(len(v) for v in per_band.values()),
+        "wrong": sum(v.count(False) for v in per_band.values()),
+        "precision": weighted / covered if covered else float("nan"),
+    }
+
+
+# -- query recall through a built index ---------------------------------------------
 
 
 def shipped_groups() -> set[frozenset[str]]:
@@ -110,55 +147,33 @@ def in_shipped(short: str, long: str, groups) -> bool:
     return any(short in g and long in g for g in groups)
 
 
-def search_ids(warta: list[str], data_dir: Path, query: str) -> list[str]:
-    out = subprocess.run(
-        [*warta, "--quiet", "--data-dir", str(data_dir), "search", "--json", "-n", "10", query],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [hit["id"] for hit in json.loads(out)["hits"]]
+def ranks(queries, data_dir: Path, acronyms: bool) -> dict[str, int | None]:
+    """Each query's target's rank in its top 10 (None: not there), through the ``Searcher``
+    of the built index, with or without the acronyms its generation stores."""
+    from index import index_path
+    from searcher import Searcher
+    from searcher.compiler import RankingFeatures
 
-
-def recall(queries, data_dir: Path, synonyms: dict[str, str] | None) -> dict[str, bool]:
-    """Whether each query's target is in its top 10, with ``synonyms`` as the user file."""
-    warta = [sys.executable, "-m", "web.cli"]
-    user_file = data_dir / "synonyms.txt"
-    kept = user_file.read_bytes() if user_file.exists() else None
+    searcher = Searcher(index_path(data_dir), features=RankingFeatures(acronyms=acronyms))
     try:
-        if synonyms is not None:
-            lines = [f"{short}, {long}" for short, long in sorted(synonyms.items())]
-            user_file.write_text("# mined by bench/acronym_eval.py\n" + "\n".join(lines) + "\n")
-        elif user_file.exists():
-            user_file.unlink()
         found = {}
         for q in queries:
-            found[q["qid"]] = q["target_id"] in search_ids(warta, data_dir, q["query"])
+            hits = [hit.id for hit in searcher.search(q["query"], page_size=10).hits]
+            found[q["qid"]] = hits.index(q["target_id"]) + 1 if q["target_id"] in hits else None
         return found
     finally:
-        if kept is None:
-            user_file.unlink(missing_ok=True)
-        else:
-            user_file.write_bytes(kept)
+        searcher.close()
 
 
-def usable(defs: dict[str, str], common: set[str]) -> dict[str, str]:
-    """Definitions fit for expansion: not a common word ("itu"), no stray characters."""
-    clean = {short: long for short, long in defs.items() if not set(",#") & set(short + long)}
-    return {short: long for short, long in clean.items() if short not in common}
+def _figures(qs, found) -> str:
+    hits = sum(found[q["qid"]] is not None for q in qs)
+    mrr = sum(1 / found[q["qid"]] for q in qs if found[q["qid"]]) / len(qs)
+    return f"{hits / len(qs):.3f} ({hits}) | {mrr:.3f}"
 
 
-def common_words(news: Path) -> set[str]:
-    """Words written in lowercase mid-sentence in most of their occurrences."""
-    from index.words import CapitalCounts
-
-    caps = CapitalCounts().add_all(texts(news))
-    return {w for w, seen in caps.seen.items() if caps.capitalised[w] < 0.5 * seen}
-
-
-def report_recall(queries, data_dir, defs, groups) -> None:
-    today = recall(queries, data_dir, None)
-    mined = recall(queries, data_dir, defs)
+def report_recall(queries, data_dir, stored, groups) -> None:
+    without = ranks(queries, data_dir, acronyms=False)
+    mined = ranks(queries, data_dir, acronyms=True)
     subsets = {
         "all": queries,
         "pair not in the shipped list": [
@@ -167,17 +182,19 @@ def report_recall(queries, data_dir, defs, groups) -> None:
         "query uses the acronym": [q for q in queries if q["query_form"] == "short"],
         "query uses the long form": [q for q in queries if q["query_form"] == "long"],
     }
-    print("\n| queries | n | recall@10 today | + mined definitions |")
-    print("| --- | ---: | ---: | ---: |")
+    print(
+        "\n| queries | n | recall@10 without | MRR@10 without | recall@10 with mined "
+        "| MRR@10 with mined |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, qs in subsets.items():
-        a = sum(today[q["qid"]] for q in qs)
-        b = sum(mined[q["qid"]] for q in qs)
-        print(f"| {name} | {len(qs)} | {a / len(qs):.3f} ({a}) | {b / len(qs):.3f} ({b}) |")
-    gained = [q["qid"] for q in queries if mined[q["qid"]] and not today[q["qid"]]]
-    lost = [q["qid"] for q in queries if today[q["qid"]] and not mined[q["qid"]]]
+        print(f"| {name} | {len(qs)} | {_figures(qs, without)} | {_figures(qs, mined)} |")
+    gained = [q["qid"] for q in queries if mined[q["qid"]] and not without[q["qid"]]]
+    lost = [q["qid"] for q in queries if without[q["qid"]] and not mined[q["qid"]]]
     print(f"\nfound only with the mined definitions: {gained}; found only without: {lost}")
-    missing = [q["qid"] for q in queries if q["short"] not in defs]
-    print(f"\nqueries whose acronym is not among the kept definitions: {len(missing)} {missing}")
+    kept = {short for short, _, _ in stored}
+    missing = [q["qid"] for q in queries if q["short"] not in kept]
+    print(f"queries whose acronym the index does not store: {len(missing)} {missing}")
 
 
 def main() -> int:
@@ -188,8 +205,12 @@ def main() -> int:
     parser.add_argument("--build", action="store_true", help="Build bench/out/news25k first.")
     args = parser.parse_args()
 
+    rows = read_tsv(JUDGED)
+    wrong_split = [r for r in rows if expected_splits(rows)[(r["short"], r["long"])] != r["split"]]
+    if wrong_split:
+        sys.exit(f"{len(wrong_split)} rows of {JUDGED.name} break the split rule.")
+    labels = {(r["short"], r["long"]): (r["split"], r["label"]) for r in rows}
     counts = mine(texts(args.news))
-    labels = {(r["short"], r["long"]): (r["split"], r["label"]) for r in read_tsv(JUDGED)}
     print(f"mined pairs: {len(counts)} (distinct short forms: {len({s for s, _ in counts})})\n")
     print(
         "| N | definitions kept | judged (tune) | precision tune | judged (held out) | "
@@ -205,8 +226,9 @@ def main() -> int:
     n = choose_n(counts, labels, args.target)
     held = precision_at(counts, labels, n, "heldout")
     print(
-        f"\nchosen N = {n} (smallest with tune precision >= {args.target}): "
-        f"{held['kept']} definitions, held-out precision {held['precision']:.3f}"
+        f"\nchosen N = {n} (smallest with tune precision >= {args.target}; the index uses "
+        f"MIN_ARTICLES = {MIN_ARTICLES}): {held['kept']} definitions, held-out precision "
+        f"{held['precision']:.3f}"
     )
 
     data_dir = args.data_dir
@@ -216,16 +238,18 @@ def main() -> int:
 
         data_dir = news_data_dir()
     if data_dir is None:
-        print("\n(no --data-dir: query recall not measured)")
+        print("\n(no --data-dir: stored pairs and query recall not measured)")
         return 0
-    defs = definitions(counts, n)
-    common = common_words(args.news)
-    fit = usable(defs, common)
-    print(
-        f"\nexpansion uses {len(fit)} definitions ({len(defs) - len(fit)} dropped: the short "
-        f"form is a common lowercase word, e.g. {sorted(set(defs) - set(fit))[:8]})"
-    )
-    report_recall(read_tsv(QUERIES), data_dir, fit, shipped_groups())
+    from index import index_path
+
+    stored = read_trusted(index_path(data_dir).resolve())
+    for split in ("tune", "heldout"):
+        p = stored_precision(stored, labels, split)
+        print(
+            f"\nstored by the index: {p['kept']} definitions; {split}: {p['judged']} judged, "
+            f"{p['wrong']} wrong, weighted precision {p['precision']:.3f}"
+        )
+    report_recall(read_tsv(QUERIES), data_dir, stored, shipped_groups())
     return 0
 
 

@@ -20,16 +20,25 @@ and the shortest long form that matches wins. One article counts a pair once:
 ``mine`` returns how many articles define each pair, ``definitions`` keeps
 those seen in enough articles and, per acronym, its most frequent long form.
 
-Pure functions over text; the index builder runs them over the store and
-keeps the definitions with the index generation.
+The builder mines every article of the store (``mine_articles``) and keeps,
+in the generation's directory, each article's definitions (so that ``warta
+index update`` counts exactly: an update takes back what changed and deleted
+articles said) and the trusted definitions the searcher reads
+(``acronyms.json``: those seen in ``MIN_ARTICLES`` articles or more).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import pickle
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
+
+from .words import known_word
 
 FUNCTION_WORDS = frozenset(
     "dan untuk di ke dari atau yang serta dengan pada bagi oleh dalam tentang atas "
@@ -210,3 +219,151 @@ def definitions(counts: Counter[tuple[str, str]], min_articles: int) -> dict[str
 
 def _preferred(form: tuple[int, str]) -> tuple[int, int, str]:
     return -form[0], len(form[1]), form[1]
+
+
+# -- the archive's definitions, kept with an index generation ---------------------
+
+# Chosen on the tune part of bench/judged/acronyms.tsv (bench/acronym_eval.py):
+# the smallest article count whose definitions reach 0.95 precision.
+MIN_ARTICLES = 2
+TRUSTED_FILE = "acronyms.json"
+COUNTS_FILE = "acronym_counts.pickle"
+# A short form written in lowercase mid-sentence in most articles that write it
+# is a word ("api", "tim", "itu", "ia") when it is also a dictionary or function
+# word, or has two letters:
+# expanding it would flood its queries. Acronyms that became words (Pemilu,
+# karhutla, medsos) are not dictionary words and stay.
+_LOWER = re.compile(r"(?<=[a-z0-9,)] )[a-z]{2,10}\b")
+_CAPITAL = re.compile(r"(?<=[a-z0-9,)] )[A-Z][A-Za-z]{1,9}\b")
+
+Pair = tuple[str, str]
+
+
+def written_forms(text: str) -> tuple[set[str], set[str]]:
+    """Words of 2..10 letters written mid-sentence in lowercase, and with a capital (lowercased)."""
+    return set(_LOWER.findall(text)), {w.lower() for w in _CAPITAL.findall(text)}
+
+
+class AcronymCounts:
+    """The definitions each article makes, and how often short forms are written as words.
+
+    ``defined`` maps an article id to the pairs it defines, so an update can
+    take back what a changed or deleted article said: the article counts are
+    exact. ``lower`` and ``capital`` count the articles writing a short form
+    mid-sentence in lowercase or with a capital; an update adds its
+    articles' and takes nothing back (a ratio: a rebuild recounts it).
+    """
+
+    def __init__(self):
+        self.defined: dict[str, frozenset[Pair]] = {}
+        self.lower: Counter[str] = Counter()
+        self.capital: Counter[str] = Counter()
+
+    def add(self, article_id: str, text: str) -> None:
+        """Count what one article (its latest version) defines and how it writes words."""
+        pairs = definitions_in(text)
+        if pairs:
+            self.defined[article_id] = frozenset(pairs)
+        else:
+            self.defined.pop(article_id, None)
+        lower, capital = written_forms(text)
+        self.lower.update(lower)
+        self.capital.update(capital)
+
+    def forget(self, article_ids: Iterable[str]) -> None:
+        """Take back the definitions of deleted articles."""
+        for article_id in article_ids:
+            self.defined.pop(article_id, None)
+
+    def counts(self) -> Counter[Pair]:
+        """How many articles define each (short form, long form) pair."""
+        return Counter(pair for pairs in self.defined.values() for pair in pairs)
+
+    def trusted(self, min_articles: int = MIN_ARTICLES) -> dict[str, tuple[str, int]]:
+        """Acronym → (long form, articles) for the definitions seen in ``min_articles``,
+        leaving out short forms mostly written as a dictionary or function word."""
+        counts = self.counts()
+        kept = definitions(counts, min_articles)
+        return {
+            short: (long, counts[(short, long)])
+            for short, long in kept.items()
+            if not self._common_word(short) and not set(",#") & set(short + long)
+        }
+
+    def _common_word(self, short: str) -> bool:
+        if self.lower[short] <= self.capital[short]:
+            return False
+        return len(short) <= 2 or short in FUNCTION_WORDS or known_word(short)
+
+    def save(self, gen_dir: Path) -> None:
+        """Write the counts, keeping the case counts of short forms only (small)."""
+        shorts = {short for pairs in self.defined.values() for short, _ in pairs}
+        state = {
+            "defined": {i: sorted(p) for i, p in self.defined.items()},
+            "lower": {w: n for w, n in self.lower.items() if w in shorts},
+            "capital": {w: n for w, n in self.capital.items() if w in shorts},
+        }
+        _replace(Path(gen_dir) / COUNTS_FILE, pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+
+    @classmethod
+    def load(cls, gen_dir: Path) -> AcronymCounts | None:
+        """The counts saved in ``gen_dir`` (None: none, or unreadable)."""
+        try:
+            state = pickle.loads((Path(gen_dir) / COUNTS_FILE).read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, TypeError, KeyError):
+            return None
+        counts = cls()
+        counts.defined = {i: frozenset(map(tuple, p)) for i, p in state["defined"].items()}
+        counts.lower.update(state["lower"])
+        counts.capital.update(state["capital"])
+        return counts
+
+
+def article_text(article) -> str:
+    """What is mined of an article: its title and body."""
+    return f"{article.title or ''}\n{article.body or ''}"
+
+
+def mine_articles(articles: Iterable, counts: AcronymCounts | None = None) -> AcronymCounts:
+    """Add the definitions of ``articles`` (``crawler.article.Article``) to ``counts``."""
+    counts = AcronymCounts() if counts is None else counts
+    for article in articles:
+        counts.add(article.id, article_text(article))
+    return counts
+
+
+def keep_trusted(counts: AcronymCounts, gen_dir: Path) -> None:
+    """Save ``counts`` and the trusted definitions the searcher reads, in ``gen_dir``."""
+    counts.save(gen_dir)
+    pairs = counts.trusted(MIN_ARTICLES)
+    rows = [[short, long, n] for short, (long, n) in sorted(pairs.items())]
+    text = json.dumps({"min_articles": MIN_ARTICLES, "pairs": rows}, ensure_ascii=False)
+    _replace(Path(gen_dir) / TRUSTED_FILE, text.encode("utf-8"))
+
+
+def update_trusted(gen_dir: Path, changed: Iterable, deleted: Iterable[str], store) -> None:
+    """Bring a generation's counts up to date with ``changed`` articles and ``deleted``
+    ids; a generation without counts (an older build) is counted from ``store`` again."""
+    counts = AcronymCounts.load(gen_dir)
+    if counts is None:
+        counts = mine_articles(article for article, _ in store.iter_articles())
+    else:
+        counts.forget(deleted)
+        mine_articles(changed, counts)
+    keep_trusted(counts, gen_dir)
+
+
+def read_trusted(gen_dir: Path) -> list[tuple[str, str, int]]:
+    """The trusted (acronym, long form, articles) of a generation; none if it has no file."""
+    try:
+        data = json.loads((Path(gen_dir) / TRUSTED_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    return [(short, long, int(n)) for short, long, n in data["pairs"]]
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a reader never sees half a file)."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)

@@ -24,6 +24,7 @@ from whoosh import index as whoosh_index
 from crawler.article import Article
 from crawler.store import Store
 
+from .acronyms import keep_trusted, mine_articles
 from .analysis import Stemmer, protected_words
 from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, analysis_key, joined
 from .generations import (
@@ -135,6 +136,7 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
     stories.save(gen_dir)
+    keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
     built = now()
     toc = index.latest_generation()
     Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)

@@ -1,4 +1,4 @@
-"""Commands of the index stage: ``warta index build|update|stats``.
+"""Commands of the index stage: ``warta index build|update|stats|acronyms``.
 
 Progress bars go to a terminal only (never carriage returns into a log), and
 not at all with ``--quiet``.
@@ -14,11 +14,12 @@ from tqdm import tqdm
 
 from crawler.store import Store, StoreError
 
+from .acronyms import read_trusted
 from .analysis import load_protected
 from .build import BuildReport, build_index
 from .dedup import DEFAULT_THRESHOLD
 from .errors import WartaIndexError
-from .generations import index_path
+from .generations import index_path, open_index
 from .stats import index_stats
 from .update import update_index
 
@@ -139,3 +140,23 @@ def stats_command(ctx: click.Context, as_json: bool) -> None:
         return
     for key, value in stats.items():
         click.echo(f"{key.replace('_', ' '):>20}: {value}")
+
+
+@index_group.command("acronyms")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@click.pass_context
+def acronyms_command(ctx: click.Context, as_json: bool) -> None:
+    """List the acronyms the archive defines that searches expand, with their long
+    forms and how many articles define them (a synonyms.txt group wins over them)."""
+    link = index_path(ctx.obj["data_dir"])
+    try:
+        open_index(link)
+    except WartaIndexError as e:
+        raise click.ClickException(str(e)) from e
+    pairs = read_trusted(link.resolve())
+    if as_json:
+        rows = [{"acronym": s, "long_form": lf, "articles": n} for s, lf, n in pairs]
+        click.echo(json.dumps({"acronyms": rows}, indent=2, ensure_ascii=False))
+        return
+    for short, long, articles in pairs:
+        click.echo(f"{short}  {long}  ({articles} articles)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from crawler.store import Store
 
+from .acronyms import read_trusted
 from .generations import Manifest, open_index
 from .merging import live_ids
 
@@ -34,4 +35,5 @@ def index_stats(store: Store, index_dir: str | os.PathLike) -> dict:
         "not_indexed": len(store_ids - indexed_ids),
         "missing_from_store": len(indexed_ids - store_ids),
         "pending_changes": store.seq - (manifest.seq or 0),
+        "acronyms": len(read_trusted(gen_dir)),
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 from crawler.article import Article
 from crawler.store import Store
 
+from .acronyms import update_trusted
 from .analysis import Stemmer, protected_words
 from .build import BuildReport, RebuildSettings, rebuild, sign
 from .dedup import DuplicateGroups, joined
@@ -87,6 +88,8 @@ class _Update:
         groups = DuplicateGroups.load(gen_dir)
         stories = Stories.load(gen_dir)
         changes = self.read_changes(manifest, groups)
+        # Before the commit: a searcher that sees the new articles sees their acronyms.
+        update_trusted(gen_dir, changes.changed, changes.deleted, self.store)
         placed, new_stems = self.apply(changes, groups, stories)
         groups.save(gen_dir)
         stories.save(gen_dir)

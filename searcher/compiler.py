@@ -2,8 +2,11 @@
 
 A plain word matches its stem in title and body and scores again for its
 exact form in ``*_exact``, so "dikirim" ranks articles saying "dikirim" above
-those saying "pengiriman". Synonyms join as alternatives scored a little
-lower. Quoted phrases match exact forms in order, without synonyms.
+those saying "pengiriman". Synonyms (hand-made, and the acronyms the
+archive defines) join as alternatives scored a little lower; a synonym
+phrase joins before stopwords leave the query, so "Badan Pengawas Obat dan
+Makanan" still finds "BPOM". Quoted phrases match exact forms in order,
+without synonyms.
 
 The top level of a query splits into *soft* clauses (words, phrases, groups)
 and *hard* ones (field filters, negations). Strictly, a match needs every
@@ -94,6 +97,7 @@ class RankingFeatures:
     stemming: bool = True
     exact_boost: float = EXACT_BOOST
     synonyms: bool = True
+    acronyms: bool = True  # the archive's own (``index.acronyms``), as synonyms
     phrase_boost: float = PHRASE_BOOST
     stopwords: bool = True
     coord_bonus: float = COORD_BONUS
@@ -191,9 +195,10 @@ class Compiler:
         words: list[str] = []
         items = list(tree.children) if isinstance(tree, All) else [tree] if tree else []
         answer = self._answer(items)
-        items = self._drop_stopwords(items)
+        # Synonym phrases first: a long form may hold a stopword ("obat dan makanan").
+        items = self._drop_stopwords(self._join_synonyms(items))
         soft, hard, runs = [], [], []
-        for item in self._join_synonyms(items):
+        for item in items:
             if isinstance(item, (Field, Not)):
                 q = self._node(item, marks, words)
                 if q is not None:
@@ -227,14 +232,15 @@ class Compiler:
         """Replace runs of plain words that form a synonym phrase ("korea utara") by one."""
         if not self.features.synonyms or self.synonyms.longest < 2:
             return items
+        words = [tuple(self.tokens(i.text)) if isinstance(i, Word) else None for i in items]
         out, i = [], 0
         while i < len(items):
             for n in range(min(self.synonyms.longest, len(items) - i), 1, -1):
-                run = items[i : i + n]
-                if all(isinstance(w, Word) for w in run):
-                    tokens = tuple(t for w in run for t in self.tokens(w.text))
+                run = words[i : i + n]
+                if None not in run:
+                    tokens = tuple(t for w in run for t in w)
                     if self.synonyms.get(tokens):
-                        out.append(_Run(tuple(run), tokens))
+                        out.append(_Run(tuple(items[i : i + n]), tokens))
                         i += n
                         break
             else:
@@ -242,11 +248,16 @@ class Compiler:
                 i += 1
         return out
 
+    def _run_words(self, run: _Run) -> list:
+        """The words of a synonym phrase that rank on their own (not its stopwords)."""
+        return self._drop_stopwords(list(run.words))
+
     def _node(self, node, marks, words, fields=TEXT_FIELDS):
         if isinstance(node, Word):
             return self._word(node.text, marks, words, fields)
         if isinstance(node, _Run):
-            parts = [self._word(w.text, marks, words, fields, synonyms=False) for w in node.words]
+            kept = self._run_words(node)
+            parts = [self._word(w.text, marks, words, fields, synonyms=False) for w in kept]
             together = [whoosh_query.Phrase(f + "_exact", list(node.tokens)) for f in fields]
             alternatives = self._synonyms(node.tokens, marks, fields)
             return whoosh_query.Or(
@@ -262,8 +273,9 @@ class Compiler:
             child = self._node(node.child, Marks(), [], fields)
             return whoosh_query.Not(child) if child is not None else None
         if isinstance(node, (All, Any)):
-            children = self._drop_stopwords(list(node.children))
+            children = list(node.children)
             children = self._join_synonyms(children) if isinstance(node, All) else children
+            children = self._drop_stopwords(children)
             subs = [q for c in children if (q := self._node(c, marks, words, fields)) is not None]
             if not subs:
                 return None
@@ -301,9 +313,11 @@ class Compiler:
                 terms = [whoosh_query.Term(f + suffix, stem) for f in fields]
                 out.append(whoosh_query.Or(terms, boost=SYNONYM_BOOST))
             else:
+                # A phrase scores the sum of its words: per word, so that "Korea
+                # Utara" for "korut" ranks below "korut" as a single word does.
                 marks.phrases.add(alt)
                 phrases = [whoosh_query.Phrase(f + "_exact", list(alt)) for f in fields]
-                out.append(whoosh_query.Or(phrases, boost=SYNONYM_BOOST))
+                out.append(whoosh_query.Or(phrases, boost=SYNONYM_BOOST / len(alt)))
         return out
 
     def _phrase(self, tokens, marks, fields):
@@ -340,7 +354,11 @@ class Compiler:
         if not self.features.phrase_boost:
             return []
         pairs = []
-        words = [w for item in runs for w in (item.words if isinstance(item, _Run) else [item])]
+        words = [
+            w
+            for item in runs
+            for w in (self._run_words(item) if isinstance(item, _Run) else [item])
+        ]
         for a, b in zip(words, words[1:], strict=False):
             if isinstance(a, Word) and isinstance(b, Word):
                 ta, tb = self.tokens(a.text), self.tokens(b.text)

@@ -23,8 +23,9 @@ from index import open_index
 class Generations:
     """The current generation of the index at ``index_dir``, and the replaced ones still open.
 
-    ``build`` makes what a generation serves from an open Whoosh searcher;
-    the result must have a ``searcher`` attribute and a ``close()`` method.
+    ``build`` makes what a generation serves from an open Whoosh searcher and
+    the generation's directory; the result must have a ``searcher`` attribute
+    and a ``close()`` method.
     A replaced generation stays open ``retire_after`` seconds.
     """
 
@@ -57,11 +58,11 @@ class Generations:
                 if not current.searcher.up_to_date():
                     # The refreshed searcher shares the unchanged segments' readers with the
                     # old one, so the old one must not be closed.
-                    self.current = self._build(current.searcher.refresh())
+                    self.current = self._build(current.searcher.refresh(), target)
                 return
             index = open_index(self.index_dir)
             self._target = target
-            self.current = self._build(index.searcher(weighting=scoring.BM25F()))
+            self.current = self._build(index.searcher(weighting=scoring.BM25F()), target)
             if current is not None:
                 self._retire(current)
 

@@ -17,6 +17,8 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
+from index.acronyms import read_trusted
+
 from . import errors
 from .compiler import DEFAULT_FEATURES, RankingFeatures, word_tokenizer
 from .errors import QueryError
@@ -82,15 +84,18 @@ class Searcher:
         self._reading = threading.RLock()
         self.generations = Generations(index_dir, self._pipeline, retire_after)
 
-    def _pipeline(self, whoosh_searcher) -> QueryPipeline:
-        """The query pipeline of a newly opened generation (synonyms are read once)."""
+    def _pipeline(self, whoosh_searcher, gen_dir: Path) -> QueryPipeline:
+        """The query pipeline of a newly opened generation: the synonym files are
+        read once, the acronyms the generation's archive defines with each."""
+        tokenize = word_tokenizer(whoosh_searcher.schema)
         if self._synonyms is None:
-            tokenize = word_tokenizer(whoosh_searcher.schema)
             self._synonyms = Synonyms.load(tokenize, self.synonyms_file)
+        synonyms = self._synonyms
+        if self.features.synonyms and self.features.acronyms:
+            mined = [(short, long) for short, long, _ in read_trusted(gen_dir)]
+            synonyms = synonyms.with_mined(mined, tokenize)
         caches = CacheBounds.of_limits(self.limits)
-        return QueryPipeline(
-            whoosh_searcher, self._synonyms, self._stopwords, self.features, caches
-        )
+        return QueryPipeline(whoosh_searcher, synonyms, self._stopwords, self.features, caches)
 
     @property
     def index_dir(self) -> Path:
