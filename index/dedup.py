@@ -342,21 +342,24 @@ class DuplicateGroups:
         """Forget ``deleted`` and place the changed articles ``signed`` (id, signature).
 
         Returns {id: group} of the placed articles, and {id: group} of the
-        articles regrouped because their group's first article left it: the
-        rest of such a group follows its lowest remaining id.
+        articles regrouped because their group's first article left or changed:
+        the rest of such a group follows its lowest remaining id.
         """
         members: dict[str, set[str]] = {}
         for article_id, group in self.groups.items():
             members.setdefault(group, set()).add(article_id)
         self.remove(deleted)
-        placed = self.place(signed, accept)
+        # A changed article is judged afresh: the rest of a group it led follows
+        # its lowest remaining id first, so the article may join them again or not.
+        changed = {article_id for article_id, _ in signed}
         regrouped = {}
-        for article_id, group in placed.items():
-            followers = members.get(article_id, set()) - {article_id} - placed.keys()
-            if group != article_id and followers:
+        for article_id in changed:
+            followers = members.get(article_id, set()) - changed
+            if followers:
                 leader = min(followers)
                 for follower in followers:
                     self.groups[follower] = regrouped[follower] = leader
+        placed = self.place(signed, accept)
         return placed, regrouped
 
     def remove(self, article_ids: Iterable[str]) -> None:

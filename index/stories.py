@@ -72,6 +72,10 @@ COPY_CONTAINED = 0.45  # of the shorter template-free text
 COPY_DAYS = 2
 COPY_JACCARD_SAME_SOURCE = 0.55  # one outlet's texts: it reuses its own background
 COPY_HOURS_SAME_SOURCE = 12
+# Undated texts (plain text files) have no time to judge by: the MinHash
+# threshold decides, but only over this many shared shingles, so short texts
+# sharing a phrase or two are not copies (000/002 of the sample share 40).
+UNDATED_SHARED = 20
 STORY_COSINE = 0.35  # two outlets' reports
 STORY_COSINE_SAME_SOURCE = 0.5  # one outlet's articles
 STORY_HOURS = 48  # from the story's first report
@@ -159,8 +163,8 @@ class Stories:
         if sa is None or sb is None:
             return False
         if sa.day is None or sb.day is None:
-            # No time to judge by (plain text files): the MinHash threshold alone decides.
-            return True
+            shared = np.intersect1d(sa.shingles, sb.shingles, assume_unique=True)
+            return len(shared) >= UNDATED_SHARED
         same_source = sa.source == sb.source
         if abs(sa.day - sb.day) > COPY_DAYS or (
             same_source and abs(sa.moment - sb.moment) > COPY_HOURS_SAME_SOURCE * 3600

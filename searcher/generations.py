@@ -54,12 +54,12 @@ class Generations:
         with self._lock:
             target = self.index_dir.resolve()
             current = self.current
-            if current is not None and target == self._target:
-                if not current.searcher.up_to_date():
-                    # The refreshed searcher shares the unchanged segments' readers with the
-                    # old one, so the old one must not be closed.
-                    self.current = self._build(current.searcher.refresh(), target)
+            if current is not None and target == self._target and current.searcher.up_to_date():
                 return
+            # An update is opened afresh too: Whoosh's ``refresh()`` reuses a segment's
+            # reader by segment id alone, so it kept an updated segment's old deletions
+            # (deleted and replaced articles went on being found) and the readers of
+            # segments a merge had replaced. Mapped segments make opening cheap.
             index = open_index(self.index_dir)
             self._target = target
             self.current = self._build(index.searcher(weighting=scoring.BM25F()), target)

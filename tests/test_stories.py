@@ -386,3 +386,30 @@ def test_a_report_joins_a_story_through_any_member(first, member, hours, member_
         seen,
     )
     assert story == ("first" if joins else "new")
+
+
+def test_short_undated_texts_sharing_a_phrase_are_not_copies(tmp_path):
+    """Plain text files have no time to judge by; a phrase or two in common is
+    not a copy (they were all collapsed into one hit by the MinHash threshold)."""
+    places = ["Bekasi", "Medan", "Padang", "Manado", "Kupang"]
+    causes = ["hujan deras semalam", "tanggul jebol", "sungai meluap", "rob pasang", "drainase"]
+    articles = [
+        Article(
+            id=f"a{i}",
+            title=f"Warga {place} mengungsi",
+            body=f"Banjir melanda {place} karena {cause}.",
+        )
+        for i, (place, cause) in enumerate(zip(places, causes, strict=True))
+    ]
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        store.upsert_many(articles)
+        build_index(store, index_path(data))
+    searcher = Searcher(index_path(data))
+    try:
+        result = searcher.search("banjir")
+    finally:
+        searcher.close()
+    assert result.total == 5
+    assert sorted(h.id for h in result.hits) == [a.id for a in articles]
+    assert all(h.duplicates == [] for h in result.hits)
