@@ -6,7 +6,10 @@ since the current generation), which also stems most words; then the Whoosh
 segments of every article, each with its duplicate group. The parent commits
 both processes' segments together, writes the generation's groups and
 manifest, saves the new stems to the persisted cache and switches the index
-link to the new generation (``generations``).
+link to the new generation (``generations``). When nothing the second pass
+reads has changed since the current generation was built (its fingerprint,
+``fingerprints``), its segments are linked into the new generation instead
+of written again.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from crawler.store import Store
 
 from .analysis import Stemmer, protected_words
 from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, analysis_key, joined
+from .fingerprints import Fingerprint, code_key, combine, link_files
 from .generations import (
     LOCK_TIMEOUT,
+    UNREADABLE_INDEX_ERRORS,
     Manifest,
     exclusive,
     new_generation,
@@ -39,7 +44,14 @@ from .generations import (
 from .schema import INDEX_FORMAT, article_fields, make_schema
 from .stems import StemCache, stem_cache_path
 from .stories import Stories
-from .workers import Progress, bodies_task, run_shards, segments_task, signatures_task
+from .workers import (
+    Progress,
+    bodies_task,
+    documents_digest,
+    run_shards,
+    segments_task,
+    signatures_task,
+)
 
 # Up to this many missing signatures are computed without a pass over the store.
 FEW_SIGNATURES = 2000
@@ -131,12 +143,19 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
         signatures, settings.dup_threshold, key, stories.is_copy
     )
     stories.assign(groups.groups)
-    segments = _all_segments(gen_dir, store, stemmer, groups.groups, stories.story, progress)
+    documents = _documents(groups.groups, stories.story)
+    written = _reused_segments(link, gen_dir, store, index.schema, documents)
+    if written is None:
+        written = _all_segments(gen_dir, store, stemmer, documents, progress)
+    elif progress:
+        progress(len(groups.groups))  # the second pass, done by linking
+    segments, digest = written
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
     stories.save(gen_dir)
     built = now()
     toc = index.latest_generation()
+    Fingerprint(code=code_key(), documents=digest, toc=toc).write(gen_dir)
     Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)
     return groups
 
@@ -209,8 +228,8 @@ def _known_signatures(link: Path, store: Store, key: str) -> dict:
     }
 
 
-def _all_segments(gen_dir, store: Store, stemmer: Stemmer, groups: dict, stories: dict, progress):
-    """Pass 2 (two processes): Whoosh segments of every article, with its group and story."""
+def _documents(groups: dict, stories: dict):
+    """``documents(article)``: its Whoosh fields with its group and story, or None."""
 
     def documents(article: Article) -> dict | None:
         # Only the articles grouped in pass 1: the groups list exactly what is indexed.
@@ -218,9 +237,61 @@ def _all_segments(gen_dir, store: Store, stemmer: Stemmer, groups: dict, stories
             return None
         return article_fields(article, groups[article.id], stories[article.id])
 
+    return documents
+
+
+def _all_segments(gen_dir, store: Store, stemmer: Stemmer, documents, progress):
+    """Pass 2 (two processes): Whoosh segments of every article, with its group and story;
+    and the digest of their documents."""
     args = (str(gen_dir), documents)
     shards = run_shards(segments_task, args, stemmer=stemmer, store=store, progress=progress)
-    return [segment for segments in shards for segment in segments]
+    segments = [segment for found, _ in shards for segment in found]
+    return segments, combine([digest for _, digest in shards])
+
+
+def _reused_segments(link: Path, gen_dir: Path, store: Store, schema, documents):
+    """The current generation's segments linked into ``gen_dir``, with their digest,
+    when pass 2 would write them again as they are; else None.
+
+    That is when the current generation is a rebuild that no update has
+    changed since (its commit is the one its fingerprint describes), written
+    by the same code with the same schema, without deletions, and the
+    documents of this build have the digest of that one's (``fingerprints``).
+    """
+    try:
+        old_dir = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    found = Fingerprint.read(old_dir)
+    manifest = Manifest.read(old_dir)
+    if found is None or found.code != code_key() or manifest.format != INDEX_FORMAT:
+        return None
+    if manifest.toc != found.toc:
+        return None
+    try:
+        old = whoosh_index.open_dir(str(old_dir))
+        unchanged = old.latest_generation() == found.toc and _fields(old.schema) == _fields(schema)
+        segments = old._segments() if unchanged else []
+    except UNREADABLE_INDEX_ERRORS:
+        return None
+    if not unchanged or any(segment.deleted_count() for segment in segments):
+        return None
+    if documents_digest(store, documents) != found.documents:
+        return None
+    for segment in segments:
+        link_files(old_dir, gen_dir, segment.list_files(old.storage))
+    return segments, found.documents
+
+
+def _fields(schema) -> list[tuple]:
+    """What sets two schemas of the same code apart: their fields and protected words.
+
+    (Whoosh's own schema equality compares column objects by identity.)
+    """
+    return [
+        (name, type(field).__name__, getattr(field, "protected", None))
+        for name, field in schema.items()
+    ]
 
 
 def _commit_segments(index, link: Path, segments: list) -> None:
