@@ -175,11 +175,15 @@ def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:
             signatures_task, args, stemmer=stemmer, store=store, progress=progress
         ):
             signatures.update(found)
-        return signatures
-    if progress:
-        progress(len(signatures) + len(missing))
-    signatures.update(sign([a for i in missing if (a := store.get(i)) is not None], stemmer))
-    return signatures
+    else:
+        if progress:
+            progress(len(signatures) + len(missing))
+        found = sign([a for i in missing if (a := store.get(i)) is not None], stemmer)
+        signatures.update(found)
+    # In id order: grouping and stories depend on the order they meet articles in,
+    # which was the set's (another each process) or the shards'; now a warm
+    # rebuild groups as the cold one did, and its segments can be linked.
+    return dict(sorted(signatures.items()))
 
 
 def sign(articles: list[Article], stemmer: Stemmer) -> dict:
