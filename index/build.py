@@ -14,10 +14,12 @@ of written again.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -272,19 +274,32 @@ def _reused_segments(link: Path, gen_dir: Path, store: Store, schema, documents)
         return None
     if manifest.toc != found.toc:
         return None
-    try:
-        old = whoosh_index.open_dir(str(old_dir))
-        unchanged = old.latest_generation() == found.toc and _fields(old.schema) == _fields(schema)
-        segments = old._segments() if unchanged else []
-    except UNREADABLE_INDEX_ERRORS:
+    old = _old_segments(old_dir, found.toc, schema)
+    if old is None or documents_digest(store, documents) != found.documents:
         return None
-    if not unchanged or any(segment.deleted_count() for segment in segments):
-        return None
-    if documents_digest(store, documents) != found.documents:
-        return None
+    storage, segments = old
     for segment in segments:
-        link_files(old_dir, gen_dir, segment.list_files(old.storage))
+        link_files(old_dir, gen_dir, segment.list_files(storage))
     return segments, found.documents
+
+
+def _old_segments(old_dir: Path, toc: int, schema):
+    """(storage, segments) of the generation at commit ``toc`` with this schema and
+    no deletions, else None (an unreadable one included)."""
+    # Whoosh leaves an unreadable table of contents open when it fails: close it quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            old = whoosh_index.open_dir(str(old_dir))
+            if old.latest_generation() != toc or _fields(old.schema) != _fields(schema):
+                return None
+            segments = old._segments()
+        except UNREADABLE_INDEX_ERRORS:
+            gc.collect()
+            return None
+    if any(segment.deleted_count() for segment in segments):
+        return None
+    return old.storage, segments
 
 
 def _fields(schema) -> list[tuple]:
