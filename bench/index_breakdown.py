@@ -11,7 +11,9 @@ from the store to a committed, searchable index:
   one process; and the same without stemming;
 - Warta cold rebuild (no stem cache, no earlier index), warm rebuild with the
   stem cache only (signatures recomputed), and warm rebuild (stem cache and
-  the signatures of unchanged articles reused, as any rebuild after the first);
+  the signatures of unchanged articles reused, as any rebuild after the first;
+  both with the fingerprint removed, so every segment is written), a warm
+  rebuild with nothing changed (the segments linked, ``index/fingerprints.py``);
 - Warta update after importing the 250 held-back articles (then deleted again
   for the next run).
 
@@ -43,6 +45,7 @@ from crawler.store import Store  # noqa: E402
 from index import build_index, index_path, index_stats, split_words, update_index  # noqa: E402
 from index.analysis import Stemmer  # noqa: E402
 from index.dedup import DUPS_FILE  # noqa: E402
+from index.fingerprints import FINGERPRINT_FILE  # noqa: E402
 from index.stems import stem_cache_path  # noqa: E402
 
 DEFAULT_NEWS = ROOT.parent / "shared" / "data" / "news"
@@ -166,11 +169,16 @@ def one_run(data_dir: Path, held_back: list[Article]) -> dict:
     stem_cache_path(index_path(data_dir)).unlink(missing_ok=True)
     forget_index(data_dir)
     results["cold"] = measure("cold", data_dir)
-    # Warm, signatures recomputed: the stem cache kept, the signatures not.
+    # Warm, signatures recomputed: the stem cache kept, the signatures not. Without
+    # the fingerprint every segment is written again, as after any change.
     (index_path(data_dir).resolve() / DUPS_FILE).unlink()
+    (index_path(data_dir).resolve() / FINGERPRINT_FILE).unlink()
     results["warm-stems"] = measure("warm", data_dir)
     # Warm: the stem cache and the unchanged articles' signatures kept.
+    (index_path(data_dir).resolve() / FINGERPRINT_FILE).unlink()
     results["warm"] = measure("warm", data_dir)
+    # Nothing changed: the segments are linked, not written (index/fingerprints.py).
+    results["linked"] = measure("warm", data_dir)
     with Store.open(data_dir) as store:
         store.upsert_many(held_back)
     results["update"] = measure("update", data_dir)
@@ -192,10 +200,12 @@ def median(runs: list[dict], key: str, field: str = "seconds") -> float:
 
 
 def report(runs: list[dict], articles: int) -> str:
-    keys = ("baseline", "baseline-plain", "cold", "warm-stems", "warm", "update")
+    keys = ("baseline", "baseline-plain", "cold", "warm-stems", "warm", "linked", "update")
     m = {k: median(runs, k) for k in keys}
     peak = max(run[k]["peak_mb"] for run in runs for k in ("cold", "warm"))
-    cpu = {k: median(runs, k, "cpu") for k in ("baseline", "baseline-plain", "cold", "warm")}
+    cpu = {
+        k: median(runs, k, "cpu") for k in ("baseline-plain", "baseline", "cold", "warm", "linked")
+    }
     warm = runs[-1]["warm"]
     loads = [run[k]["load"] for run in runs for k in run]
     lines = [
@@ -211,6 +221,9 @@ def report(runs: list[dict], articles: int) -> str:
         f"| warm rebuild, signatures recomputed (stem cache only) | {m['warm-stems']:.1f} s "
         f"| {m['baseline-plain']:.1f} s (no stemming) "
         f"| {m['warm-stems'] / m['baseline-plain']:.2f} × | |",
+        f"| warm rebuild, nothing changed (segments linked) | {m['linked']:.1f} s "
+        f"| {m['baseline-plain']:.1f} s (no stemming) "
+        f"| {m['linked'] / m['baseline-plain']:.2f} × | |",
         f"| update, {HELD_BACK} new articles | {m['update']:.2f} s "
         f"| warm rebuild {m['warm']:.1f} s "
         f"| {m['update'] / m['warm']:.1%} | ≤ 5 % |",
@@ -218,7 +231,8 @@ def report(runs: list[dict], articles: int) -> str:
         "",
         "CPU seconds (process tree; robust to a busy machine): "
         f"cold {cpu['cold']:.0f} vs baseline {cpu['baseline']:.0f}, "
-        f"warm {cpu['warm']:.0f} vs baseline without stemming {cpu['baseline-plain']:.0f}.",
+        f"warm {cpu['warm']:.0f} vs baseline without stemming {cpu['baseline-plain']:.0f}, "
+        f"nothing changed {cpu['linked']:.1f}.",
         f"Load average before the measurements: {min(loads):.1f}-{max(loads):.1f}, "
         f"at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
         "",

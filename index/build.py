@@ -6,15 +6,20 @@ since the current generation), which also stems most words; then the Whoosh
 segments of every article, each with its duplicate group. The parent commits
 both processes' segments together, writes the generation's groups and
 manifest, saves the new stems to the persisted cache and switches the index
-link to the new generation (``generations``).
+link to the new generation (``generations``). When nothing the second pass
+reads has changed since the current generation was built (its fingerprint,
+``fingerprints``), its segments are linked into the new generation instead
+of written again.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,8 +32,10 @@ from crawler.store import Store
 from .acronyms import keep_trusted, mine_articles
 from .analysis import Stemmer, protected_words
 from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, analysis_key, joined
+from .fingerprints import Fingerprint, code_key, combine, link_files
 from .generations import (
     LOCK_TIMEOUT,
+    UNREADABLE_INDEX_ERRORS,
     Manifest,
     exclusive,
     new_generation,
@@ -40,7 +47,14 @@ from .generations import (
 from .schema import INDEX_FORMAT, article_fields, make_schema
 from .stems import StemCache, stem_cache_path
 from .stories import Stories
-from .workers import Progress, bodies_task, run_shards, segments_task, signatures_task
+from .workers import (
+    Progress,
+    bodies_task,
+    documents_digest,
+    run_shards,
+    segments_task,
+    signatures_task,
+)
 
 # Up to this many missing signatures are computed without a pass over the store.
 FEW_SIGNATURES = 2000
@@ -132,13 +146,20 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
         signatures, settings.dup_threshold, key, stories.is_copy
     )
     stories.assign(groups.groups)
-    segments = _all_segments(gen_dir, store, stemmer, groups.groups, stories.story, progress)
+    documents = _documents(groups.groups, stories.story)
+    written = _reused_segments(link, gen_dir, store, index.schema, documents)
+    if written is None:
+        written = _all_segments(gen_dir, store, stemmer, documents, progress)
+    elif progress:
+        progress(len(groups.groups))  # the second pass, done by linking
+    segments, digest = written
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
     stories.save(gen_dir)
     keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
     built = now()
     toc = index.latest_generation()
+    Fingerprint(code=code_key(), documents=digest, toc=toc).write(gen_dir)
     Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)
     return groups
 
@@ -158,11 +179,15 @@ def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:
             signatures_task, args, stemmer=stemmer, store=store, progress=progress
         ):
             signatures.update(found)
-        return signatures
-    if progress:
-        progress(len(signatures) + len(missing))
-    signatures.update(sign([a for i in missing if (a := store.get(i)) is not None], stemmer))
-    return signatures
+    else:
+        if progress:
+            progress(len(signatures) + len(missing))
+        found = sign([a for i in missing if (a := store.get(i)) is not None], stemmer)
+        signatures.update(found)
+    # In id order: grouping and stories depend on the order they meet articles in,
+    # which was the set's (another each process) or the shards'; now a warm
+    # rebuild groups as the cold one did, and its segments can be linked.
+    return dict(sorted(signatures.items()))
 
 
 def sign(articles: list[Article], stemmer: Stemmer) -> dict:
@@ -211,8 +236,8 @@ def _known_signatures(link: Path, store: Store, key: str) -> dict:
     }
 
 
-def _all_segments(gen_dir, store: Store, stemmer: Stemmer, groups: dict, stories: dict, progress):
-    """Pass 2 (two processes): Whoosh segments of every article, with its group and story."""
+def _documents(groups: dict, stories: dict):
+    """``documents(article)``: its Whoosh fields with its group and story, or None."""
 
     def documents(article: Article) -> dict | None:
         # Only the articles grouped in pass 1: the groups list exactly what is indexed.
@@ -220,9 +245,74 @@ def _all_segments(gen_dir, store: Store, stemmer: Stemmer, groups: dict, stories
             return None
         return article_fields(article, groups[article.id], stories[article.id])
 
+    return documents
+
+
+def _all_segments(gen_dir, store: Store, stemmer: Stemmer, documents, progress):
+    """Pass 2 (two processes): Whoosh segments of every article, with its group and story;
+    and the digest of their documents."""
     args = (str(gen_dir), documents)
     shards = run_shards(segments_task, args, stemmer=stemmer, store=store, progress=progress)
-    return [segment for segments in shards for segment in segments]
+    segments = [segment for found, _ in shards for segment in found]
+    return segments, combine([digest for _, digest in shards])
+
+
+def _reused_segments(link: Path, gen_dir: Path, store: Store, schema, documents):
+    """The current generation's segments linked into ``gen_dir``, with their digest,
+    when pass 2 would write them again as they are; else None.
+
+    That is when the current generation is a rebuild that no update has
+    changed since (its commit is the one its fingerprint describes), written
+    by the same code with the same schema, without deletions, and the
+    documents of this build have the digest of that one's (``fingerprints``).
+    """
+    try:
+        old_dir = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    found = Fingerprint.read(old_dir)
+    manifest = Manifest.read(old_dir)
+    if found is None or found.code != code_key() or manifest.format != INDEX_FORMAT:
+        return None
+    if manifest.toc != found.toc:
+        return None
+    old = _old_segments(old_dir, found.toc, schema)
+    if old is None or documents_digest(store, documents) != found.documents:
+        return None
+    storage, segments = old
+    for segment in segments:
+        link_files(old_dir, gen_dir, segment.list_files(storage))
+    return segments, found.documents
+
+
+def _old_segments(old_dir: Path, toc: int, schema):
+    """(storage, segments) of the generation at commit ``toc`` with this schema and
+    no deletions, else None (an unreadable one included)."""
+    # Whoosh leaves an unreadable table of contents open when it fails: close it quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            old = whoosh_index.open_dir(str(old_dir))
+            if old.latest_generation() != toc or _fields(old.schema) != _fields(schema):
+                return None
+            segments = old._segments()
+        except UNREADABLE_INDEX_ERRORS:
+            gc.collect()
+            return None
+    if any(segment.deleted_count() for segment in segments):
+        return None
+    return old.storage, segments
+
+
+def _fields(schema) -> list[tuple]:
+    """What sets two schemas of the same code apart: their fields and protected words.
+
+    (Whoosh's own schema equality compares column objects by identity.)
+    """
+    return [
+        (name, type(field).__name__, getattr(field, "protected", None))
+        for name, field in schema.items()
+    ]
 
 
 def _commit_segments(index, link: Path, segments: list) -> None:

@@ -12,7 +12,8 @@ connection, and inherits whatever else the task needs).
 - ``bodies_task`` and ``documents_task``: signatures and segments of articles
   already in memory (an update's, or those a warm rebuild lacks), in two
   processes from ``PARALLEL_DOCS`` of them, when a fork pays.
-- ``segments_task``: Whoosh segments of up to ``SEGMENT_DOCS`` articles,
+- ``segments_task``: Whoosh segments of up to ``SEGMENT_DOCS`` articles, and
+  the digest of their documents (``fingerprints``),
   written in bulk (``segments.BulkSegmentWriter``). On the 25k-article
   archive each process writes one segment: fewer, bigger segments write each
   term's postings once instead of once per segment. A segment's postings
@@ -46,6 +47,7 @@ from crawler.store import Store
 
 from .analysis import Stemmer
 from .errors import WartaIndexError
+from .fingerprints import add_document, combine, document_hasher
 from .segments import BulkSegmentWriter
 from .stories import sign_article
 
@@ -105,19 +107,42 @@ def bodies_task(shard: Shard, store: None, stemmer: Stemmer, articles: list) -> 
     return signatures
 
 
-def segments_task(shard: Shard, store: Store, stemmer: Stemmer, gen_dir: str, documents) -> list:
-    """Whoosh segments of this shard's articles in the store; ``documents(article)``
-    gives an article's fields, or None to leave it out."""
+def segments_task(
+    shard: Shard, store: Store, stemmer: Stemmer, gen_dir: str, documents
+) -> tuple[list, str]:
+    """Whoosh segments of this shard's articles in the store, and the digest of their
+    documents (``fingerprints``); ``documents(article)`` gives an article's fields,
+    or None to leave it out."""
+    hasher = document_hasher()
 
     def mine() -> Iterator[dict]:
-        for position, (article, _) in enumerate(store.iter_articles()):
-            if shard.owns(position):
-                fields = documents(article)
-                if fields is not None:  # None: stored after the build began (for the next update)
-                    yield fields
-                shard.tick()
+        for fields in shard_documents(shard, store, documents):
+            add_document(hasher, fields)
+            yield fields
 
-    return write_segments(whoosh_index.open_dir(gen_dir), mine(), stemmer)
+    segments = write_segments(whoosh_index.open_dir(gen_dir), mine(), stemmer)
+    return segments, hasher.hexdigest()
+
+
+def shard_documents(shard: Shard, store: Store, documents) -> Iterator[dict]:
+    """The fields of this shard's articles in the store, in store order."""
+    for position, (article, _) in enumerate(store.iter_articles()):
+        if shard.owns(position):
+            fields = documents(article)
+            if fields is not None:  # None: stored after the build began (for the next update)
+                yield fields
+            shard.tick()
+
+
+def documents_digest(store: Store, documents, shards: int = 2) -> str:
+    """The digest ``segments_task`` gives of its documents, combined over ``shards``
+    processes, computed here in one pass and without writing anything."""
+    hashers = [document_hasher() for _ in range(shards)]
+    for position, (article, _) in enumerate(store.iter_articles()):
+        fields = documents(article)
+        if fields is not None:
+            add_document(hashers[position % shards], fields)
+    return combine([hasher.hexdigest() for hasher in hashers])
 
 
 def documents_task(shard: Shard, store, stemmer: Stemmer, index, documents, reported) -> list:

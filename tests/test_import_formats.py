@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from io import BytesIO
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler import text_normaliser
 from crawler.store import Store
+from web.cli import cli
 
 HTML = Path(__file__).resolve().parent / "fixtures" / "html"
 
@@ -96,3 +99,52 @@ def test_broken_web_archive_is_rejected_with_a_sentence(invoke, tmp_path):
     path.write_bytes(b"this is not a web archive\r\n" * 10)
     result = invoke("import", str(path))
     assert f"rejected {path}: not a readable web archive" in result.output
+
+
+# -- JSON Lines: the same stored articles with and without clean_text's shortcut ----
+
+RECORDS = [
+    {
+        "id": "a1",
+        "title": "Harga beras naik",
+        "date": "2024-11-12",
+        "time": "10:30",
+        "body": "JAKARTA, KOMPAS.com - Harga beras naik  lagi di pasar.\nBaca juga: Harga cabai\n"
+        "Pedagang mengeluh. (abc)",
+    },
+    {
+        "id": "a2",
+        "title": "Menteri: \u00e2\u20ac\u0153baik\u00e2\u20ac\x9d",
+        "body": "\u201a\u00c4\u00ee Warga Ngawi dihebohkan foto di medsos.,Polisi menyelidiki.",
+    },
+    {
+        "id": "a3",
+        "title": "Caf\u00e9 di Bandung",
+        "source": "Tempo",
+        "body": "Caf\u00e9 itu \u201cramai\u201d sejak pagi.\r\n\r\nTom &amp; Jerry\u200b datang.",
+    },
+    {"id": "a4", "title": "Doa", "body": "\u0628\u0650\u0633\u0652\u0645\u0650 \u2013 doa dibaca."},
+]
+
+
+def stored_articles(data_dir: Path) -> list[tuple]:
+    with Store.open(data_dir) as store:
+        rows = store.db.execute(
+            "SELECT id, url, source, title, published, author, body, content_hash, seq "
+            "FROM articles ORDER BY id"
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_jsonl_import_stores_what_the_full_cleaning_stores(tmp_path, runner, monkeypatch):
+    path = tmp_path / "news.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS))
+    result = runner.invoke(cli, ["--data-dir", str(tmp_path / "fast"), "import", str(path)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr(text_normaliser, "_untouched", lambda text: False)
+    result = runner.invoke(cli, ["--data-dir", str(tmp_path / "full"), "import", str(path)])
+    assert result.exit_code == 0, result.output
+    fast = stored_articles(tmp_path / "fast")
+    assert [row[0] for row in fast] == ["a1", "a2", "a3", "a4"]
+    assert fast == stored_articles(tmp_path / "full")
+    assert fast[1][3] == 'Menteri: "baik"'  # the mojibake was repaired on both paths

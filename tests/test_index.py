@@ -19,6 +19,7 @@ from index import (
     analysis,
     build,
     build_index,
+    fingerprints,
     generations,
     index_path,
     index_stats,
@@ -119,6 +120,11 @@ def test_rebuild_while_a_reader_is_open(store, link):
     reader.close()
 
 
+def force_writing(link: Path) -> None:
+    """Make the next rebuild write its segments (nothing changed: it would link them)."""
+    (link.resolve() / fingerprints.FINGERPRINT_FILE).unlink()
+
+
 def test_a_failed_build_leaves_the_old_index_serving(store, link, monkeypatch):
     before = link.resolve()
 
@@ -127,6 +133,7 @@ def test_a_failed_build_leaves_the_old_index_serving(store, link, monkeypatch):
 
     monkeypatch.setattr(workers, "segments_task", broken)
     monkeypatch.setattr(build, "segments_task", broken)
+    force_writing(link)
     with pytest.raises(RuntimeError, match="disk on fire"):
         build_index(store, link)
     assert link.resolve() == before
@@ -143,6 +150,7 @@ def test_a_failure_in_the_worker_process_is_a_sentence_and_its_traceback_is_logg
         return workers.segments_task(shard, *args)
 
     monkeypatch.setattr(build, "segments_task", broken_in_the_worker)
+    force_writing(link)
     with pytest.raises(
         WartaIndexError,
         match=r"^Indexing failed in the worker process \(OSError: No space left on device\)\. "
@@ -609,3 +617,86 @@ def test_a_stem_reader_looks_many_words_up_at_once(tmp_path):
     assert reader.many(asked) == words
     assert reader("kata0007") == "akar7"
     assert StemReader(tmp_path / "missing.sqlite").many(asked) == {}
+
+
+# -- a rebuild with nothing changed links the segments it would write again ---------
+
+
+def segment_files(gen_dir: Path) -> dict[str, int]:
+    """Segment file name → inode."""
+    return {p.name: p.stat().st_ino for p in gen_dir.iterdir() if p.suffix == ".seg"}
+
+
+def written_segments(store, link, monkeypatch) -> list:
+    """Spy on the second pass: the segments it writes (empty when linked)."""
+    calls = []
+    real = build._all_segments
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(build, "_all_segments", spy)
+    return calls
+
+
+def test_a_rebuild_with_nothing_changed_links_the_same_segments(store, link, monkeypatch):
+    before_dir = link.resolve()
+    before, files = contents(link), segment_files(before_dir)
+    calls = written_segments(store, link, monkeypatch)
+    report = build_index(store, link)
+    assert calls == []
+    assert link.resolve() != before_dir and not before_dir.exists()
+    assert contents(link) == before
+    assert segment_files(link.resolve()) == files  # the same files, linked
+    assert report.indexed == 6
+    store.upsert_many([dataclasses.replace(BANJIR, id="baru", body="Berita baru sekali.")])
+    update_index(store, link)  # the update leaves the other generation's files alone
+    assert sorted(stored(link)) == sorted(store.ids())
+
+
+@pytest.mark.parametrize("change", ["article", "update", "code", "protected", "fingerprint"])
+def test_a_rebuild_writes_its_segments_when_anything_changed(
+    store, link, monkeypatch, tmp_path, change
+):
+    protected = None
+    if change == "article":
+        store.upsert_many([dataclasses.replace(BANJIR, title="Banjir melanda Bekasi lagi")])
+    elif change == "update":
+        store.upsert_many([dataclasses.replace(BANJIR, id="baru", body="Berita baru sekali.")])
+        update_index(store, link)
+    elif change == "code":
+        monkeypatch.setattr(build, "code_key", lambda: "other code")
+    elif change == "protected":
+        protected = {**protected_words(), "banjir": "banjir"}
+    else:
+        (link.resolve() / fingerprints.FINGERPRINT_FILE).write_text("{not json")
+    calls = written_segments(store, link, monkeypatch)
+    build_index(store, link, protected=protected)
+    assert calls == [1]
+    fresh = tmp_path / "fresh"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "_reused_segments", lambda *args: None)
+        build_index(store, fresh, protected=protected)
+    assert contents(link) == contents(fresh)
+
+
+def contents(link: Path) -> dict:
+    """Stored fields and postings of every field by article id, and the statistics."""
+    with open_index(link).searcher() as searcher:
+        reader = searcher.reader()
+        ids = {d: fields["id"] for d, fields in reader.iter_docs()}
+        postings = {}
+        for field, term in reader.all_terms():
+            matcher = reader.postings(field, term)
+            found = []
+            while matcher.is_active():
+                found.append((ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            postings[field, term] = sorted(found)
+        return {
+            "stored": sorted(reader.all_stored_fields(), key=lambda f: f["id"]),
+            "postings": postings,
+            "doc_count": reader.doc_count_all(),
+            "field_lengths": {name: reader.field_length(name) for name in reader.schema.names()},
+        }

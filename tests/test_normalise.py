@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
+import ftfy
 import pytest
 
+from crawler import text_normaliser
 from crawler.dates import date_from_url, parse_date
 from crawler.feeds import parse_feed, parse_sitemap
 from crawler.html_normaliser import (
@@ -246,6 +249,58 @@ def test_dates_in_urls(url, day):
 )
 def test_text_hygiene(raw, clean):
     assert clean_text(raw) == clean
+
+
+def _cleaned_by_ftfy(text: str) -> str:
+    """``clean_text`` without its shortcut: every text through ftfy and both tables."""
+    text = ftfy.fix_text(text, normalization="NFC").translate(text_normaliser._QUOTES)
+    text = unicodedata.normalize("NFC", text).translate(text_normaliser._ZERO_WIDTH)
+    return text_normaliser._SPACES.sub(" ", text)
+
+
+# One text per thing ftfy or our tables change, and texts they leave alone.
+SHORTCUT_CASES = [
+    "Presiden Jokowi  meresmikan\tjalan tol di Jawa Tengah, Senin (10/9/2019).",
+    "harga naik 5 %   dari Rp10.000\nke Rp12.000",
+    "Tom &amp; Jerry &lt;b&gt; &eacute;",
+    "satu\r\ndua\rtiga",
+    "warna \x1b[31mmerah\x1b[0m dan \x00\x07\x0b\x7f kendali",
+    "\u201cKata\u201d \u2018kata\u2019 \u00abkata\u00bb \u201ekata\u201a \u02bcx",
+    "\u2014 Warga Ngawi \u2013 Jawa Timur",
+    "\u201a\u00c4\u00ee Warga Ngawi dihebohkan",  # MacRoman mojibake of an em dash
+    "Menteri mengatakan \u00e2\u20ac\u0153baik\u00e2\u20ac\x9d",
+    "caf\u00e9 dan Cafe\u0301 dan \u00c5ngstr\u00f6m",
+    "\ufb01nal \u0132 \uff2c\uff2f\uff35\uff24\u3000\uff2e\uff2f\uff29\uff33\uff25",
+    "baris\u2028baru\u2029paragraf\x85lagi",
+    "kata\u200bkata\u00a0lain\u00ad\ufeff\u2060",
+    "surrogat \ud83d\ude00 dan \ud800 sendiri",
+    "\u0628\u0650\u0633\u0652\u0645\u0650 \u0627\u0644\u0644\u0651\u0670\u0647\u0650",
+    "\u00c3\u00a9t\u00c3\u00a9 et \u00c3\u00a0 la plage",
+    "<b>tebal</b> lalu &amp; baris\nkedua &amp; lagi",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SHORTCUT_CASES)
+def test_clean_text_shortcut_changes_nothing(text):
+    # The shortcut for texts nothing would change gives what the full path gives,
+    # on the text and on its cleaned form (which is cleaned again by parse_text).
+    assert clean_text(text) == _cleaned_by_ftfy(text)
+    once = clean_text(text)
+    assert clean_text(once) == _cleaned_by_ftfy(once)
+
+
+def test_clean_text_shortcut_knows_every_character_ftfy_changes():
+    # Each character on its own, between words: whatever ftfy or the tables do
+    # with it, the shortcut must not claim the text untouched.
+    for code in [
+        *range(0x0, 0x250),
+        *range(0x2000, 0x2070),
+        *range(0xFB00, 0xFB07),
+        *range(0xFEFF, 0x10000),
+    ]:
+        text = f"kata {chr(code)} kata"
+        assert clean_text(text) == _cleaned_by_ftfy(text), hex(code)
 
 
 SEED_CASES = [
