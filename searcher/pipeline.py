@@ -74,7 +74,8 @@ class QueryPipeline:
 
     ``synonyms`` (a ``Synonyms``) and ``query_stopwords`` are shared by every
     generation; texts are split into words by the index's own ``split_words``.
-    The pipeline owns its caches, each bounded in bytes by ``caches``.
+    The pipeline owns its caches, each bounded in bytes by ``caches``;
+    ``vocabulary`` (did-you-mean's words) is carried from one generation to the next.
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class QueryPipeline:
         query_stopwords,
         features: RankingFeatures,
         caches: CacheBounds = CacheBounds(),
+        vocabulary=None,
     ):
         self.searcher = searcher
         self.features = features
@@ -91,7 +93,7 @@ class QueryPipeline:
         self.docsets = DocSets(searcher, self.scorer, caches.docset_bytes)
         self.ranker = Ranker(searcher, self.docsets, self.scorer)
         self.compiler = Compiler(searcher, synonyms, query_stopwords, features)
-        self.suggester = Suggester(searcher, self.compiler.stem)
+        self.suggester = Suggester(searcher, self.compiler.stem, vocabulary=vocabulary)
         self.snippets = Snippets(split_words, self.compiler.stem, self.compiler.prefetch_stems)
         self.more_like_this = MoreLikeThis(
             searcher, self.docsets, self.ranker, split_words, self.compiler.stem, stopwords()

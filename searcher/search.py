@@ -29,6 +29,7 @@ from .query import clean
 from .results import SORTS, Hit, SearchRequest, SearchResult, Story
 from .settings import DEFAULT_LIMITS, DEFAULTS, Limits
 from .stopwords import load_stopwords
+from .suggestions import Vocabulary
 from .synonyms import Synonyms
 
 USER_SYNONYMS = "synonyms.txt"
@@ -81,6 +82,7 @@ class Searcher:
         self.limits = limits
         self._stopwords = load_stopwords()
         self._synonyms: Synonyms | None = None
+        self.vocabulary = Vocabulary()  # did-you-mean's words, carried across generations
         self._reading = threading.RLock()
         self.generations = Generations(index_dir, self._pipeline, retire_after)
 
@@ -95,7 +97,9 @@ class Searcher:
             mined = [(short, long) for short, long, _ in read_trusted(gen_dir)]
             synonyms = synonyms.with_mined(mined, tokenize)
         caches = CacheBounds.of_limits(self.limits)
-        return QueryPipeline(whoosh_searcher, synonyms, self._stopwords, self.features, caches)
+        return QueryPipeline(
+            whoosh_searcher, synonyms, self._stopwords, self.features, caches, self.vocabulary
+        )
 
     @property
     def index_dir(self) -> Path:

@@ -8,7 +8,8 @@ spirit of Lucene's ``SUGGEST_MORE_POPULAR``): "esklasi" → "eskalasi", never a
 correct rare word, a name or an inflection of the same stem.
 
 Both look up the few hundred strings one edit away in the field's vocabulary
-(read once per generation), never the whole lexicon per word. The second also
+(``Vocabulary``: read once, then carried from one generation to the next, an
+update reading only its new segments' words), never the whole lexicon per word. The second also
 reads a few of the rare word's articles (how it is written, what stands
 beside it) and asks whether two words stand side by side anywhere; its answer
 for each word is kept, bounded, for the generation (``ArchiveWords``,
@@ -18,6 +19,7 @@ for each word is kept, bounded, for the generation (``ArchiveWords``,
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from itertools import islice
 
@@ -28,7 +30,7 @@ from index.words import CapitalCounts, known_word, neighbours
 
 from .cache import Lru
 from .popular import Lookups, MorePopular, OneEdit, Rules, one_edit
-from .postings import lexicon
+from .postings import as_text, lexicon
 
 UNCOMMON_DF = 50
 MAX_SUSPECTS = 2
@@ -120,20 +122,67 @@ class ArchiveWords:
         )
 
 
-class Suggester:
-    """Respell the suspect words of a query from one open generation's vocabulary."""
+class Vocabulary:
+    """The words of the exact field, kept across the generations of one index.
 
-    def __init__(self, searcher, stem, rules: Rules | None = None):
+    Reading every word of 25,000 articles costs about 0.25 s of CPU, which the
+    first query with a rare word would pay after every update. Segments never
+    change once written, so the words of the segments already read are kept
+    and only new segments (an update's, a merge's) are read. A word whose
+    articles were all deleted may linger: a respelling to it is still checked
+    by its document frequency, which is then 0. A reader sharing no segment
+    with the last one (a rebuild) is read afresh.
+    """
+
+    def __init__(self, field: str = FIELD):
+        self.field = field
+        self.segments_read = 0  # by the last ``of``: what an update cost
+        self._lock = threading.Lock()
+        self._segments: frozenset[str] = frozenset()
+        self._words: frozenset[str] = frozenset()
+
+    def of(self, reader) -> frozenset[str]:
+        """Every word of ``reader``'s field (perhaps with a few deleted ones)."""
+        leaves = {}
+        for leaf, _ in reader.leaf_readers():
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            if segment is None:  # not a segment reader: read it whole
+                self.segments_read = 1
+                return frozenset(lexicon(reader, self.field))
+            leaves[segment.segment_id()] = leaf
+        with self._lock:
+            if leaves.keys() == self._segments:
+                self.segments_read = 0
+                return self._words
+            carried = self._segments & leaves.keys()
+            words = set(self._words) if carried else set()
+            new = [leaf for segment_id, leaf in leaves.items() if segment_id not in carried]
+            for leaf in new:
+                words.update(as_text(term) for term in leaf.lexicon(self.field))
+            self.segments_read = len(new)
+            self._segments, self._words = frozenset(leaves), frozenset(words)
+            return self._words
+
+
+class Suggester:
+    """Respell the suspect words of a query from one open generation's vocabulary.
+
+    ``vocabulary`` (a ``Vocabulary``) may be shared by the generations of one
+    index, so an update does not read every word again.
+    """
+
+    def __init__(self, searcher, stem, rules: Rules | None = None, vocabulary=None):
         self.reader = searcher.reader()
+        self._vocabulary = vocabulary or Vocabulary()
         self._words: frozenset[str] | None = None
         archive = ArchiveWords(searcher, stem)
         self.popular = MorePopular(OneEdit(self._has), archive.lookups(), rules or Rules())
         self._respelled = Lru(CACHE_WORDS)
 
     def words(self) -> frozenset[str]:
-        """The field's vocabulary, read once (a set answers faster than the lexicon)."""
+        """The field's vocabulary (a set answers faster than the lexicon)."""
         if self._words is None:
-            self._words = frozenset(lexicon(self.reader, FIELD))
+            self._words = self._vocabulary.of(self.reader)
         return self._words
 
     def _has(self, word: str) -> bool:

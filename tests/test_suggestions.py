@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler import Article, Store
-from index import build_index, index_path
+from index import build_index, index_path, update_index
 from index.analysis import exact_terms
 from searcher import Searcher
 from searcher.popular import MorePopular
@@ -149,3 +149,31 @@ def test_no_word_of_the_test_archives_is_respelled(fixture, request):
     finally:
         searcher.close()
     assert found == ({} if fixture == "search_data_dir" else {"esklasi": "eskalasi"})
+
+
+def test_an_update_reads_only_its_new_words_and_a_rebuild_all(tmp_path):
+    """Did-you-mean's vocabulary is carried across generations: after an update
+    only the new segment's words are read, and the new words are offered."""
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir) as store:
+        store.upsert_many(archive_articles())
+        build_index(store, index_path(data_dir))
+    searcher = Searcher(index_path(data_dir))
+    try:
+        assert searcher.search("xylofonq").suggestion is None  # reads every word
+        assert searcher.vocabulary.segments_read >= 1
+        before = len(searcher.generations.current.searcher.reader().leaf_readers())
+        with Store.open(data_dir) as store:
+            store.upsert(_article("baru", "Festival", "Pertunjukan xylofon memukau penonton."))
+            update_index(store, index_path(data_dir))
+        assert searcher.search("xylofonq").suggestion == "xylofon"
+        leaves = len(searcher.generations.current.searcher.reader().leaf_readers())
+        assert leaves == before + 1
+        assert searcher.vocabulary.segments_read == 1, "only the update's segment was read"
+        with Store.open(data_dir) as store:
+            store.delete("baru")
+            build_index(store, index_path(data_dir))
+        assert searcher.search("xylofonq").suggestion is None  # a rebuild is read afresh
+        assert searcher.vocabulary.segments_read == before
+    finally:
+        searcher.close()
