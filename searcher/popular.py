@@ -347,17 +347,40 @@ class MorePopular:
         popularity = self.lookups.popularity(word)
         if not 1 <= popularity[0] <= self.rules.max_df:
             return None  # absent words are the plain suggester's business
+        # Candidates that could not pass whatever the typed word turns out to be go
+        # first: the typed word's facts cost a read of some of its articles.
+        candidates = self._possible(word, popularity, self.index.candidates(word, max_edits))
+        if not candidates:
+            return None
         typed = self._typed(word, popularity)
         if typed is None:
             return None
         passing = []
-        for candidate, edits in sorted(self.index.candidates(word, max_edits).items()):
+        for candidate, edits in sorted(candidates.items()):
             found = self._judge(typed, candidate, edits)
             if found:
                 passing.append(found)
         if not passing:
             return None
         return max(passing, key=lambda s: (s.margin, -s.edits, s.ratio))
+
+    def _possible(self, word: str, popularity: tuple[int, int], candidates: dict) -> dict:
+        """The candidates ``_judge`` could accept for some facts of the typed word:
+        more popular, and (past a small archive) by a ratio that the divisors could
+        bring to the least ``K`` a word of this length can have."""
+        look, rules = self.lookups, self.rules
+        least = rules.ratio * (rules.short if len(word) <= rules.short_up_to else 1.0)
+        for factor in (rules.known_word, rules.repeated, rules.name):
+            least *= min(1.0, factor if factor is not None else 1.0)
+        possible = {}
+        for candidate, edits in candidates.items():
+            found = look.popularity(candidate)
+            if found <= popularity:
+                continue
+            if not self.small and found[0] / popularity[0] * self._most_divided() < least:
+                continue
+            possible[candidate] = edits
+        return possible
 
     def _typed(self, word: str, popularity: tuple[int, int]) -> _Typed | None:
         """The typed word's facts and K before candidates; None: never corrected."""
