@@ -248,9 +248,9 @@ class Stories:
             today = sorted(by_day[day], key=lambda i: (seen[i][0], i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
             compared = [*(m for story in window for m in members[story]), *today]
-            near = _near(vectors.cosines(today, compared))
+            near = vectors.near(today, compared, FIRST_COSINE)
             open_ = _Window(window, members, compared, seen)
-            for article_id, (columns, cosines) in zip(today, near):
+            for article_id, (columns, cosines) in zip(today, near, strict=True):
                 story = open_.best(article_id, columns, cosines)
                 self.story[article_id] = story
                 open_.add(article_id, story)
@@ -330,7 +330,7 @@ class _Window:
         still resembles the article (``FIRST_COSINE``).
         """
         moment, source = self.seen[article_id]
-        near = dict(zip(columns, cosines))
+        near = dict(zip(columns, cosines, strict=True))
         best, best_cosine, best_rank = article_id, 0.0, (math.inf, math.inf)
         for column, cosine in near.items():
             if (rank := self.owner.get(column)) is None or cosine < best_cosine:
@@ -359,14 +359,12 @@ class _Window:
         self.owner.setdefault(self.column[article_id], rank)
 
 
-def _near(cosines: np.ndarray) -> list[tuple[list[int], list[float]]]:
-    """Per row of a cosine matrix: (columns, cosines) of those reaching ``FIRST_COSINE``."""
+def _by_row(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int) -> list:
+    """[(columns, values)] of each of ``count`` rows, from entries sorted by row."""
     import numpy as np
 
-    rows, columns = np.nonzero(cosines >= FIRST_COSINE)
-    values = cosines[rows, columns].tolist()
-    bounds = np.searchsorted(rows, np.arange(len(cosines) + 1)).tolist()
-    columns = columns.tolist()
+    bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
+    columns, values = columns.tolist(), values.tolist()
     return [(columns[lo:hi], values[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
 
 
@@ -486,6 +484,20 @@ class _Vectors:
             rows = [self._left[article_id] for article_id in left]
             return self._cosines[np.ix_(rows, [self._pos[article_id] for article_id in right])]
         return (self._rows_of(left) @ self._rows_of(right).T).toarray()
+
+    def near(self, left: list[str], right: list[str], least: float) -> list:
+        """Per ``left`` article: (positions in ``right``, cosines) of the cosines of at least
+        ``least`` (the same values as ``cosines``, without a dense matrix when not prepared)."""
+        import numpy as np
+
+        if self._left and all(i in self._left for i in left) and all(i in self._pos for i in right):
+            cosines = self.cosines(left, right)
+            rows, columns = np.nonzero(cosines >= least)
+            return _by_row(rows, columns, cosines[rows, columns], len(left))
+        product = self._rows_of(left) @ self._rows_of(right).T
+        rows = np.repeat(np.arange(len(left)), np.diff(product.indptr))
+        keep = product.data >= least
+        return _by_row(rows[keep], product.indices[keep], product.data[keep], len(left))
 
 
 _ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
