@@ -220,7 +220,8 @@ class Stories:
         story with the most similar member that passes ``_same_story``, as long
         as the story's first report is at most ``STORY_HOURS`` older (no chains
         beyond that span) and the article resembles it (``FIRST_COSINE``).
-        Cosines are computed one day of new articles at a time against that window.
+        Cosines are computed one day of new articles at a time against that window,
+        sparse, and only those reaching ``FIRST_COSINE`` are looked at (``_Window``).
         """
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
@@ -249,11 +250,11 @@ class Stories:
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
             compared = [*(m for story in window for m in members[story]), *today]
             near = vectors.near(today, compared, FIRST_COSINE)
-            open_ = _Window(window, members, compared, seen)
+            open_stories = _Window(window, members, compared, seen)
             for article_id, (columns, cosines) in zip(today, near, strict=True):
-                story = open_.best(article_id, columns, cosines)
+                story = open_stories.best(article_id, columns, cosines)
                 self.story[article_id] = story
-                open_.add(article_id, story)
+                open_stories.add(article_id, story)
                 if story == article_id:
                     starts.setdefault(day, []).append(article_id)
 
