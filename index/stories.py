@@ -220,7 +220,8 @@ class Stories:
         story with the most similar member that passes ``_same_story``, as long
         as the story's first report is at most ``STORY_HOURS`` older (no chains
         beyond that span) and the article resembles it (``FIRST_COSINE``).
-        Cosines are computed one day of new articles at a time against that window.
+        Cosines are computed one day of new articles at a time against that window,
+        sparse, and only those reaching ``FIRST_COSINE`` are looked at (``_Window``).
         """
         vectors = _Vectors(self.sketches)
         by_day: dict[int, list[str]] = {}
@@ -248,39 +249,14 @@ class Stories:
             today = sorted(by_day[day], key=lambda i: (seen[i][0], i))
             window = [i for d in range(day - STORY_DAYS, day + 1) for i in starts.get(d, [])]
             compared = [*(m for story in window for m in members[story]), *today]
-            similarity = vectors.cosines(today, compared)
-            column = {article_id: c for c, article_id in enumerate(compared)}
-            open_ = list(window)
-            for row, article_id in enumerate(today):
-                story = self._best_story(article_id, open_, members, similarity[row], column, seen)
+            near = vectors.near(today, compared, FIRST_COSINE)
+            open_stories = _Window(window, members, compared, seen)
+            for article_id, (columns, cosines) in zip(today, near, strict=True):
+                story = open_stories.best(article_id, columns, cosines)
                 self.story[article_id] = story
+                open_stories.add(article_id, story)
                 if story == article_id:
                     starts.setdefault(day, []).append(article_id)
-                    open_.append(article_id)
-                    members[article_id] = [article_id]
-                else:
-                    members[story].append(article_id)
-
-    @staticmethod
-    def _best_story(article_id, stories, members, cosines, column, seen) -> str:
-        """The story among ``stories`` whose most similar member passes ``_same_story``
-        (the highest cosine wins), or the article's own id."""
-        moment, source = seen[article_id]
-        best, best_cosine = article_id, 0.0
-        for story in stories:
-            if (
-                moment - seen[story][0] > STORY_HOURS * 3600
-                or cosines[column[story]] < FIRST_COSINE
-            ):
-                continue
-            for member in members[story]:
-                cosine = cosines[column[member]]
-                other_moment, other_source = seen[member]
-                if cosine > best_cosine and _same_story(
-                    cosine, moment - other_moment, source == other_source
-                ):
-                    best, best_cosine = story, cosine
-        return best
 
     def save(self, gen_dir: str | os.PathLike) -> None:
         """Write the sketches and stories beside the index (atomically)."""
@@ -323,6 +299,74 @@ def _same_story(cosine: float, seconds: float, same_source: bool) -> bool:
     if abs(seconds) > STORY_HOURS * 3600:
         return False
     return cosine >= (STORY_COSINE_SAME_SOURCE if same_source else STORY_COSINE)
+
+
+class _Window:
+    """The stories one day's articles may join, and where their members are among the
+    day's cosines (the columns: ``compared``, window members first, then the day's articles).
+
+    ``best`` looks only at the columns whose cosine reaches ``FIRST_COSINE`` (below it
+    neither a member nor a first report counts), so its work follows the near articles,
+    not the window's size.
+    """
+
+    def __init__(self, stories: list[str], members: dict[str, list[str]], compared, seen):
+        self.stories = list(stories)  # in the order they were started
+        self.position = {story: n for n, story in enumerate(self.stories)}
+        self.members = members  # story → its copy-group leaders (shared with the caller)
+        self.column = {article_id: c for c, article_id in enumerate(compared)}
+        self.seen = seen  # article id → (POSIX seconds, outlet)
+        self.when = [seen[article_id] for article_id in compared]
+        self.owner: dict[int, tuple[int, int]] = {}  # column → (story position, member rank)
+        for n, story in enumerate(self.stories):
+            for rank, member in enumerate(members[story]):
+                self.owner.setdefault(self.column[member], (n, rank))
+
+    def best(self, article_id: str, columns: list[int], cosines: list[float]) -> str:
+        """The story whose most similar member passes ``_same_story`` (the highest cosine
+        wins, the earlier story and member on a tie), or the article's own id.
+
+        ``columns``/``cosines``: the article's cosines of at least ``FIRST_COSINE``.
+        A story counts only while its first report is at most ``STORY_HOURS`` older and
+        still resembles the article (``FIRST_COSINE``).
+        """
+        moment, source = self.seen[article_id]
+        near = dict(zip(columns, cosines, strict=True))
+        best, best_cosine, best_rank = article_id, 0.0, (math.inf, math.inf)
+        for column, cosine in near.items():
+            if (rank := self.owner.get(column)) is None or cosine < best_cosine:
+                continue
+            story = self.stories[rank[0]]
+            if (
+                moment - self.seen[story][0] > STORY_HOURS * 3600
+                or near.get(self.column[story], 0.0) < FIRST_COSINE
+            ):
+                continue
+            other_moment, other_source = self.when[column]
+            if (cosine > best_cosine or rank < best_rank) and _same_story(
+                cosine, moment - other_moment, source == other_source
+            ):
+                best, best_cosine, best_rank = story, cosine, rank
+        return best
+
+    def add(self, article_id: str, story: str) -> None:
+        """Record where an article was placed (a new story when ``story`` is its own id)."""
+        if story == article_id:
+            self.position[story] = len(self.stories)
+            self.stories.append(story)
+            self.members[story] = []
+        rank = (self.position[story], len(self.members[story]))
+        self.members[story].append(article_id)
+        self.owner.setdefault(self.column[article_id], rank)
+
+
+def _by_row(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int) -> list:
+    """[(columns, values)] of each of ``count`` rows, from entries sorted by row."""
+    import numpy as np
+
+    bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
+    columns, values = columns.tolist(), values.tolist()
+    return [(columns[lo:hi], values[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
 
 
 def _flat(lists) -> list[str]:
@@ -441,6 +485,20 @@ class _Vectors:
             rows = [self._left[article_id] for article_id in left]
             return self._cosines[np.ix_(rows, [self._pos[article_id] for article_id in right])]
         return (self._rows_of(left) @ self._rows_of(right).T).toarray()
+
+    def near(self, left: list[str], right: list[str], least: float) -> list:
+        """Per ``left`` article: (positions in ``right``, cosines) of the cosines of at least
+        ``least`` (the same values as ``cosines``, without a dense matrix when not prepared)."""
+        import numpy as np
+
+        if self._left and all(i in self._left for i in left) and all(i in self._pos for i in right):
+            cosines = self.cosines(left, right)
+            rows, columns = np.nonzero(cosines >= least)
+            return _by_row(rows, columns, cosines[rows, columns], len(left))
+        product = self._rows_of(left) @ self._rows_of(right).T
+        rows = np.repeat(np.arange(len(left)), np.diff(product.indptr))
+        keep = product.data >= least
+        return _by_row(rows[keep], product.indices[keep], product.data[keep], len(left))
 
 
 _ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")

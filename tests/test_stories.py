@@ -11,7 +11,7 @@ from crawler.article import Article
 from crawler.store import Store
 from index import build_index, index_path, update_index
 from index.dedup import DuplicateGroups
-from index.stories import Stories
+from index.stories import Stories, _Window
 from searcher import Searcher
 from web import create_app
 from web.handles import close_app
@@ -377,15 +377,21 @@ def test_a_report_joins_a_story_through_any_member(first, member, hours, member_
         "member": (10 * HOUR, member_source),
         "new": (hours * HOUR, "Antara"),
     }
-    story = Stories._best_story(
-        "new",
-        ["first"],
-        {"first": ["first", "member"]},
-        np.array([first, member]),
-        {"first": 0, "member": 1},
-        seen,
-    )
+    window = _Window(["first"], {"first": ["first", "member"]}, ["first", "member"], seen)
+    story = window.best("new", [0, 1], [first, member])
     assert story == ("first" if joins else "new")
+
+
+@pytest.mark.parametrize("compared", [["early", "late"], ["late", "early"]])
+def test_a_tie_goes_to_the_story_started_first(compared):
+    """Equal cosines: the story started first wins, wherever its columns lie."""
+    seen = {"early": (0.0, "Kompas"), "late": (HOUR, "Tempo"), "new": (5 * HOUR, "Antara")}
+    members = {"early": ["early"], "late": ["late"]}
+    window = _Window(["early", "late"], members, compared, seen)
+    assert window.best("new", [0, 1], [0.6, 0.6]) == "early"
+    assert (
+        window.best("new", [0, 1], [0.6, 0.61] if compared[0] == "early" else [0.61, 0.6]) == "late"
+    )
 
 
 def test_short_undated_texts_sharing_a_phrase_are_not_copies(tmp_path):
