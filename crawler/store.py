@@ -120,6 +120,18 @@ MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _S
 _COLUMNS = "id, url, source, title, published, author, body, title_derived"
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script, one at a time."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement.strip()
+            statement = ""
+    if statement.strip():
+        yield statement.strip()
+
+
 class StoreError(Exception):
     """The article store cannot be opened or used."""
 
@@ -285,17 +297,25 @@ class Store:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
+        if self._check_version() == SCHEMA_VERSION:
+            return
+        # Two processes may open a new or old store at once (a crawl beside
+        # `warta watch`): the version is read again under the write lock, so
+        # only one of them migrates and the other finds the work done.
+        with self.transaction():
+            for target in range(self._check_version() + 1, SCHEMA_VERSION + 1):
+                for statement in _statements(MIGRATIONS[target]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={target}")
+
+    def _check_version(self) -> int:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {self.path} was written by a newer Warta (schema "
                 f"{version}, this one knows {SCHEMA_VERSION}). Upgrade Warta."
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            # executescript() commits first, so the script carries its own transaction.
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[target]}\nPRAGMA user_version={target};\nCOMMIT;"
-            )
+        return version
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -229,3 +229,32 @@ def test_a_copy_without_a_title_keeps_the_title_that_was_given(tmp_path):
         changed = make(title="Isi berita yang", body="Isi berita yang baru.", title_derived=True)
         assert store.upsert(changed) == "updated"
         assert store.get("a1") == make(title="Judul asli", body="Isi berita yang baru.")
+
+
+def test_a_store_migrated_by_another_process_meanwhile_is_not_migrated_twice(tmp_path, monkeypatch):
+    """`warta watch` and a crawl may open an old store at once: the one that reads
+    the old version first and locks second must find the migration done (it
+    failed with "duplicate column name: title_derived")."""
+    from crawler.store import MIGRATIONS
+
+    path = tmp_path / "warta.db"
+    db = sqlite3.connect(path)
+    db.executescript("".join(MIGRATIONS[v] for v in (1, 2, 3)) + "PRAGMA user_version=3;")
+    db.close()
+    real = Store._check_version
+    raced = []
+
+    def another_process_migrates_first(self):
+        version = real(self)
+        if not raced:
+            raced.append(version)
+            Store(path).close()  # between this store's read and its lock
+        return version
+
+    monkeypatch.setattr(Store, "_check_version", another_process_migrates_first)
+    store = Store(path)
+    try:
+        assert raced == [3]
+        assert store.schema_version == SCHEMA_VERSION
+    finally:
+        store.close()
