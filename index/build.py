@@ -29,6 +29,8 @@ from whoosh import index as whoosh_index
 from crawler.article import Article
 from crawler.store import Store
 
+from .acronyms import COUNTS_FILE as ACRONYM_COUNTS_FILE
+from .acronyms import TRUSTED_FILE as ACRONYM_TRUSTED_FILE
 from .acronyms import keep_trusted, mine_articles
 from .analysis import Stemmer, protected_words
 from .dedup import DEFAULT_THRESHOLD, DuplicateGroups, analysis_key, joined
@@ -148,7 +150,8 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     stories.assign(groups.groups)
     documents = _documents(groups.groups, stories.story)
     written = _reused_segments(link, gen_dir, store, index.schema, documents)
-    if written is None:
+    reused = written is not None
+    if not reused:
         written = _all_segments(gen_dir, store, stemmer, documents, progress)
     elif progress:
         progress(len(groups.groups))  # the second pass, done by linking
@@ -156,7 +159,8 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
     stories.save(gen_dir)
-    keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
+    if not (reused and _reused_acronyms(link, gen_dir)):
+        keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
     built = now()
     toc = index.latest_generation()
     Fingerprint(code=code_key(), documents=digest, toc=toc).write(gen_dir)
@@ -283,6 +287,20 @@ def _reused_segments(link: Path, gen_dir: Path, store: Store, schema, documents)
     for segment in segments:
         link_files(old_dir, gen_dir, segment.list_files(storage))
     return segments, found.documents
+
+
+def _reused_acronyms(link: Path, gen_dir: Path) -> bool:
+    """Link the current generation's mined acronyms into ``gen_dir``; whether it had them.
+
+    Called only when its segments were reused: the same code read the same
+    articles, so mining them again would find the same definitions.
+    """
+    old_dir = link.resolve()
+    names = [ACRONYM_COUNTS_FILE, ACRONYM_TRUSTED_FILE]
+    if not all((old_dir / name).is_file() for name in names):
+        return False
+    link_files(old_dir, gen_dir, names)
+    return True
 
 
 def _old_segments(old_dir: Path, toc: int, schema):

@@ -640,12 +640,20 @@ def written_segments(store, link, monkeypatch) -> list:
     return calls
 
 
+ACRONYM_FILES = ("acronyms.json", "acronym_counts.pickle")
+
+
 def test_a_rebuild_with_nothing_changed_links_the_same_segments(store, link, monkeypatch):
     before_dir = link.resolve()
     before, files = contents(link), segment_files(before_dir)
+    mined = {name: (before_dir / name).read_bytes() for name in ACRONYM_FILES}
     calls = written_segments(store, link, monkeypatch)
+    minings = []
+    real_mine = build.mine_articles
+    monkeypatch.setattr(build, "mine_articles", lambda *a: minings.append(1) or real_mine(*a))
     report = build_index(store, link)
-    assert calls == []
+    assert calls == [] and minings == [], "nothing changed: segments and acronyms are linked"
+    assert {name: (link.resolve() / name).read_bytes() for name in ACRONYM_FILES} == mined
     assert link.resolve() != before_dir and not before_dir.exists()
     assert contents(link) == before
     assert segment_files(link.resolve()) == files  # the same files, linked
