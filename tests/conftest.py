@@ -32,6 +32,33 @@ RESULT_KEYS = frozenset(
 
 SEEDS = Path(__file__).resolve().parent.parent / "examples" / "seeds"
 
+
+def contoh_article(article_id: str, title: str, body: str) -> Article:
+    """A dated Kompas article at contoh.test, for fixtures built from text alone."""
+    return Article(
+        id=article_id,
+        title=title,
+        body=body,
+        url=f"https://contoh.test/{article_id}",
+        source="Kompas",
+        published="2024-11-14T10:30:00+07:00",
+    )
+
+
+def flood_reports() -> list[Article]:
+    """Five short undated reports of different floods that share a phrase (not copies)."""
+    places = ["Bekasi", "Medan", "Padang", "Manado", "Kupang"]
+    causes = ["hujan deras semalam", "tanggul jebol", "sungai meluap", "rob pasang", "drainase"]
+    return [
+        Article(
+            id=f"a{i}",
+            title=f"Warga {place} mengungsi",
+            body=f"Banjir melanda {place} karena {cause}.",
+        )
+        for i, (place, cause) in enumerate(zip(places, causes, strict=True))
+    ]
+
+
 SMALL_ARTICLES = [
     Article(
         id="bekasi-banjir",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler import Article, Store
+from crawler import Store
 from index import build_index, index_path, update_index
 from index.acronyms import (
     COUNTS_FILE,
@@ -27,6 +27,7 @@ from index.acronyms import (
 )
 from searcher import Searcher
 from searcher.compiler import RankingFeatures
+from tests.conftest import contoh_article
 from web import create_app
 from web.cli import cli
 from web.handles import close_app
@@ -167,57 +168,48 @@ BPKH = "Badan Pengelola Keuangan Haji"
 BPOM = "Badan Pengawas Obat dan Makanan"
 
 
-def _article(article_id: str, title: str, body: str) -> Article:
-    return Article(
-        id=article_id,
-        title=title,
-        body=body,
-        url=f"https://contoh.test/{article_id}",
-        source="Kompas",
-        published="2024-11-14T10:30:00+07:00",
-    )
-
-
 # Definitions in articles that are not copies of each other (copies collapse into one hit).
 ARCHIVE = [
-    _article(
+    contoh_article(
         "def-bpkh-1",
         "Dana haji diinvestasikan",
         f"Kepala {BPKH} (BPKH) menjelaskan investasi dana setoran jemaah di Jakarta, Senin.",
     ),
-    _article(
+    contoh_article(
         "def-bpkh-2",
         "Setoran awal naik",
         f"Menurut anggota {BPKH} (BPKH), antrean calon jemaah di Sulawesi makin panjang.",
     ),
-    _article("only-bpkh", "Nilai manfaat", "BPKH membagikan nilai manfaat kepada jemaah."),
-    _article("only-long", "Sukuk", f"{BPKH} membeli sukuk negara tahun ini."),
-    _article(
+    contoh_article("only-bpkh", "Nilai manfaat", "BPKH membagikan nilai manfaat kepada jemaah."),
+    contoh_article("only-long", "Sukuk", f"{BPKH} membeli sukuk negara tahun ini."),
+    contoh_article(
         "def-bpom-1",
         "Kosmetik ditarik",
         f"{BPOM} (BPOM) menarik kosmetik berbahaya dari toko daring pekan lalu.",
     ),
-    _article(
+    contoh_article(
         "def-bpom-2",
         "Jamu palsu disita",
         f"Di Surabaya, petugas {BPOM} (BPOM) menyita jamu palsu dari sebuah gudang.",
     ),
-    _article("only-bpom", "Vaksin baru", "BPOM memberi izin darurat untuk vaksin baru."),
-    _article("def-lkp", "Kajian pantai", "Lembaga Kajian Pesisir (LKP) meneliti abrasi pantai."),
-    _article("only-lkp", "Abrasi", "LKP merilis laporan tentang abrasi di utara Jawa."),
+    contoh_article("only-bpom", "Vaksin baru", "BPOM memberi izin darurat untuk vaksin baru."),
+    contoh_article(
+        "def-lkp", "Kajian pantai", "Lembaga Kajian Pesisir (LKP) meneliti abrasi pantai."
+    ),
+    contoh_article("only-lkp", "Abrasi", "LKP merilis laporan tentang abrasi di utara Jawa."),
 ]
 NEW_DEFINITIONS = [
-    _article(
+    contoh_article(
         "def-kpi-1",
         "Siaran ditegur",
         "Komisi Penyiaran Indonesia (KPI) menegur stasiun televisi karena tayangan kekerasan.",
     ),
-    _article(
+    contoh_article(
         "def-kpi-2",
         "Iklan rokok",
         "Pada rapat di Senayan, Komisi Penyiaran Indonesia (KPI) menyoroti iklan rokok.",
     ),
-    _article("only-kpi", "Sinetron", "KPI menghentikan sementara tayangan sinetron itu."),
+    contoh_article("only-kpi", "Sinetron", "KPI menghentikan sementara tayangan sinetron itu."),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crawler import Article, Store
 from index import build_index, index_path, update_index
 from searcher import Searcher
+from tests.conftest import flood_reports
 
 
 def test_replaced_generation_stays_readable_for_requests_in_flight(indexed_data_dir):
@@ -59,22 +60,7 @@ def test_a_long_lived_searcher_sees_deletions_and_changes_after_an_update(tmp_pa
     """Whoosh's own refresh() kept an updated segment's old deletions: a deleted
     article went on being found by a running server, and a changed one twice."""
     data = tmp_path / "data"
-    places = ["Bekasi", "Medan", "Padang", "Manado", "Kupang"]
-    causes = [
-        "hujan deras semalam",
-        "tanggul jebol",
-        "sungai meluap",
-        "rob pasang",
-        "drainase buruk",
-    ]
-    articles = [
-        Article(
-            id=f"a{i}",
-            title=f"Warga {place} mengungsi",
-            body=f"Banjir melanda {place} karena {cause}.",
-        )
-        for i, (place, cause) in enumerate(zip(places, causes, strict=True))
-    ]
+    articles = flood_reports()
     with Store.open(data) as store:
         store.upsert_many(articles)
         build_index(store, index_path(data))

@@ -13,6 +13,7 @@ from index import build_index, index_path, update_index
 from index.dedup import DuplicateGroups
 from index.stories import Stories, _Window
 from searcher import Searcher
+from tests.conftest import flood_reports
 from web import create_app
 from web.handles import close_app
 
@@ -397,16 +398,7 @@ def test_a_tie_goes_to_the_story_started_first(compared):
 def test_short_undated_texts_sharing_a_phrase_are_not_copies(tmp_path):
     """Plain text files have no time to judge by; a phrase or two in common is
     not a copy (they were all collapsed into one hit by the MinHash threshold)."""
-    places = ["Bekasi", "Medan", "Padang", "Manado", "Kupang"]
-    causes = ["hujan deras semalam", "tanggul jebol", "sungai meluap", "rob pasang", "drainase"]
-    articles = [
-        Article(
-            id=f"a{i}",
-            title=f"Warga {place} mengungsi",
-            body=f"Banjir melanda {place} karena {cause}.",
-        )
-        for i, (place, cause) in enumerate(zip(places, causes, strict=True))
-    ]
+    articles = flood_reports()
     data = tmp_path / "data"
     with Store.open(data) as store:
         store.upsert_many(articles)

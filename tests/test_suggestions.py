@@ -14,6 +14,7 @@ from index import build_index, index_path, update_index
 from index.analysis import exact_terms
 from searcher import Searcher
 from searcher.popular import MorePopular
+from tests.conftest import contoh_article
 from web import create_app
 from web.cli import cli
 from web.handles import close_app
@@ -29,32 +30,25 @@ def archive_articles() -> list[Article]:
         sentences = [f"Hujan turun di {city} pada hari ke-{i}.", "Warga dikirim ke pengungsian."]
         if i % 2:
             sentences.append(f"Proses pengiriman barang ke {city} berjalan lancar.")
-        articles.append(_article(f"laporan-{i}", f"Laporan {city} {i}", " ".join(sentences)))
+        articles.append(contoh_article(f"laporan-{i}", f"Laporan {city} {i}", " ".join(sentences)))
     articles += [
-        _article("typo", "Barang tertunda", "Proses pengirman barang ke Bogor tertunda."),
+        contoh_article("typo", "Barang tertunda", "Proses pengirman barang ke Bogor tertunda."),
         # A name written like a word: "warga" is in every article, "Warfa" in two.
-        _article("nama-1", "Kata Warfa", "Menurut kabar, kata Warfa kepada wartawan, hujan reda."),
-        _article("nama-2", "Warfa lagi", "Sementara itu, ujar Warfa di kantor, banjir surut."),
+        contoh_article(
+            "nama-1", "Kata Warfa", "Menurut kabar, kata Warfa kepada wartawan, hujan reda."
+        ),
+        contoh_article(
+            "nama-2", "Warfa lagi", "Sementara itu, ujar Warfa di kantor, banjir surut."
+        ),
         # An inflection of "dikirim" (in every article), beside the same words.
-        _article("imbuhan", "Bantuan", "Warga dikirimi bantuan dari pusat."),
+        contoh_article("imbuhan", "Bantuan", "Warga dikirimi bantuan dari pusat."),
         # A correct rare word a letter short of a common one.
-        _article("bapa", "Doa", "Mereka berdoa kepada bapa dan ibu mereka."),
+        contoh_article("bapa", "Doa", "Mereka berdoa kepada bapa dan ibu mereka."),
     ]
     articles += [
-        _article(f"bapak-{i}", "Bapak", f"Bapak itu datang hari ke-{i}.") for i in range(30)
+        contoh_article(f"bapak-{i}", "Bapak", f"Bapak itu datang hari ke-{i}.") for i in range(30)
     ]
     return articles
-
-
-def _article(article_id: str, title: str, body: str) -> Article:
-    return Article(
-        id=article_id,
-        title=title,
-        body=body,
-        url=f"https://contoh.test/{article_id}",
-        source="Kompas",
-        published="2024-11-14T10:30:00+07:00",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +158,9 @@ def test_an_update_reads_only_its_new_words_and_a_rebuild_all(tmp_path):
         assert searcher.vocabulary.segments_read >= 1
         before = len(searcher.generations.current.searcher.reader().leaf_readers())
         with Store.open(data_dir) as store:
-            store.upsert(_article("baru", "Festival", "Pertunjukan xylofon memukau penonton."))
+            store.upsert(
+                contoh_article("baru", "Festival", "Pertunjukan xylofon memukau penonton.")
+            )
             update_index(store, index_path(data_dir))
         assert searcher.search("xylofonq").suggestion == "xylofon"
         leaves = len(searcher.generations.current.searcher.reader().leaf_readers())
