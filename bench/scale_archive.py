@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale_archive.py --scale 10 [--news DIR] [--seed 14]
                                             [--generate-only] [--no-wrk]
+                                            [--stage all|import|build|search]
 
 **Generating** (``bench/out/scale-{SCALE}x/source/*.jsonl.gz``, and 250 more
 articles in ``update.jsonl.gz``): every article copies the length, date and
@@ -328,16 +329,32 @@ def store_mb(data_dir: Path) -> float:
     return sum(p.stat().st_size for p in data_dir.glob("warta.db*")) / 2**20
 
 
-def index_figures(folder: Path) -> dict:
-    """Import, build and update as processes on a fresh data directory."""
+def import_figures(folder: Path) -> dict:
+    """``warta import`` of the generated files as a process on a fresh data directory."""
+    data = folder / "imported"
+    shutil.rmtree(data, ignore_errors=True)
+    load = machine_load()
+    imported = warta(data, "import", str(folder / "source"), memory=True)
+    articles = index_stats(data)["store_articles"]
+    figures = {"load_before": load}
+    figures["import"] = imported.summary() | {"articles_per_s": round(articles / imported.seconds)}
+    (folder / "import.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return figures
+
+
+def build_figures(folder: Path) -> dict:
+    """Build and update as processes on a copy of the imported data directory."""
+    saved = folder / "import.json"
+    if not saved.exists():
+        sys.exit(f"{saved} is missing: run with --stage import (or all) first.")
+    result: dict = json.loads(saved.read_text(encoding="utf-8"))
     data = folder / "data"
     shutil.rmtree(data, ignore_errors=True)
-    result: dict = {"load_before": machine_load()}
-    imported = warta(data, "import", str(folder / "source"), memory=True)
+    shutil.copytree(folder / "imported", data)
+    result["load_before_build"] = machine_load()
     built = warta(data, "index", "build", memory=True)
     stats = index_stats(data)
     articles = stats["store_articles"]
-    result["import"] = imported.summary() | {"articles_per_s": round(articles / imported.seconds)}
     duplicates = duplicates_reported(built.stdout)
     result["build"] = built.summary() | {"duplicates": duplicates}
     result["duplicate_share"] = None if duplicates is None else round(duplicates / articles, 4)
@@ -349,6 +366,12 @@ def index_figures(folder: Path) -> dict:
     result["update"] = warta(data, "index", "update", memory=True).summary()
     result["load_after"] = machine_load()
     return result
+
+
+def index_figures(folder: Path) -> dict:
+    """Import, build and update as processes on a fresh data directory."""
+    import_figures(folder)
+    return build_figures(folder)
 
 
 def search_figures(folder: Path, queries: int, wrk: bool) -> dict:
@@ -422,6 +445,12 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200, help="Sequential queries per kind.")
     parser.add_argument("--generate-only", action="store_true", help="Write the files only.")
     parser.add_argument("--no-search", action="store_true", help="Skip the search figures.")
+    parser.add_argument(
+        "--stage",
+        choices=("all", "import", "build", "search"),
+        default="all",
+        help="Run one step (a 40x run takes hours): import, then build (and update), then search.",
+    )
     parser.add_argument("--no-wrk", action="store_true", help="Skip the wrk load.")
     args = parser.parse_args()
     files = news_files(args.news) if args.news else news_files()
@@ -432,8 +461,20 @@ def main() -> int:
         return 0
     if not args.no_wrk and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `apt-get install wrk`, or pass --no-wrk.")
-    idx = index_figures(folder)
-    search = None if args.no_search else search_figures(folder, args.queries, not args.no_wrk)
+    if args.stage == "import":
+        print(json.dumps(import_figures(folder), indent=2))
+        return 0
+    report_file = out_dir(".") / f"scale-{args.scale:g}x.json"
+    if args.stage == "search":
+        if not report_file.exists():
+            sys.exit(f"{report_file} is missing: run with --stage build first.")
+        idx = json.loads(report_file.read_text(encoding="utf-8"))["index"]
+    elif args.stage == "build":
+        idx = build_figures(folder)
+    else:
+        idx = index_figures(folder)
+    skip_search = args.no_search or args.stage == "build"
+    search = None if skip_search else search_figures(folder, args.queries, not args.no_wrk)
     print(table(args.scale, gen, idx, search))
     report = {"scale": args.scale, "generated": gen, "index": idx, "search": search}
     write_json(f"scale-{args.scale:g}x.json", report)

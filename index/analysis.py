@@ -42,6 +42,8 @@ from operator import is_, not_
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
+from .sastrawi_patterns import SastrawiPatterns, install
+
 _WORDS = r"""
     \d+(?:[.,]\d+)+                                          # 10.000, 1,5, 1.250.000,75
     | Rp(?=\d)                                              # Rp10.000 → rp, 10.000
@@ -112,7 +114,9 @@ def _sastrawi():
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     # The bare stemmer: its CachedStemmer wrapper would keep a second cache.
-    return StemmerFactory().create_stemmer().delegatedStemmer
+    stemmer = StemmerFactory().create_stemmer().delegatedStemmer
+    install(SastrawiPatterns())  # every Sastrawi module is loaded by now
+    return stemmer
 
 
 def sastrawi_stem(word: str) -> str:
