@@ -6,7 +6,7 @@ only article ids and labels (``bench/judged/``). Commands:
     python bench/story_pairs.py sample          # candidates -> bench/judged/story_candidates.tsv
     python bench/story_pairs.py show 0 2 4 ...  # print pairs in full, for reading
     python bench/story_pairs.py merge           # labels_even + labels_odd -> story_pairs.tsv
-    python bench/story_pairs.py score ASSIGNMENT.tsv [--split heldout]
+    python bench/story_pairs.py score ASSIGNMENT.tsv [--split heldout2]
     python bench/story_pairs.py assign-today DATA_DIR OUT.tsv
     python bench/story_pairs.py features DATA_DIR OUT.tsv   # per-pair features, for tuning
 
@@ -690,6 +690,12 @@ def read_labels(path: Path) -> dict[int, dict]:
 
 
 def merge() -> None:
+    """labels_*.tsv -> story_pairs.tsv: the first set (all tune now) and the second (heldout2).
+
+    The first set's held-out part (``heldout_pairs``) was scored three times
+    while rules were chosen, so it is folded into tune; the second set, drawn and
+    labelled before any rule was changed, is the held-out part (``heldout2``).
+    """
     candidates = read_tsv(CANDIDATES)
     labels: dict[int, dict] = {}
     for path in LABEL_FILES:
@@ -701,22 +707,28 @@ def merge() -> None:
                 + (f", {len(stray)} for no candidate (skipped)" if stray else "")
             )
             labels.update(found)
-    held = heldout_pairs(candidates)
-    rows = []
-    for c in candidates:
-        got = labels.get(int(c["pair_no"]))
-        if got:
-            split = "heldout" if (c["id_a"], c["id_b"]) in held else "tune"
-            rows.append({**c, **got, "split": split})
+    rows = [
+        {**c, **labels[int(c["pair_no"])], "split": "tune"}
+        for c in candidates
+        if int(c["pair_no"]) in labels
+    ]
+    if CANDIDATES2.is_file() and LABELS2.is_file():
+        second = read_labels(LABELS2)
+        print(f"{LABELS2.name}: {len(second)} labels")
+        rows += [
+            {**c, **second[int(c["pair_no"])], "split": "heldout2"}
+            for c in read_tsv(CANDIDATES2)
+            if int(c["pair_no"]) in second
+        ]
     fields = ["id_a", "id_b", "label", "split", "stratum", "similarity", "note"]
     write_tsv(FINAL, fields, [{k: r[k] for k in fields} for r in rows])
     print(stratum_table(rows))
     counts = Counter((r["label"], r["split"]) for r in rows)
-    print(f"{len(rows)} labelled pairs of {len(candidates)} written to {FINAL}")
+    print(f"{len(rows)} labelled pairs written to {FINAL}")
     for label in sorted(LABELS):
-        print(f"  {label:11} tune {counts[label, 'tune']:4}  heldout {counts[label, 'heldout']:4}")
-        if len(rows) >= 100 and not (counts[label, "tune"] and counts[label, "heldout"]):
-            print(f"  warning: {label} is missing from one split")
+        print(
+            f"  {label:11} tune {counts[label, 'tune']:4}  heldout2 {counts[label, 'heldout2']:4}"
+        )
 
 
 def read_assignment(path: Path) -> dict[str, tuple[str, str]]:
@@ -739,7 +751,7 @@ def score(assignment_path: Path, split: str | None, by_stratum: bool = False) ->
     missing = {i for p in pairs for i in (p["id_a"], p["id_b"])} - set(assignment)
     if missing:
         print(f"note: {len(missing)} judged articles not in {assignment_path}: taken as alone")
-    for part in [split] if split else ["tune", "heldout", None]:
+    for part in [split] if split else ["tune", "heldout2", None]:
         chosen = [p for p in pairs if part is None or p["split"] == part]
         labels = dict(sorted(Counter(p["label"] for p in chosen).items()))
         print(f"== {part or 'all'}: {len(chosen)} pairs {labels}")
@@ -898,7 +910,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("merge", help="combine the label files into story_pairs.tsv")
     score_cmd = commands.add_parser("score", help="score an assignment of copy groups and stories")
     score_cmd.add_argument("assignment", type=Path)
-    score_cmd.add_argument("--split", choices=["tune", "heldout"])
+    score_cmd.add_argument("--split", choices=["tune", "heldout2"])
     score_cmd.add_argument("--by-stratum", action="store_true", help="also a table per stratum")
     today = commands.add_parser(
         "assign-today", help="today's copy groups from a Warta data directory"
