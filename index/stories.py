@@ -16,9 +16,11 @@ content-stem counts (title and body).
   ``COPY_DAYS`` apart. Two articles of one outlet need more
   (``COPY_JACCARD_SAME_SOURCE``, at most ``COPY_HOURS_SAME_SOURCE`` apart): an
   outlet reuses its own background paragraphs under each new development,
-  while its true reposts are near-identical and close in time. Undated
-  articles (plain text files) are judged by the MinHash threshold alone. An
-  article joins the group of any earlier article it copies (``dedup``).
+  while its true reposts are near-identical and close in time; a near-identical
+  text (``REPOST_JACCARD``) it posts again under a new headline is a copy up to
+  ``REPOST_DAYS`` apart. Undated articles (plain text files) are judged by the
+  MinHash threshold alone. An article joins the group of any earlier article it
+  copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
   and hours. Articles are taken in time order; each copy group's first
   article joins the story holding its most similar member by TF-IDF cosine
@@ -27,8 +29,10 @@ content-stem counts (title and body).
   the story's first report is at most ``STORY_HOURS`` older and the article
   still resembles it (``FIRST_COSINE``); otherwise it starts a story. The
   span and the first report bound the chains a busy topic would otherwise
-  make. A story's id is its first article's id, so an update that adds an
-  article leaves the other articles' story ids as they were. Copies follow
+  make; the span is under 48 hours, so two articles dated two days apart
+  without a time of day (both at midnight) are not one story. A story's id is
+  its first article's id, so an update that adds an article leaves the other
+  articles' story ids as they were. Copies follow
   the story of their group.
 
 Every threshold was fitted on the tune split of ``bench/judged/story_pairs.tsv``
@@ -72,13 +76,17 @@ COPY_CONTAINED = 0.45  # of the shorter template-free text
 COPY_DAYS = 2
 COPY_JACCARD_SAME_SOURCE = 0.55  # one outlet's texts: it reuses its own background
 COPY_HOURS_SAME_SOURCE = 12
+# One outlet posting its own text again (a new headline, an update) days later:
+# near-identical template-free text is a copy within ``REPOST_DAYS``.
+REPOST_JACCARD = 0.85
+REPOST_DAYS = 3
 # Undated texts (plain text files) have no time to judge by: the MinHash
 # threshold decides, but only over this many shared shingles, so short texts
 # sharing a phrase or two are not copies (000/002 of the sample share 40).
 UNDATED_SHARED = 20
-STORY_COSINE = 0.35  # two outlets' reports
+STORY_COSINE = 0.38  # two outlets' reports
 STORY_COSINE_SAME_SOURCE = 0.5  # one outlet's articles
-STORY_HOURS = 48  # from the story's first report
+STORY_HOURS = 45  # from the story's first report
 FIRST_COSINE = 0.3  # with the story's first report, whichever member matched (no drift)
 STORY_DAYS = 2  # the Indonesian days whose stories are compared (covers STORY_HOURS)
 MAX_DF_SHARE = 0.02
@@ -165,18 +173,22 @@ class Stories:
         if sa.day is None or sb.day is None:
             shared = np.intersect1d(sa.shingles, sb.shingles, assume_unique=True)
             return len(shared) >= UNDATED_SHARED
-        same_source = sa.source == sb.source
-        if abs(sa.day - sb.day) > COPY_DAYS or (
-            same_source and abs(sa.moment - sb.moment) > COPY_HOURS_SAME_SOURCE * 3600
-        ):
+        days = abs(sa.day - sb.day)
+        if days > max(COPY_DAYS, REPOST_DAYS):
             return False
         ca, cb = self.clean_shingles(a), self.clean_shingles(b)
         if not len(ca) or not len(cb):
             return False
         shared = len(np.intersect1d(ca, cb, assume_unique=True))
         jaccard = shared / (len(ca) + len(cb) - shared)
-        least = COPY_JACCARD_SAME_SOURCE if same_source else COPY_JACCARD
-        return jaccard >= least and shared / min(len(ca), len(cb)) >= COPY_CONTAINED
+        if shared / min(len(ca), len(cb)) < COPY_CONTAINED:
+            return False
+        if sa.source != sb.source:
+            return days <= COPY_DAYS and jaccard >= COPY_JACCARD
+        if jaccard >= REPOST_JACCARD:  # one outlet's text posted again, days later
+            return days <= REPOST_DAYS
+        hours = abs(sa.moment - sb.moment) / 3600
+        return hours <= COPY_HOURS_SAME_SOURCE and jaccard >= COPY_JACCARD_SAME_SOURCE
 
     # Stories ----------------------------------------------------------------
 
