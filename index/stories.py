@@ -92,6 +92,7 @@ STORY_DAYS = 2  # the Indonesian days whose stories are compared (covers STORY_H
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
+CLEAN_MEMO = 4096  # articles whose template-free shingles are kept while judging copies
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class Stories:
         self.sketches = _SketchTable()
         self.story: dict[str, str] = {}  # article id → story id (its own id when alone)
         self._templates: dict[str, np.ndarray] = {}
+        self._clean: dict[str, np.ndarray] = {}  # article → clean shingles, a bounded memo
 
     # Copies -----------------------------------------------------------------
 
@@ -160,8 +162,13 @@ class Stories:
         """The article's shingles without its outlet's templates."""
         import numpy as np
 
-        sketch = self.sketches[article_id]
-        return np.setdiff1d(sketch.shingles, self.templates(sketch.source), assume_unique=True)
+        if (found := self._clean.get(article_id)) is None:
+            if len(self._clean) >= CLEAN_MEMO:
+                self._clean = {}
+            sketch = self.sketches[article_id]
+            found = np.setdiff1d(sketch.shingles, self.templates(sketch.source), assume_unique=True)
+            self._clean[article_id] = found
+        return found
 
     def is_copy(self, a: str, b: str) -> bool:
         """Whether two MinHash candidates are copies (template-free text, close in time)."""
@@ -173,8 +180,9 @@ class Stories:
         if sa.day is None or sb.day is None:
             shared = np.intersect1d(sa.shingles, sb.shingles, assume_unique=True)
             return len(shared) >= UNDATED_SHARED
-        days = abs(sa.day - sb.day)
-        if days > max(COPY_DAYS, REPOST_DAYS):
+        days, same_source = abs(sa.day - sb.day), sa.source == sb.source
+        within_hours = abs(sa.moment - sb.moment) <= COPY_HOURS_SAME_SOURCE * 3600
+        if days > (REPOST_DAYS if same_source else COPY_DAYS):
             return False
         ca, cb = self.clean_shingles(a), self.clean_shingles(b)
         if not len(ca) or not len(cb):
@@ -183,12 +191,10 @@ class Stories:
         jaccard = shared / (len(ca) + len(cb) - shared)
         if shared / min(len(ca), len(cb)) < COPY_CONTAINED:
             return False
-        if sa.source != sb.source:
-            return days <= COPY_DAYS and jaccard >= COPY_JACCARD
-        if jaccard >= REPOST_JACCARD:  # one outlet's text posted again, days later
-            return days <= REPOST_DAYS
-        hours = abs(sa.moment - sb.moment) / 3600
-        return hours <= COPY_HOURS_SAME_SOURCE and jaccard >= COPY_JACCARD_SAME_SOURCE
+        if not same_source:
+            return jaccard >= COPY_JACCARD
+        # One outlet: a rewrite within hours, or its own text posted again days later.
+        return jaccard >= (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD)
 
     # Stories ----------------------------------------------------------------
 
@@ -216,12 +222,12 @@ class Stories:
         for article_id in article_ids:
             self.story.pop(article_id, None)
         self.sketches.remove(article_ids)
-        self._templates = {}
+        self._templates, self._clean = {}, {}
 
     def add_sketches(self, sketches: dict[str, Sketch]) -> None:
         """Record the sketches of new or changed articles."""
         self.sketches.add(sketches)
-        self._templates = {}
+        self._templates, self._clean = {}, {}
 
     def _place(self, new: list[str], existing: dict[str, str]) -> None:
         """Stories for the ``new`` copy-group leaders, in time order.
