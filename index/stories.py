@@ -16,9 +16,11 @@ content-stem counts (title and body).
   ``COPY_DAYS`` apart. Two articles of one outlet need more
   (``COPY_JACCARD_SAME_SOURCE``, at most ``COPY_HOURS_SAME_SOURCE`` apart): an
   outlet reuses its own background paragraphs under each new development,
-  while its true reposts are near-identical and close in time. Undated
-  articles (plain text files) are judged by the MinHash threshold alone. An
-  article joins the group of any earlier article it copies (``dedup``).
+  while its true reposts are near-identical and close in time; a near-identical
+  text (``REPOST_JACCARD``) it posts again under a new headline is a copy up to
+  ``REPOST_DAYS`` apart. Undated articles (plain text files) are judged by the
+  MinHash threshold alone. An article joins the group of any earlier article it
+  copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
   and hours. Articles are taken in time order; each copy group's first
   article joins the story holding its most similar member by TF-IDF cosine
@@ -27,8 +29,10 @@ content-stem counts (title and body).
   the story's first report is at most ``STORY_HOURS`` older and the article
   still resembles it (``FIRST_COSINE``); otherwise it starts a story. The
   span and the first report bound the chains a busy topic would otherwise
-  make. A story's id is its first article's id, so an update that adds an
-  article leaves the other articles' story ids as they were. Copies follow
+  make; the span is under 48 hours, so two articles dated two days apart
+  without a time of day (both at midnight) are not one story. A story's id is
+  its first article's id, so an update that adds an article leaves the other
+  articles' story ids as they were. Copies follow
   the story of their group.
 
 Every threshold was fitted on the tune split of ``bench/judged/story_pairs.tsv``
@@ -72,18 +76,23 @@ COPY_CONTAINED = 0.45  # of the shorter template-free text
 COPY_DAYS = 2
 COPY_JACCARD_SAME_SOURCE = 0.55  # one outlet's texts: it reuses its own background
 COPY_HOURS_SAME_SOURCE = 12
+# One outlet posting its own text again (a new headline, an update) days later:
+# near-identical template-free text is a copy within ``REPOST_DAYS``.
+REPOST_JACCARD = 0.85
+REPOST_DAYS = 3
 # Undated texts (plain text files) have no time to judge by: the MinHash
 # threshold decides, but only over this many shared shingles, so short texts
 # sharing a phrase or two are not copies (000/002 of the sample share 40).
 UNDATED_SHARED = 20
-STORY_COSINE = 0.35  # two outlets' reports
+STORY_COSINE = 0.38  # two outlets' reports
 STORY_COSINE_SAME_SOURCE = 0.5  # one outlet's articles
-STORY_HOURS = 48  # from the story's first report
+STORY_HOURS = 45  # from the story's first report
 FIRST_COSINE = 0.3  # with the story's first report, whichever member matched (no drift)
 STORY_DAYS = 2  # the Indonesian days whose stories are compared (covers STORY_HOURS)
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
+CLEAN_MEMO = 4096  # articles whose template-free shingles are kept while judging copies
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,7 @@ class Stories:
         self.sketches = _SketchTable()
         self.story: dict[str, str] = {}  # article id → story id (its own id when alone)
         self._templates: dict[str, np.ndarray] = {}
+        self._clean: dict[str, np.ndarray] = {}  # article → clean shingles, a bounded memo
 
     # Copies -----------------------------------------------------------------
 
@@ -152,8 +162,13 @@ class Stories:
         """The article's shingles without its outlet's templates."""
         import numpy as np
 
-        sketch = self.sketches[article_id]
-        return np.setdiff1d(sketch.shingles, self.templates(sketch.source), assume_unique=True)
+        if (found := self._clean.get(article_id)) is None:
+            if len(self._clean) >= CLEAN_MEMO:
+                self._clean = {}
+            sketch = self.sketches[article_id]
+            found = np.setdiff1d(sketch.shingles, self.templates(sketch.source), assume_unique=True)
+            self._clean[article_id] = found
+        return found
 
     def is_copy(self, a: str, b: str) -> bool:
         """Whether two MinHash candidates are copies (template-free text, close in time)."""
@@ -165,18 +180,21 @@ class Stories:
         if sa.day is None or sb.day is None:
             shared = np.intersect1d(sa.shingles, sb.shingles, assume_unique=True)
             return len(shared) >= UNDATED_SHARED
-        same_source = sa.source == sb.source
-        if abs(sa.day - sb.day) > COPY_DAYS or (
-            same_source and abs(sa.moment - sb.moment) > COPY_HOURS_SAME_SOURCE * 3600
-        ):
+        days, same_source = abs(sa.day - sb.day), sa.source == sb.source
+        within_hours = abs(sa.moment - sb.moment) <= COPY_HOURS_SAME_SOURCE * 3600
+        if days > (REPOST_DAYS if same_source else COPY_DAYS):
             return False
         ca, cb = self.clean_shingles(a), self.clean_shingles(b)
         if not len(ca) or not len(cb):
             return False
         shared = len(np.intersect1d(ca, cb, assume_unique=True))
         jaccard = shared / (len(ca) + len(cb) - shared)
-        least = COPY_JACCARD_SAME_SOURCE if same_source else COPY_JACCARD
-        return jaccard >= least and shared / min(len(ca), len(cb)) >= COPY_CONTAINED
+        if shared / min(len(ca), len(cb)) < COPY_CONTAINED:
+            return False
+        if not same_source:
+            return jaccard >= COPY_JACCARD
+        # One outlet: a rewrite within hours, or its own text posted again days later.
+        return jaccard >= (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD)
 
     # Stories ----------------------------------------------------------------
 
@@ -204,12 +222,12 @@ class Stories:
         for article_id in article_ids:
             self.story.pop(article_id, None)
         self.sketches.remove(article_ids)
-        self._templates = {}
+        self._templates, self._clean = {}, {}
 
     def add_sketches(self, sketches: dict[str, Sketch]) -> None:
         """Record the sketches of new or changed articles."""
         self.sketches.add(sketches)
-        self._templates = {}
+        self._templates, self._clean = {}, {}
 
     def _place(self, new: list[str], existing: dict[str, str]) -> None:
         """Stories for the ``new`` copy-group leaders, in time order.

@@ -310,6 +310,31 @@ def test_an_outlets_repost_within_hours_is_a_copy(outlet_searcher):
     assert hit_of(outlet_searcher, "Lampung", "sindo-periksa").duplicates == ["sindo-periksa-2"]
 
 
+# The outlet posting its own text once more two days later (a new headline, no new word).
+REPOST_DAYS_LATER = dataclasses.replace(
+    PERIKSA,
+    id="sindo-periksa-3",
+    title="Pemeriksaan Sekda Lampung Tengah oleh KPK",
+    published="2024-11-06T09:00:00+07:00",
+    url="https://contoh.test/sindo-periksa-3",
+)
+
+
+def test_an_outlets_identical_text_posted_again_days_later_is_a_copy(tmp_path):
+    """Beyond the hours one outlet's rewrites get, its near-identical text posted again
+    days later is still a copy; its recycled background under a new development is not."""
+    data = tmp_path / "repost"
+    with Store.open(data) as store:
+        store.upsert_many([PERIKSA, TAHAN, REPOST_DAYS_LATER])
+        build_index(store, index_path(data))
+    found = Searcher(index_path(data))
+    try:
+        assert hit_of(found, "Lampung", "sindo-periksa").duplicates == ["sindo-periksa-3"]
+        assert hit_of(found, "Lampung", "sindo-tahan").duplicates == []
+    finally:
+        found.close()
+
+
 # -- the web: the hit's story line, the story page and the API ---------------------
 
 
@@ -367,7 +392,9 @@ HOUR = 3600.0
     [
         (0.32, 0.60, 30, "Detik", True),  # like a later report, still like the first
         (0.20, 0.60, 30, "Detik", False),  # drifted away from the first report
-        (0.32, 0.60, 50, "Detik", False),  # beyond 48 hours of the first report
+        (0.32, 0.60, 50, "Detik", False),  # beyond 45 hours of the first report
+        (0.32, 0.60, 46, "Detik", False),  # two days apart without a time of day: 48 hours
+        (0.32, 0.36, 30, "Detik", False),  # another outlet's report needs 0.38
         (0.32, 0.45, 30, "Antara", False),  # one outlet's own articles need more
         (0.32, 0.55, 30, "Antara", True),
     ],
