@@ -14,6 +14,11 @@ The method is the project's shared reference baseline,
 ``shared/bench/fts5_baseline.py`` (written for issue 14), copied here
 unchanged but for layout, ``--db`` and the CPU seconds (the shared script writes a fixed file
 in the temporary folder, which two runs at once would share).
+
+``--patterns-once`` gives the baseline Warta's own speed-up of PySastrawi
+(``index/sastrawi_patterns.py``: its regular expressions compiled once; the
+same stems), so Warta's build is also compared with a baseline that stems as
+fast as it does.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
@@ -84,7 +91,15 @@ def main() -> None:
     parser.add_argument("files", nargs="+", help="JSON Lines files (.jsonl or .jsonl.gz).")
     default_db = os.path.join(tempfile.gettempdir(), f"fts5-baseline-{os.getpid()}.db")
     parser.add_argument("--db", default=default_db, help="The FTS5 database to (re)write.")
+    parser.add_argument(
+        "--patterns-once", action="store_true", help="Stem with Warta's faster PySastrawi."
+    )
     args = parser.parse_args()
+    if args.patterns_once:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from index.sastrawi_patterns import SastrawiPatterns, install
+
+        install(SastrawiPatterns())
     analyze = Analyzer()
     n, cold, insert_cold, cold_cpu = run(args.files, args.db, analyze)
     n, warm, insert_warm, warm_cpu = run(args.files, args.db, analyze)
