@@ -84,6 +84,7 @@ STORY_DAYS = 2  # the Indonesian days whose stories are compared (covers STORY_H
 MAX_DF_SHARE = 0.02
 MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
+PREPARE_ROWS = 20_000  # TF-IDF rows made at once (``_Vectors.prepare``)
 
 
 @dataclass(frozen=True)
@@ -453,7 +454,28 @@ class _Vectors:
         from scipy import sparse
 
         self._pos = {article_id: n for n, article_id in enumerate(dict.fromkeys(ids))}
-        sketches = [self.sketches.terms_of(article_id) for article_id in self._pos]
+        order = list(self._pos)
+        # Made PREPARE_ROWS articles at a time: the flat arrays of a whole large
+        # archive's terms at once were several times the matrix (the same rows).
+        parts = [
+            self._weights(order[n : n + PREPARE_ROWS]) for n in range(0, len(order), PREPARE_ROWS)
+        ]
+        weight = np.concatenate([np.zeros(0), *(w for w, _, _ in parts)])
+        columns = np.concatenate([np.zeros(0, np.int32), *(c for _, c, _ in parts)])
+        indptr = _offsets([n for _, _, lengths in parts for n in lengths])
+        del parts
+        shape = (len(order), len(self.vocab))
+        self._matrix = sparse.csr_matrix((weight, columns, indptr), shape=shape)
+        if len(left) * len(self._pos) <= MAX_COSINES and all(i in self._pos for i in left):
+            self._left = {article_id: n for n, article_id in enumerate(left)}
+            chosen = self._matrix[[self._pos[article_id] for article_id in left]]
+            self._cosines = (chosen @ self._matrix.T).toarray()
+
+    def _weights(self, ids: list[str]) -> tuple:
+        """(weights, columns, row lengths) of the L2-normalised TF-IDF rows of ``ids``."""
+        import numpy as np
+
+        sketches = [self.sketches.terms_of(article_id) for article_id in ids]
         lengths = [len(terms) for terms, _ in sketches]
         terms = np.concatenate([_EMPTY(), *(terms for terms, _ in sketches)])
         counts = np.concatenate([np.zeros(0, np.uint16), *(counts for _, counts in sketches)])
@@ -464,13 +486,8 @@ class _Vectors:
         weight = (1 + np.log(counts[keep])) * np.log(self.size / df[keep])
         norm = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(sketches)))
         weight /= np.where(norm > 0, norm, 1.0)[row]
-        indptr = _offsets(np.bincount(row, minlength=len(sketches)).tolist())
-        shape = (len(sketches), len(self.vocab))
-        self._matrix = sparse.csr_matrix((weight, where[keep], indptr), shape=shape)
-        if len(left) * len(self._pos) <= MAX_COSINES and all(i in self._pos for i in left):
-            self._left = {article_id: n for n, article_id in enumerate(left)}
-            chosen = self._matrix[[self._pos[article_id] for article_id in left]]
-            self._cosines = (chosen @ self._matrix.T).toarray()
+        lengths = np.bincount(row, minlength=len(sketches)).tolist()
+        return weight, where[keep].astype(np.int32), lengths
 
     def _rows_of(self, ids: list[str]):
         if ids and all(article_id in self._pos for article_id in ids):
@@ -495,10 +512,18 @@ class _Vectors:
             cosines = self.cosines(left, right)
             rows, columns = np.nonzero(cosines >= least)
             return _by_row(rows, columns, cosines[rows, columns], len(left))
-        product = self._rows_of(left) @ self._rows_of(right).T
-        rows = np.repeat(np.arange(len(left)), np.diff(product.indptr))
-        keep = product.data >= least
-        return _by_row(rows[keep], product.indices[keep], product.data[keep], len(left))
+        # A few rows at a time: one day of a large archive against its window made
+        # a product of billions of bytes at once (each row's cosines are the same).
+        columns = self._rows_of(right).T.tocsr()
+        step = max(1, MAX_COSINES // max(1, len(right)))
+        found = []
+        for start in range(0, len(left), step):
+            part = left[start : start + step]
+            product = self._rows_of(part) @ columns
+            rows = np.repeat(np.arange(len(part)), np.diff(product.indptr))
+            keep = product.data >= least
+            found += _by_row(rows[keep], product.indices[keep], product.data[keep], len(part))
+        return found
 
 
 _ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
