@@ -219,12 +219,28 @@ class DuplicateGroups:
         """
         import numpy as np
 
-        groups = cls(threshold, analysis_key)
         ids = sorted(signatures)
+        signed = [i for i in ids if signatures[i] is not None]
+        matrix = np.stack([signatures[i] for i in signed]) if signed else None
+        return cls.from_rows(ids, signed, matrix, threshold, analysis_key, accept)
+
+    @classmethod
+    def from_rows(
+        cls,
+        ids: list[str],
+        signed: list[str],
+        matrix: np.ndarray | None,
+        threshold: float = DEFAULT_THRESHOLD,
+        analysis_key: str | None = None,
+        accept: Accept | None = None,
+    ) -> DuplicateGroups:
+        """``from_signatures`` of every article ``ids`` (sorted), ``signed`` of them
+        (sorted) with their signatures the rows of ``matrix`` (a rebuild's, made in bulk)."""
+        groups = cls(threshold, analysis_key)
         groups.groups = {i: i for i in ids}
-        groups.ids = [i for i in ids if signatures[i] is not None]
+        groups.ids = list(signed)
         if groups.ids:
-            groups.matrix = np.stack([signatures[i] for i in groups.ids])
+            groups.matrix = matrix
         for later, choices in groups._similar_earlier().items():
             # Join the group of the most similar earlier article that is a copy
             # (any member, not only the first: two copies of one text that each
