@@ -145,7 +145,7 @@ class Stories:
     def templates(self, source: str) -> np.ndarray:
         """The sorted template shingles of one outlet."""
         if (found := self._templates.get(source)) is None:
-            items = [s for s in self.sketches.of_source(source) if s.day is not None]
+            items = self.sketches.latest_of_source(source, TEMPLATE_SAMPLE)
             found = self._templates[source] = _templates(items).get(source, _EMPTY())
         return found
 
@@ -623,6 +623,30 @@ class _SketchTable(Mapping):
                 if chunk["ids"][row] is not None and chunk["ids"][row] in self.rows:
                     found.append(self._sketch(n, row))
         return found + [s for s in self.added.values() if s.source == source]
+
+    def latest_of_source(self, source: str, count: int) -> list[Sketch]:
+        """The ``count`` latest dated sketches of one outlet by day (``of_source``'s order
+        on a tie), latest last: what ``_templates`` counts, without a ``Sketch`` for the
+        others (an update judging one candidate made one for every article of the outlet)."""
+        import numpy as np
+
+        code = self.sources.index(source) if source in self.sources else -1
+        places, days = [], []
+        for n, chunk in enumerate(self.chunks):
+            arrays, ids = chunk["arrays"], chunk["ids"]
+            rows = np.flatnonzero((arrays["source"] == code) & (arrays["day"] != 0))
+            rows = [r for r in rows.tolist() if ids[r] is not None and ids[r] in self.rows]
+            places += [(n, r) for r in rows]
+            days += arrays["day"][rows].tolist()
+        for article_id, sketch in self.added.items():
+            if sketch.source == source and sketch.day is not None:
+                places.append(article_id)
+                days.append(sketch.day)
+        latest = np.argsort(np.array(days, dtype=np.int64), kind="stable")[-count:].tolist()
+        return [
+            self.added[place] if isinstance(place, str) else self._sketch(*place)
+            for place in (places[k] for k in latest)
+        ]
 
     def add(self, sketches: dict[str, Sketch]) -> None:
         """Record new or changed sketches (a changed one's old terms leave the frequencies)."""
