@@ -361,13 +361,15 @@ class DuplicateGroups:
         articles regrouped because their group's first article left or changed:
         the rest of such a group follows its lowest remaining id.
         """
+        # The members of the groups a changed article leads (only those are regrouped).
+        changed = {article_id for article_id, _ in signed}
         members: dict[str, set[str]] = {}
         for article_id, group in self.groups.items():
-            members.setdefault(group, set()).add(article_id)
+            if group in changed:
+                members.setdefault(group, set()).add(article_id)
         self.remove(deleted)
         # A changed article is judged afresh: the rest of a group it led follows
         # its lowest remaining id first, so the article may join them again or not.
-        changed = {article_id for article_id, _ in signed}
         regrouped = {}
         for article_id in changed:
             followers = members.get(article_id, set()) - changed
