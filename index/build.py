@@ -147,6 +147,9 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
         groups, stories = _grouped_in_bulk(store, gen_dir, stemmer, settings, key, progress)
     del known
     stories.assign(groups.groups)
+    # Saved now: the sketches are mapped again, their pages read by the stories not
+    # kept through the second pass.
+    stories.save(gen_dir)
     documents = _documents(groups.groups, stories.story)
     written = _reused_segments(link, gen_dir, store, index.schema, documents)
     reused = written is not None
@@ -157,7 +160,6 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     segments, digest = written
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
-    stories.save(gen_dir)
     if not (reused and _reused_acronyms(link, gen_dir)):
         keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
     built = now()
