@@ -127,7 +127,9 @@ def blocks_task(
     (None: unbounded), its sketches written as a stories chunk in ``folder``."""
     import numpy as np
 
-    low, high = bounds[shard.number], bounds[shard.number + 1]
+    low, high = (
+        (bounds[shard.number], bounds[shard.number + 1]) if shard.count > 1 else (None, None)
+    )
     ids, signed, rows, matrices, pending, parts = [], [], [], [], [], []
     codes: dict[str, int] = {}
     for article, _ in store.iter_articles():
