@@ -48,9 +48,10 @@ from .generations import (
 )
 from .schema import INDEX_FORMAT, article_fields, make_schema
 from .stems import StemCache, stem_cache_path
-from .stories import Stories
+from .stories import Stories, _SketchTable
 from .workers import (
     Progress,
+    blocks_task,
     bodies_task,
     documents_digest,
     run_shards,
@@ -139,15 +140,16 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     seq = store.seq  # read first: whatever is stored from now on is the next update's
     index = whoosh_index.create_in(gen_dir, make_schema(settings.protected))
     key = analysis_key(settings.protected)
-    signed = _signatures(store, stemmer, _known_signatures(link, store, key), progress)
-    stories = Stories()
-    stories.add_sketches({i: sketch for i, (_, sketch) in signed.items()})
-    signatures = {i: values for i, (values, _) in signed.items()}
-    del signed
-    groups = DuplicateGroups.from_signatures(
-        signatures, settings.dup_threshold, key, stories.is_copy
-    )
+    known = _known_signatures(link, store, key)
+    if known or len(store.ids()) <= FEW_SIGNATURES:
+        groups, stories = _grouped(store, stemmer, known, settings, key, progress)
+    else:
+        groups, stories = _grouped_in_bulk(store, gen_dir, stemmer, settings, key, progress)
+    del known
     stories.assign(groups.groups)
+    # Saved now: the sketches are mapped again, their pages read by the stories not
+    # kept through the second pass.
+    stories.save(gen_dir)
     documents = _documents(groups.groups, stories.story)
     written = _reused_segments(link, gen_dir, store, index.schema, documents)
     reused = written is not None
@@ -158,7 +160,6 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     segments, digest = written
     _commit_segments(index, link, segments)
     groups.save(gen_dir)
-    stories.save(gen_dir)
     if not (reused and _reused_acronyms(link, gen_dir)):
         keep_trusted(mine_articles(article for article, _ in store.iter_articles()), gen_dir)
     built = now()
@@ -166,6 +167,76 @@ def _fill_generation(store, link, gen_dir, stemmer, settings, progress) -> Dupli
     Fingerprint(code=code_key(), documents=digest, toc=toc).write(gen_dir)
     Manifest(format=INDEX_FORMAT, seq=seq, toc=toc, built=built, updated=built).write(gen_dir)
     return groups
+
+
+def _grouped(store, stemmer, known, settings, key, progress) -> tuple[DuplicateGroups, Stories]:
+    """Pass 1 reusing ``known`` signatures (or of a small store): the groups and sketches."""
+    signed = _signatures(store, stemmer, known, progress)
+    stories = Stories()
+    stories.add_sketches({i: sketch for i, (_, sketch) in signed.items()})
+    signatures = {i: values for i, (values, _) in signed.items()}
+    del signed
+    groups = DuplicateGroups.from_signatures(
+        signatures, settings.dup_threshold, key, stories.is_copy
+    )
+    return groups, stories
+
+
+def _grouped_in_bulk(
+    store, gen_dir: Path, stemmer, settings, key, progress
+) -> tuple[DuplicateGroups, Stories]:
+    """Pass 1 of a cold rebuild: the groups and sketches, with nothing per article in
+    Python objects but the ids.
+
+    Each process signs one half of the store by id (``blocks_task``) and writes its
+    sketches as a stories chunk in ``gen_dir``; the chunks are mapped, not loaded.
+    The same groups and stories as ``_grouped`` (the halves, one after the other,
+    are in id order).
+    """
+    import numpy as np
+
+    ids = sorted(store.ids())
+    bounds = [None, ids[len(ids) // 2], None]
+    del ids
+    first, second = run_shards(
+        blocks_task, (str(gen_dir), bounds), stemmer=stemmer, store=store, progress=progress
+    )
+    codes = {source: n for n, source in enumerate(first.sources)}
+    remap = np.array([codes.setdefault(s, len(codes)) for s in second.sources], dtype=np.int32)
+    if not np.array_equal(remap, np.arange(len(remap))):
+        _recode_sources(gen_dir / second.chunk["file"], second.chunk["layout"], remap)
+    vocab, where = np.unique(np.concatenate([first.vocab, second.vocab]), return_inverse=True)
+    df = np.bincount(where, weights=np.concatenate([first.df, second.df]), minlength=len(vocab))
+    state = {
+        "sources": list(codes),
+        "chunks": [first.chunk, second.chunk],
+        "vocab": vocab.astype(np.uint32),
+        "df": df.astype(np.int64),
+    }
+    stories = Stories()
+    stories.sketches = _SketchTable.from_state(state, gen_dir)
+    matrices = [block.matrix for block in (first, second) if block.matrix is not None]
+    matrix = np.concatenate(matrices) if matrices else None
+    groups = DuplicateGroups.from_rows(
+        [*first.ids, *second.ids],
+        [*first.signed, *second.signed],
+        matrix,
+        settings.dup_threshold,
+        key,
+        stories.is_copy,
+    )
+    return groups, stories
+
+
+def _recode_sources(path: Path, layout: dict, remap) -> None:
+    """Rewrite a chunk's source codes through ``remap`` (the other process numbered its own)."""
+    import numpy as np
+
+    dtype, offset, length = layout["source"]
+    codes = np.memmap(path, dtype=np.dtype(dtype), mode="r+", offset=offset, shape=(length,))
+    codes[:] = remap[codes]
+    codes.flush()
+    del codes
 
 
 def _signatures(store: Store, stemmer: Stemmer, known: dict, progress) -> dict:

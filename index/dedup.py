@@ -219,12 +219,28 @@ class DuplicateGroups:
         """
         import numpy as np
 
-        groups = cls(threshold, analysis_key)
         ids = sorted(signatures)
+        signed = [i for i in ids if signatures[i] is not None]
+        matrix = np.stack([signatures[i] for i in signed]) if signed else None
+        return cls.from_rows(ids, signed, matrix, threshold, analysis_key, accept)
+
+    @classmethod
+    def from_rows(
+        cls,
+        ids: list[str],
+        signed: list[str],
+        matrix: np.ndarray | None,
+        threshold: float = DEFAULT_THRESHOLD,
+        analysis_key: str | None = None,
+        accept: Accept | None = None,
+    ) -> DuplicateGroups:
+        """``from_signatures`` of every article ``ids`` (sorted), ``signed`` of them
+        (sorted) with their signatures the rows of ``matrix`` (a rebuild's, made in bulk)."""
+        groups = cls(threshold, analysis_key)
         groups.groups = {i: i for i in ids}
-        groups.ids = [i for i in ids if signatures[i] is not None]
+        groups.ids = list(signed)
         if groups.ids:
-            groups.matrix = np.stack([signatures[i] for i in groups.ids])
+            groups.matrix = matrix
         for later, choices in groups._similar_earlier().items():
             # Join the group of the most similar earlier article that is a copy
             # (any member, not only the first: two copies of one text that each
@@ -345,13 +361,15 @@ class DuplicateGroups:
         articles regrouped because their group's first article left or changed:
         the rest of such a group follows its lowest remaining id.
         """
+        # The members of the groups a changed article leads (only those are regrouped).
+        changed = {article_id for article_id, _ in signed}
         members: dict[str, set[str]] = {}
         for article_id, group in self.groups.items():
-            members.setdefault(group, set()).add(article_id)
+            if group in changed:
+                members.setdefault(group, set()).add(article_id)
         self.remove(deleted)
         # A changed article is judged afresh: the rest of a group it led follows
         # its lowest remaining id first, so the article may join them again or not.
-        changed = {article_id for article_id, _ in signed}
         regrouped = {}
         for article_id in changed:
             followers = members.get(article_id, set()) - changed
