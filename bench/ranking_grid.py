@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from relevance import OUT, facqa, scored
 
@@ -31,9 +32,11 @@ FEATURE_GRID = {
 }
 
 
-def train_scores(features: RankingFeatures, queries) -> tuple[float, float, float]:
-    """MRR@10 with copies counted, MRR@10 of the hits alone, and R@10 of ``queries``."""
-    data = OUT / "facqa-real-path"
+def train_scores(
+    features: RankingFeatures, queries, data: Path = OUT / "facqa-real-path"
+) -> tuple[float, float, float]:
+    """MRR@10 with copies counted, MRR@10 of the hits alone, and R@10 of ``queries``
+    searched in the data directory ``data``."""
     if not (data / "index").exists():
         sys.exit(f"No index at {data}: run bench/relevance.py --sets facqa --real-path only first.")
     searcher = Searcher(data / "index", features=features)
