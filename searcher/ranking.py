@@ -24,8 +24,12 @@ from .docsets import mask_of
 from .postings import segment_lengths, segment_positions, segment_weights
 from .settings import TERM_CACHE_MB
 
-B = 0.75
-K1 = 1.2
+# Chosen on FacQA's train questions (docs/BENCHMARKS.md, "Relevance"): a term's
+# frequency saturates sooner (K1 0.6, Whoosh's default 1.2) and long texts pay
+# more for their length (B 0.9, default 0.75), so a short passage naming a word
+# once can beat a long one repeating it.
+B = 0.9
+K1 = 0.6
 CACHE_BYTES = TERM_CACHE_MB * 2**20  # 12 bytes a cached posting (docnum and score)
 
 

@@ -244,3 +244,25 @@ def test_phrase_documents_are_whoosh_phrase_documents(state, words):
         expected = bits_of(state.searcher.docs_for_query(q), state.docsets.size)
         assert state.docsets.of(q) == expected & state.docsets.live
     assert state.docsets.of(whoosh_query.Phrase("body_exact", ["korea", "utara"])) != 0
+
+
+def test_a_short_passage_naming_a_word_once_outranks_a_long_one_repeating_it(data_dir):
+    """BM25's K1 0.6 and B 0.9: with Whoosh's defaults (1.2, 0.75) the long one wins."""
+    long_report = (
+        "Gempa susulan terasa di Palu. Warga kota keluar rumah saat gempa kedua datang. "
+        "Petugas memeriksa gedung sekolah setelah gempa ketiga. Posko dibuka di lapangan "
+        "kota karena gempa terus terasa sampai sore."
+    )
+    articles = [
+        Article(id="singkat", title="", body="Gempa mengguncang Palu pagi ini."),
+        Article(id="panjang", title="", body=long_report),
+        Article(id="lain", title="", body="Harga beras naik di pasar induk kota."),
+    ]
+    with Store.open(data_dir) as store:
+        store.upsert_many(articles)
+        build_index(store, index_path(data_dir))
+    searcher = Searcher(index_path(data_dir))
+    try:
+        assert [h.id for h in searcher.search("gempa").hits] == ["singkat", "panjang"]
+    finally:
+        searcher.close()
