@@ -201,11 +201,11 @@ class StageClock:
         setattr(owner, method, run)
 
 
-def private_mb() -> dict[str, float]:
-    """This process's private memory (USS) in MB: its own pages, and mapped index segments."""
+def private_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's private memory (USS) in MB: its own pages, and mapped index segments."""
     found = {"anonymous": 0.0, "segments": 0.0, "other files": 0.0}
     kind = "anonymous"
-    with open("/proc/self/smaps") as f:
+    with open(f"/proc/{pid}/smaps") as f:
         for line in f:
             head, *rest = line.split()
             if not head.endswith(":") or "-" in head:  # a mapping's first line

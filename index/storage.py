@@ -126,15 +126,17 @@ class MappedView(BufferFile):
         """Unmap the whole pages of ``length`` bytes from ``position`` from this process.
 
         Their contents stay in the OS page cache and are mapped again when next
-        read; until then they are not counted in this process's memory. For
-        data read once and kept decoded (a long postings list).
+        read; until then they are not counted in this process's memory.
         """
-        start = -(-(self._base + position) // mmap.PAGESIZE) * mmap.PAGESIZE
-        end = (self._base + position + length) // mmap.PAGESIZE * mmap.PAGESIZE
-        if self._source is None or end <= start:
+        if self._source is None:
             return
+        start = -(-(self._base + position) // mmap.PAGESIZE) * mmap.PAGESIZE
+        end = self._base + position + length
         try:
-            self._source.madvise(mmap.MADV_DONTNEED, start, end - start)
+            if end < len(self._source):  # the map's last page may be partly the file's
+                end = end // mmap.PAGESIZE * mmap.PAGESIZE
+            if end > start:
+                self._source.madvise(mmap.MADV_DONTNEED, start, end - start)
         except ValueError:  # the map was closed: nothing is mapped
             pass
 
@@ -152,8 +154,11 @@ class MappedFile(MappedView):
 
     def release_all(self) -> None:
         """Unmap every page of the file from this process (``MappedView.release``)."""
-        if not self.source.closed:
-            self.release(0, len(self.source))
+        try:
+            size = len(self.source)
+        except ValueError:  # closed: nothing is mapped
+            return
+        self.release(0, size)
 
     def close(self):
         super().close()
