@@ -10,11 +10,17 @@ Every ``release_every`` searches it unmaps the open generation's segment
 pages from the process (``MappedStorage.release``): pages read once stay
 mapped, and the kernel maps tens of kilobytes around each read, so a worker
 serving a large archive came to map over a gigabyte of the page cache that
-no other process mapped, all of it counted as its private memory (USS).
+no other process mapped, all of it counted as its private memory (USS). It
+also hands the C allocator's free memory back to the system (glibc's
+``malloc_trim``): each thread of a worker allocates from its own arena, and
+the arenas kept about 100 MB freed by decoding postings (250,000 articles,
+four threads).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import threading
 import time
@@ -26,6 +32,17 @@ from whoosh import scoring
 from index import open_index
 
 RELEASE_EVERY = 8  # searches; unmapping costs about 2 % of their CPU at 250,000 articles
+
+
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or a stand-in doing nothing on another C library."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda _pad: 0
+
+
+MALLOC_TRIM = _malloc_trim()
 
 
 class Generations:
@@ -88,7 +105,8 @@ class Generations:
 
     def searched(self) -> None:
         """Count a search; every ``release_every``-th unmaps the open generation's pages
-        from this process (they stay in the page cache, mapped again when read)."""
+        from this process (they stay in the page cache, mapped again when read) and
+        returns the allocator's free memory to the system."""
         with self._lock:
             self._searches += 1
             if not self.release_every or self._searches % self.release_every:
@@ -96,6 +114,7 @@ class Generations:
             storage = self._storage
         if hasattr(storage, "release"):
             storage.release()
+        MALLOC_TRIM(0)
 
     def _retire(self, generation) -> None:
         """Close replaced generations older than ``retire_after``; keep this one for now."""
