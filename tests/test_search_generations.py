@@ -100,19 +100,25 @@ def test_similar_articles_are_remembered_until_the_index_changes(indexed_data_di
         searcher.close()
 
 
-def test_searches_release_the_open_generations_mapped_pages_every_few(indexed_data_dir):
+def test_a_search_past_the_budget_releases_the_open_generations_mapped_pages(
+    indexed_data_dir,
+):
     searcher = Searcher(index_path(indexed_data_dir))
     try:
-        searcher.generations.release_every = 3
+        generations = searcher.generations
+        generations.release_bytes = 2**40  # never reached
         with Store.open(indexed_data_dir) as store:
             build_index(store, index_path(indexed_data_dir))  # released: the new generation
         searcher.refresh()
         target = index_path(indexed_data_dir).resolve()
         searcher.search("banjir")
         searcher.search("pemilu")
-        assert mapped_kb(target) > 0, "two searches mapped pages of the segments"
+        assert mapped_kb(target) > 0, "searches mapped pages of the segments"
+        generations.release_bytes = 0  # any page mapped since the last release is too many
         searcher.search("bekasi")
-        assert mapped_kb(target) == 0, "the third released them"
+        assert mapped_kb(target) == 0, "past the budget: released"
+        generations.release_bytes = None
         assert [h.id for h in searcher.search("banjir bekasi").hits][0] == "bekasi-banjir"
+        assert mapped_kb(target) > 0, "no budget: kept"
     finally:
         searcher.close()
