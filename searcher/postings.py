@@ -29,11 +29,6 @@ from whoosh.util.numeric import byte_to_length
 _BYTE_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], float)
 _BLOCK_LENGTH = struct.Struct("!i")
 _HEADER = len(WHOOSH3_HEADER_MAGIC)
-# A term's postings this long are copied out of the mapped segment and their pages
-# unmapped from the process (``MappedView.release``): a common word's postings are
-# read once and kept decoded, and a worker would otherwise keep its own mapping of
-# every long list it ever read, counted in its private memory.
-RELEASE_BYTES = 64 * 1024
 
 
 class _Inlined:
@@ -55,9 +50,7 @@ def _raw_postings(segment, fieldname: str, text: str):
     offset, length = info.extent()
     if isinstance(length, tuple):  # Whoosh reads it back as a 1-tuple
         length = length[0]
-    raw = terms._postfile.get(offset, length)  # a copy
-    if length >= RELEASE_BYTES and hasattr(terms._postfile, "release"):
-        terms._postfile.release(offset, length)
+    raw = terms._postfile.get(offset, length)
     return raw if raw[:_HEADER] == WHOOSH3_HEADER_MAGIC else None
 
 
