@@ -30,6 +30,7 @@ from bench_search import query_sets
 from harness import OUT, ensure_index, index_stats, machine_load, news_files, warm_os_cache
 from harness import write_json as write
 from load import wrk_load
+from search_breakdown import private_mb
 from server import Server, time_concurrent
 
 TARGET_USS_MB = 250
@@ -45,6 +46,7 @@ def measure(data_dir: Path, pairs: list, clients: int, seconds: int, wrk: bool) 
         result["uss_mb_after_warm_up"] = server.uss_mb()
         result["first_seen"] = time_concurrent(server, pairs, clients)
         result["uss_mb_per_worker"] = server.uss_mb()
+        result["private_mb_per_worker"] = [private_mb(w.pid) for w in server.workers()]
         result["server_rss_mb"] = server.rss_mb()
         if wrk:
             result["wrk"] = wrk_load(server.base, seconds, clients)
@@ -90,12 +92,16 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="Concurrent clients.")
     parser.add_argument("--seconds", type=int, default=30, help="How long wrk runs.")
     parser.add_argument("--no-wrk", action="store_true", help="Skip the wrk load.")
+    parser.add_argument(
+        "--titles", type=Path, help="Folder of JSON Lines whose titles give keyword queries."
+    )
     args = parser.parse_args()
     if not args.no_wrk and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `apt-get install wrk`, or pass --no-wrk.")
     sources = news_files()
     data_dir = args.data or ensure_index(OUT / "news25k", sources)
-    pairs = query_sets(sources).mixed(args.queries)
+    titles = sorted(args.titles.glob("*.jsonl.gz"))[:2] if args.titles else sources
+    pairs = query_sets(titles).mixed(args.queries)
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     result = measure(data_dir, pairs, args.clients, args.seconds, not args.no_wrk)
     result |= {"started": started, "clients": args.clients}

@@ -15,13 +15,18 @@ with AND for keywords and OR for questions, ranked by ``bm25()`` with the
 title weighted 2, returning 10 hits with ``snippet()`` plus the total.
 
     .venv/bin/python bench/search_breakdown.py [--no-big] [--big copies|rebuilt] [--queries N]
-    .venv/bin/python bench/search_breakdown.py --first-seen [--queries N]
+    .venv/bin/python bench/search_breakdown.py --first-seen [--queries N] [--data DIR --titles DIR]
 
 ``--first-seen`` instead times queries the searcher has never met (title
 openings and FacQA questions from ``queries.py``, after the slices
 ``bench_search.py`` uses), each once, and splits each query's CPU time into
 the pipeline's stages (process time, each stage without the stages it
-calls): where a first-seen query's time goes.
+calls): where a first-seen query's time goes. ``--data`` takes another indexed
+data directory (a scale archive's ``bench/out/scale-10x/data``) and
+``--titles`` the folder of JSON Lines files its keyword queries come from
+(``scale-10x/source``); each kind's report then adds the worker's private
+memory after the queries, split into its own (anonymous) pages and the
+index pages it maps.
 """
 
 from __future__ import annotations
@@ -196,9 +201,28 @@ class StageClock:
         setattr(owner, method, run)
 
 
+def private_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's private memory (USS) in MB: its own pages, and mapped index segments."""
+    found = {"anonymous": 0.0, "segments": 0.0, "other files": 0.0}
+    kind = "anonymous"
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head, *rest = line.split()
+            if not head.endswith(":") or "-" in head:  # a mapping's first line
+                name = rest[4] if len(rest) > 4 else ""
+                kind = "other files" if name[:1] == "/" else "anonymous"
+                kind = "segments" if ".seg" in name else kind
+            elif head in ("Private_Clean:", "Private_Dirty:"):
+                found[kind] += int(rest[0]) / 1024
+    return {k: round(v, 1) for k, v in found.items()}
+
+
 def first_seen_breakdown(data_dir: Path, kind: str, queries: list[str]) -> dict:
     """CPU milliseconds a query, by stage, over ``queries`` never searched before."""
+    opening = time.process_time()
     searcher = Searcher(index_path(data_dir))
+    open_ms = round((time.process_time() - opening) * 1000)
+    opened = private_mb()
     for q in LOAD_MIX:  # opened and warmed on other queries
         searcher.search(q)
     pipeline, clock = searcher.generations.current, StageClock()
@@ -211,6 +235,7 @@ def first_seen_breakdown(data_dir: Path, kind: str, queries: list[str]) -> dict:
         searcher.search(q)
         samples.append((time.process_time() - began) * 1000)
     total = (time.process_time() - started) * 1000 / len(queries)
+    after = private_mb()
     searcher.close()
     stages = sorted(clock.seconds.items(), key=lambda kv: -kv[1])
     return {
@@ -218,6 +243,9 @@ def first_seen_breakdown(data_dir: Path, kind: str, queries: list[str]) -> dict:
         "cpu_ms_per_query": round(total, 2),
         "cpu_ms": percentiles(samples),
         "stages_ms": {name: round(s * 1000 / len(queries), 2) for name, s in stages},
+        "open_cpu_ms": open_ms,
+        "private_mb_opened": opened,
+        "private_mb_after": after,
     }
 
 
@@ -226,18 +254,22 @@ def print_breakdown(found: dict) -> None:
     print(f"{found['kind']}: CPU {total} ms a first-seen query ({found['cpu_ms']})")
     for name, ms in found["stages_ms"].items():
         print(f"  {name:34s} {ms:6.2f} ms {100 * ms / total:4.0f} %")
+    print(f"  opening the searcher: {found['open_cpu_ms']} ms CPU")
+    print(f"  private MB opened {found['private_mb_opened']}, after {found['private_mb_after']}")
 
 
-def first_seen_main(n: int) -> None:
-    sets = QuerySets(keyword_pool(titles_from_jsonl(news_files())), question_pool(FACQA))
-    data_dir = news_data_dir()
+def first_seen_main(n: int, data_dir: Path | None, titles: Path | None) -> None:
+    files = sorted(titles.glob("*.jsonl.gz"))[:2] if titles else news_files()
+    sets = QuerySets(keyword_pool(titles_from_jsonl(files)), question_pool(FACQA))
+    data_dir = data_dir or news_data_dir()
     report = {}
     for kind in ("keyword", "question"):
         sets.take(kind, FIRST_SEEN_SKIP)
         report[kind] = first_seen_breakdown(data_dir, kind, sets.take(kind, n))
         print_breakdown(report[kind])
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "search-breakdown-first-seen.json").write_text(json.dumps(report, indent=1))
+    name = "search-breakdown-first-seen" + (f"-{data_dir.parent.name}" if titles else "")
+    (OUT / f"{name}.json").write_text(json.dumps(report, indent=1))
 
 
 def main() -> None:
@@ -254,9 +286,13 @@ def main() -> None:
         help="10x archive: the 25k index's segment ten times (seconds), or a real build "
         "of the corpus under new ids (over an hour).",
     )
+    parser.add_argument("--data", type=Path, help="--first-seen: another indexed data dir.")
+    parser.add_argument(
+        "--titles", type=Path, help="--first-seen: folder of JSON Lines for keyword queries."
+    )
     args = parser.parse_args()
     if args.first_seen:
-        first_seen_main(args.queries)
+        first_seen_main(args.queries, args.data, args.titles)
         return
     data_dir = news_data_dir()
     keywords = keyword_queries(data_dir, args.queries)

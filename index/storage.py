@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import weakref
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
@@ -30,6 +31,22 @@ COMPOUND_SUFFIX = ".seg"
 class MappedStorage(FileStorage):
     """A Whoosh ``FileStorage`` that maps compound segment files instead of copying them."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._maps: weakref.WeakSet[MappedFile] = weakref.WeakSet()
+
+    def release(self) -> None:
+        """Unmap from this process every page of the segment files it has mapped.
+
+        A page read once stays mapped, and the kernel maps a whole run of pages
+        around each read (up to megabytes where the page cache holds large
+        folios), all of it counted in this process's private memory while no
+        other process maps it. The pages stay in the page cache, shared and
+        reclaimable, and are mapped again when next read.
+        """
+        for mapped in list(self._maps):
+            mapped.release_all()
+
     def open_file(self, name, **kwargs):
         """A ``MappedFile`` for a compound segment, an ordinary file for the rest."""
         if not name.endswith(COMPOUND_SUFFIX):
@@ -39,7 +56,9 @@ class MappedStorage(FileStorage):
             if size == 0:
                 return super().open_file(name, **kwargs)
             # The map keeps its own reference to the file; the descriptor can close.
-            return MappedFile(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), name=name)
+            mapped = MappedFile(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), name=name)
+        self._maps.add(mapped)
+        return mapped
 
 
 class _Cursor:
@@ -83,19 +102,43 @@ class _Cursor:
 
 
 class MappedView(BufferFile):
-    """A read-only Whoosh file over a slice of a map, with its own position; copies nothing."""
+    """A read-only Whoosh file over a slice of a map, with its own position; copies nothing.
 
-    def __init__(self, buf: memoryview, name=None, onclose=None):
+    ``source`` is the map and ``base`` where the view starts in it, for ``release``.
+    """
+
+    def __init__(self, buf: memoryview, name=None, onclose=None, source=None, base: int = 0):
         self._buf = buf
         self._name = name
         self.file = _Cursor(buf)
         self.onclose = onclose
         self.is_real = False
         self.is_closed = False
+        self._source = source
+        self._base = base
 
     def subset(self, position, length, name=None):
         """A view of ``length`` bytes from ``position``, sharing the map."""
-        return MappedView(self._buf[position : position + length], name=name or self._name)
+        buf = self._buf[position : position + length]
+        return MappedView(buf, name or self._name, source=self._source, base=self._base + position)
+
+    def release(self, position: int, length: int) -> None:
+        """Unmap the whole pages of ``length`` bytes from ``position`` from this process.
+
+        Their contents stay in the OS page cache and are mapped again when next
+        read; until then they are not counted in this process's memory.
+        """
+        if self._source is None:
+            return
+        start = -(-(self._base + position) // mmap.PAGESIZE) * mmap.PAGESIZE
+        end = self._base + position + length
+        try:
+            if end < len(self._source):  # the map's last page may be partly the file's
+                end = end // mmap.PAGESIZE * mmap.PAGESIZE
+            if end > start:
+                self._source.madvise(mmap.MADV_DONTNEED, start, end - start)
+        except ValueError:  # the map was closed: nothing is mapped
+            pass
 
 
 class MappedFile(MappedView):
@@ -107,7 +150,15 @@ class MappedFile(MappedView):
 
     def __init__(self, source: mmap.mmap, name=None):
         self.source = source
-        super().__init__(memoryview(source), name=name)
+        super().__init__(memoryview(source), name=name, source=source)
+
+    def release_all(self) -> None:
+        """Unmap every page of the file from this process (``MappedView.release``)."""
+        try:
+            size = len(self.source)
+        except ValueError:  # closed: nothing is mapped
+            return
+        self.release(0, size)
 
     def close(self):
         super().close()

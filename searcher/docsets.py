@@ -12,7 +12,6 @@ matching documents' days.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from datetime import datetime
 
 import numpy as np
@@ -20,6 +19,7 @@ from whoosh import query as whoosh_query
 from whoosh.util.times import datetime_to_long
 
 from .cache import Lru, object_bytes
+from .columns import Coded, coded_column, has_column, numeric_column
 from .compiler import DATE_FIELD
 from .postings import segment_ids, segment_positions
 from .settings import DOCSET_CACHE_MB
@@ -73,42 +73,40 @@ class DocSets:
         self.size = reader.doc_count_all()
         self.live = bits_of(reader.all_doc_ids(), self.size)
         self._cache = Lru(cache_bytes, weight=object_bytes)
-        self.facets = {name: self._column_bits(reader, name) for name in ("source", "month")}
-        self._dup_column = _column(reader, "dup")
-        self.groups = _duplicate_groups(self._dup_column or [])
-        # Each grouped document's group as a number, for counting groups in numpy.
-        self._group_codes = np.full(self.size, -1, np.int32)
-        for code, docs in enumerate(self.groups.values()):
-            self._group_codes[docs] = code
-        published = _column(reader, DATE_FIELD, raw=True) or []
-        dated = sorted((v, d) for d, v in enumerate(published) if _EARLIEST <= v <= _LATEST)
-        self._dates = [v for v, _ in dated]
-        self._dated_docs = np.array([d for _, d in dated], np.int64)
+        sources = _coded(reader, "source", self.size)
+        self.facets = {"source": self._facet_bits(sources)}
+        self.facets["month"] = self._facet_bits(_coded(reader, "month", self.size))
+        # Each document's outlet: a code into ``_source_names`` ("" for none).
+        self._source_names = [bytes(v).decode("utf-8") for v in sources.values]
+        self._source_codes = sources.codes
+        self._groups = _Shared.of(reader, "dup", self.size)
+        self.groups = self._groups.docs
+        # Each grouped document's group as a number (-1 alone), for counting groups in numpy.
+        self._group_codes = self._groups.codes
+        self.grouped = bits_of(np.flatnonzero(self._group_codes >= 0), self.size) & self.live
+        self._stories = _Shared.of(reader, "story", self.size)
+        self.stories = self._stories.docs
+        published = numeric_column(reader, DATE_FIELD) if has_column(reader, DATE_FIELD) else []
+        published = np.asarray(published, np.int64)
+        dated = np.flatnonzero((published >= _EARLIEST) & (published <= _LATEST))
+        order = np.argsort(published[dated], kind="stable")
+        self._dated_docs = dated[order].astype(np.int32)
+        self._dates = published[self._dated_docs]
         # Each document's Indonesian day of publication (``date.toordinal``), 0 when undated.
         self._days = np.zeros(self.size, np.int32)
-        self._days[self._dated_docs] = np.array(self._dates, np.int64) // _DAY + 1
-        self._story_column = _column(reader, "story")
-        self.stories = _duplicate_groups(self._story_column or [])
-        self._source_column = _column(reader, "source") or [""] * self.size
-        grouped = [d for docs in self.groups.values() for d in docs]
-        self.grouped = bits_of(grouped, self.size) & self.live
+        self._days[self._dated_docs] = self._dates // _DAY + 1
 
-    def _column_bits(self, reader, name) -> dict[str, int]:
-        column = _column(reader, name)
-        if column is None:
-            return {}
-        docs: dict[str, list[int]] = {}
-        for docnum, value in enumerate(column):
-            if value:
-                docs.setdefault(value, []).append(docnum)
-        return {value: bits_of(d, self.size) & self.live for value, d in docs.items()}
+    def _facet_bits(self, column: Coded) -> dict[str, int]:
+        found = {}
+        for code in np.flatnonzero(column.counts()).tolist():
+            if column.values[code]:
+                docs = np.flatnonzero(column.codes == code)
+                found[column.text(code)] = bits_of(docs, self.size) & self.live
+        return found
 
     def dup_key(self, docnum: int) -> str | None:
         """The duplicate group of a document, when it has company."""
-        if self._dup_column is None:
-            return None
-        key = self._dup_column[docnum]
-        return key if key in self.groups else None
+        return self._groups.key(docnum)
 
     def story_docs(self, story_id: str) -> list[int]:
         """The live documents of a story (of two or more documents), else []."""
@@ -116,16 +114,17 @@ class DocSets:
 
     def story_key(self, docnum: int) -> str | None:
         """The story of a document, when a live document other than its copies shares it."""
-        if self._story_column is None:
+        key = self._stories.key(docnum)
+        if key is None:
             return None
-        key = self._story_column[docnum]
         group = self.dup_key(docnum)
         copies = set(self.groups[group]) if group is not None else {docnum}
         return key if any(d not in copies for d in self.story_docs(key)) else None
 
     def story_sources(self, docs: list[int]) -> list[str]:
         """The outlets these documents come from, sorted."""
-        return sorted({self._source_column[d] for d in docs if self._source_column[d]})
+        codes = self._source_codes[np.asarray(docs, np.int64)].tolist()
+        return sorted({self._source_names[c] for c in codes if self._source_names[c]})
 
     # -- queries -----------------------------------------------------------
 
@@ -150,7 +149,7 @@ class DocSets:
             for sub in q.subqueries:
                 bits |= self._matching(sub)
             return bits
-        if isinstance(q, whoosh_query.DateRange) and q.fieldname == DATE_FIELD and self._dates:
+        if isinstance(q, whoosh_query.DateRange) and q.fieldname == DATE_FIELD and len(self._dates):
             key = ("d", q.startdate, q.enddate)
             return self._cached(key, lambda: self._date_range(q.startdate, q.enddate))
         if isinstance(q, whoosh_query.Phrase) and q.slop == 1 and q.fieldname in SCORED_FIELDS:
@@ -183,8 +182,12 @@ class DocSets:
         return bits_of(np.concatenate(parts) if parts else [], self.size)
 
     def _date_range(self, start, end) -> int:
-        lo = bisect_left(self._dates, datetime_to_long(start)) if start else 0
-        hi = bisect_right(self._dates, datetime_to_long(end)) if end else len(self._dates)
+        lo = int(np.searchsorted(self._dates, datetime_to_long(start))) if start else 0
+        hi = (
+            int(np.searchsorted(self._dates, datetime_to_long(end), side="right"))
+            if end
+            else len(self._dates)
+        )
         return bits_of(self._dated_docs[lo:hi], self.size)
 
     def _phrase(self, fieldname: str, words: list[str]) -> int:
@@ -265,24 +268,41 @@ def _phrase_docs(segment, fieldname: str, words: list[str], docs: list[int]) -> 
     return found
 
 
-def _column(reader, name: str, raw: bool = False) -> list | None:
-    """A column's values per document (as text unless ``raw``), or None without the column."""
-    if name not in reader.schema or not reader.has_column(name):
-        return None
-    values = reader.column_reader(name, translate=not raw)
-    return list(values) if raw else [_column_text(v) for v in values]
+def _coded(reader, name: str, size: int) -> Coded:
+    """Column ``name`` coded; without the column, every document holds b""."""
+    if has_column(reader, name):
+        return coded_column(reader, name)
+    return Coded(np.zeros(size, np.int32), np.array([b""]))
 
 
-def _duplicate_groups(keys: list[str]) -> dict[str, list[int]]:
-    """Duplicate key → its documents, for the keys that two or more documents share."""
-    seen: dict[str, list[int]] = {}
-    for docnum, key in enumerate(keys):
-        if key:
-            seen.setdefault(key, []).append(docnum)
-    return {key: docs for key, docs in seen.items() if len(docs) > 1}
+def _groups(codes: np.ndarray) -> dict[int, list[int]]:
+    """Group number → its documents, ascending (only documents with a group)."""
+    docs = np.flatnonzero(codes >= 0)
+    order = np.argsort(codes[docs], kind="stable")
+    docs = docs[order]
+    bounds = np.flatnonzero(np.diff(codes[docs])) + 1
+    return {int(codes[part[0]]): part.tolist() for part in np.split(docs, bounds) if len(part)}
 
 
-def _column_text(value) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return value or ""
+class _Shared:
+    """The values of a column (copy groups, stories) that two or more documents share:
+    each one's documents, and each document's value as a number (-1 when alone)."""
+
+    def __init__(self, codes: np.ndarray, names: list[str]):
+        self.codes = codes
+        self.names = names
+        self.docs = dict(zip(names, _groups(codes).values(), strict=True))
+
+    @classmethod
+    def of(cls, reader, name: str, size: int) -> _Shared:
+        column = _coded(reader, name, size)
+        counts = column.counts()
+        shared = (counts > 1) & (column.values != b"")
+        numbers = np.where(shared, np.cumsum(shared) - 1, -1).astype(np.int32)
+        names = [bytes(v).decode("utf-8") for v in column.values[shared]]
+        return cls(numbers[column.codes], names)
+
+    def key(self, docnum: int) -> str | None:
+        """The value of a document, when another document shares it."""
+        code = int(self.codes[docnum])
+        return self.names[code] if code >= 0 else None

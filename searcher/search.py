@@ -150,6 +150,7 @@ class Searcher:
         request = SearchRequest(text, page, page_size, source, date_from, date_to, sort)
         self.refresh()
         result = self.generations.current.search(request)
+        self.generations.searched()
         notice = " ".join(n for n in (cut_notice, result.notice) if n) or None
         took_ms = round((time.perf_counter() - started) * 1000, 2)
         return replace(result, took_ms=took_ms, notice=notice)

@@ -6,6 +6,7 @@ from crawler import Article, Store
 from index import build_index, index_path, update_index
 from searcher import Searcher
 from tests.conftest import flood_reports
+from tests.test_storage import mapped_kb
 
 
 def test_replaced_generation_stays_readable_for_requests_in_flight(indexed_data_dir):
@@ -95,5 +96,29 @@ def test_similar_articles_are_remembered_until_the_index_changes(indexed_data_di
         again = searcher.similar("000_141db1f0c8dcb74e")
         assert again is not first
         assert [h.id for h in again] == [h.id for h in first]
+    finally:
+        searcher.close()
+
+
+def test_a_search_past_the_budget_releases_the_open_generations_mapped_pages(
+    indexed_data_dir,
+):
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        generations = searcher.generations
+        generations.release_bytes = 2**40  # never reached
+        with Store.open(indexed_data_dir) as store:
+            build_index(store, index_path(indexed_data_dir))  # released: the new generation
+        searcher.refresh()
+        target = index_path(indexed_data_dir).resolve()
+        searcher.search("banjir")
+        searcher.search("pemilu")
+        assert mapped_kb(target) > 0, "searches mapped pages of the segments"
+        generations.release_bytes = 0  # any page mapped since the last release is too many
+        searcher.search("bekasi")
+        assert mapped_kb(target) == 0, "past the budget: released"
+        generations.release_bytes = None
+        assert [h.id for h in searcher.search("banjir bekasi").hits][0] == "bekasi-banjir"
+        assert mapped_kb(target) > 0, "no budget: kept"
     finally:
         searcher.close()

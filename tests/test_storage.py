@@ -102,3 +102,34 @@ def test_a_stem_cache_of_another_sastrawi_version_is_not_used(indexed_data_dir):
         cache.db.execute("UPDATE meta SET value = 'other' WHERE key = 'sastrawi'")
     assert _query_terms(open_index(link), "pengirimanxyz") == ["pengirimanxyz"]
     assert _query_terms(open_index(link), "pengiriman") == ["kirim"]
+
+
+def mapped_kb(folder) -> int:
+    """KB of this process's memory mapped from the files of ``folder`` (smaps' Rss)."""
+    folder, total, inside = str(folder), 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head, *rest = line.split()
+            if not head.endswith(":") or "-" in head:  # a mapping's first line
+                inside = len(rest) > 4 and rest[4].startswith(folder)
+            elif inside and head == "Rss:":
+                total += int(rest[0])
+    return total
+
+
+def test_released_pages_leave_the_process_and_read_the_same_again(indexed_data_dir):
+    target = index_path(indexed_data_dir).resolve()
+    index = open_index(target)
+    with index.reader() as reader:
+        stored = list(reader.all_stored_fields())
+        terms = sorted(reader.all_terms())
+        assert mapped_kb(target) > 0, "reading mapped the segments' pages"
+        index.storage.release()
+        assert mapped_kb(target) == 0, "released: no page of the segments is mapped"
+        assert list(reader.all_stored_fields()) == stored
+        assert sorted(reader.all_terms()) == terms
+        view = _segment_files(reader)[0].subset(100, 9000)
+        expected = view.get(0, 9000)
+        view.release(0, 9000)
+        assert view.get(0, 9000) == expected
+    index.storage.release()  # the maps are closed: nothing to release, no error

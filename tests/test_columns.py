@@ -1,0 +1,96 @@
+"""A generation's per-document tables are numpy arrays read from the column bytes
+(searcher/columns.py) and hold what the stored fields say, after builds and updates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from crawler import Store
+from index import build_index, index_path, update_index
+from searcher import Searcher
+from searcher.columns import coded_column, numeric_column
+from searcher.docsets import bits_of
+from tests.conftest import SMALL_ARTICLES
+
+
+def _shared(fields: list[dict], name: str) -> dict[str, list[int]]:
+    """Value → documents, for the values of ``name`` two or more documents hold."""
+    found: dict[str, list[int]] = {}
+    for docnum, f in enumerate(fields):
+        if f.get(name):
+            found.setdefault(f[name], []).append(docnum)
+    return {value: docs for value, docs in found.items() if len(docs) > 1}
+
+
+def _check_against_stored_fields(searcher: Searcher) -> None:
+    pipeline = searcher.generations.current
+    docsets, reader = pipeline.docsets, pipeline.searcher.reader()
+    fields = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
+    live = set(reader.all_doc_ids())
+    assert docsets.groups == _shared(fields, "dup")
+    assert docsets.stories == _shared(fields, "story")
+    for name in ("source", "month"):
+        values = {f[name] for f in fields if f.get(name)}
+        expected = {
+            v: bits_of([d for d in live if fields[d].get(name) == v], docsets.size) for v in values
+        }
+        assert {v: b for v, b in docsets.facets[name].items() if b} == {
+            v: b for v, b in expected.items() if b
+        }
+    for docnum, f in enumerate(fields):
+        shared = f["dup"] in docsets.groups
+        assert docsets.dup_key(docnum) == (f["dup"] if shared else None)
+        assert docsets.story_sources([docnum]) == ([f["source"]] if f.get("source") else [])
+    dated = {d for d in range(len(fields)) if fields[d].get("published")}
+    assert set(docsets._dated_docs.tolist()) == dated
+    # No table of one Python object a document: numpy arrays only.
+    per_document = [
+        name
+        for name, value in vars(docsets).items()
+        if isinstance(value, list) and len(value) == docsets.size
+    ]
+    assert per_document == []
+    assert docsets._group_codes.dtype == np.int32 and docsets._source_codes.dtype == np.int32
+
+
+def test_tables_hold_the_stored_fields_after_an_update_and_a_rebuild(indexed_data_dir):
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        _check_against_stored_fields(searcher)
+        assert searcher.generations.current.docsets.groups, "the seeds 000 and 002 are copies"
+        copy = replace(
+            SMALL_ARTICLES[0], id="bekasi-banjir-salinan", source="Tempo", url="https://t.test/b"
+        )
+        with Store.open(indexed_data_dir) as store:
+            store.upsert(copy)  # in a new segment
+            store.delete("pemilu-2024")
+            update_index(store, index_path(indexed_data_dir))
+        searcher.refresh()
+        _check_against_stored_fields(searcher)
+        found = searcher.search("banjir bekasi", source="Tempo")
+        assert [h.id for h in found.hits] == ["bekasi-banjir-salinan"]
+        with Store.open(indexed_data_dir) as store:
+            build_index(store, index_path(indexed_data_dir))
+        searcher.refresh()
+        _check_against_stored_fields(searcher)
+    finally:
+        searcher.close()
+
+
+def test_columns_read_from_their_bytes_equal_whooshs_values(indexed_data_dir):
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        reader = searcher.generations.current.searcher.reader()
+        for name in ("dup", "story", "source", "month"):
+            expected = [v or b"" for v in reader.column_reader(name, translate=False)]
+            coded = coded_column(reader, name)
+            assert [bytes(coded.values[c]) for c in coded.codes] == expected
+            assert list(coded.values) == sorted(set(coded.values)), "sorted, distinct"
+        expected = [int(v) for v in reader.column_reader("local_time", translate=False)]
+        got = numeric_column(reader, "local_time").tolist()
+        # Whoosh's unsigned "no date" default wraps to a negative number here.
+        assert [g if g >= 0 else None for g in got] == [e if e < 2**63 else None for e in expected]
+    finally:
+        searcher.close()
