@@ -49,7 +49,11 @@ def measure(data_dir: Path, pairs: list, clients: int, seconds: int, wrk: bool) 
         result["private_mb_per_worker"] = [private_mb(w.pid) for w in server.workers()]
         result["server_rss_mb"] = server.rss_mb()
         if wrk:
-            result["wrk"] = wrk_load(server.base, seconds, clients)
+            try:
+                result["wrk"] = wrk_load(server.base, seconds, clients)
+            except SystemExit as e:  # keep the figures measured so far
+                print(e, file=sys.stderr)
+                result["wrk"] = {"failed": str(e)[-2000:]}
             result["uss_mb_after_wrk"] = server.uss_mb()
     result["load_after"] = machine_load()
     return result

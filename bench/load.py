@@ -78,7 +78,9 @@ def milliseconds(text: str) -> float:
 def parse_wrk(output: str) -> dict:
     if "99%" not in output:
         raise SystemExit(f"wrk gave no latency distribution:\n{output}")
-    percentile = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.M))
+    percentile = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M))
+    if not {"50", "90", "99"} <= percentile.keys():
+        raise SystemExit(f"wrk's latency distribution could not be read:\n{output}")
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
