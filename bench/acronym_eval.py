@@ -70,6 +70,18 @@ def read_tsv(path: Path) -> list[dict]:
 # -- mining precision ---------------------------------------------------------------
 
 
+def _weighted(sizes: Counter, per_band: dict[str, list[bool]], kept: int) -> dict:
+    """Precision of the judged pairs of each band, weighted by the band's size among the kept."""
+    weighted = sum(sizes[b] * sum(v) / len(v) for b, v in per_band.items())
+    covered = sum(sizes[b] for b in per_band)
+    return {
+        "kept": kept,
+        "judged": sum(len(v) for v in per_band.values()),
+        "wrong": sum(v.count(False) for v in per_band.values()),
+        "precision": weighted / covered if covered else float("nan"),
+    }
+
+
 def precision_at(counts: Counter, labels: dict, n: int, split: str) -> dict:
     """Weighted precision of the definitions kept at ``n`` (labelled ``split`` rows)."""
     kept = definitions(counts, n)
@@ -81,14 +93,8 @@ def precision_at(counts: Counter, labels: dict, n: int, split: str) -> dict:
         label = labels.get((short, long))
         if label and label[0] == split:
             per_band.setdefault(b, []).append(label[1] == "correct")
-    weighted = sum(sizes[b] * sum(v) / len(v) for b, v in per_band.items())
-    covered = sum(sizes[b] for b in per_band)
-    return {
-        "kept": len(kept),
-        "judged": sum(len(v) for v in per_band.values()),
-        "wrong": sum(v.count(False) for v in per_band.values()),
-        "precision": weighted / covered if covered else float("nan"),
-        "unjudged_bands": sorted(set(sizes) - set(per_band)),
+    return _weighted(sizes, per_band, len(kept)) | {
+        "unjudged_bands": sorted(set(sizes) - set(per_band))
     }
 
 
@@ -121,14 +127,7 @@ def stored_precision(pairs, labels: dict, split: str) -> dict:
         label = labels.get((short, long))
         if label and label[0] == split:
             per_band.setdefault(band(n), []).append(label[1] == "correct")
-    weighted = sum(sizes[b] * sum(v) / len(v) for b, v in per_band.items())
-    covered = sum(sizes[b] for b in per_band)
-    return {
-        "kept": len(pairs),
-        "judged": sum(len(v) for v in per_band.values()),
-        "wrong": sum(v.count(False) for v in per_band.values()),
-        "precision": weighted / covered if covered else float("nan"),
-    }
+    return _weighted(sizes, per_band, len(pairs))
 
 
 # -- query recall through a built index ---------------------------------------------

@@ -18,7 +18,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from relevance import OUT, facqa, scored
+from relevance import OUT, facqa, ranked_ids, scored
 
 import searcher.ranking as ranking
 from searcher import RankingFeatures, Searcher
@@ -39,14 +39,7 @@ def train_scores(
     searched in the data directory ``data``."""
     if not (data / "index").exists():
         sys.exit(f"No index at {data}: run bench/relevance.py --sets facqa --real-path only first.")
-    searcher = Searcher(data / "index", features=features)
-    try:
-        ranked = [
-            [(h.id, *h.duplicates) for h in searcher.search(q, page_size=K).hits]
-            for q, _, _ in queries
-        ]
-    finally:
-        searcher.close()
+    ranked = ranked_ids(Searcher(data / "index", features=features), queries)
     copies, alone = scored(queries, ranked), scored(queries, ranked, copies=False)
     return copies["mrr@10"], alone["mrr@10"], copies["recall@10"]
 

@@ -158,17 +158,22 @@ def indosum():
     return articles, queries
 
 
-def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
-    """MRR@10 and Recall@10 over ``queries``, and per split when they have one."""
-    searcher = Searcher(index_dir, synonyms_file=None, features=settings)
-    started = time.perf_counter()
+def ranked_ids(searcher: Searcher, queries) -> list[list[tuple[str, ...]]]:
+    """Each query's top ``K`` hits as (id, ids of its collapsed copies); closes ``searcher``."""
     try:
-        ranked = [
+        return [
             [(h.id, *h.duplicates) for h in searcher.search(question, page_size=K).hits]
             for question, _, _ in queries
         ]
     finally:
         searcher.close()
+
+
+def evaluate(index_dir: Path, queries, settings: Settings) -> dict:
+    """MRR@10 and Recall@10 over ``queries``, and per split when they have one."""
+    searcher = Searcher(index_dir, synonyms_file=None, features=settings)
+    started = time.perf_counter()
+    ranked = ranked_ids(searcher, queries)
     scores = scored(queries, ranked)
     scores["ms_per_query"] = (time.perf_counter() - started) * 1000 / len(queries)
     return scores

@@ -562,17 +562,7 @@ def sample2(news_dir: Path, data_dir: Path) -> None:
             picked.append(pair)
     sampler.record("e-random-same-day", picked, 0)
     ordered = interleave(sampler.chosen, rng)
-    rows = [
-        {
-            "pair_no": n,
-            "id_a": corpus.news[c.a].id,
-            "id_b": corpus.news[c.b].id,
-            "stratum": c.stratum,
-            "similarity": f"{c.similarity:.3f}",
-        }
-        for n, c in enumerate(ordered)
-    ]
-    write_tsv(CANDIDATES2, ["pair_no", "id_a", "id_b", "stratum", "similarity"], rows)
+    rows = write_candidates(CANDIDATES2, corpus, ordered)
     print(f"{len(rows)} new pairs (none of the {first} judged before) -> {CANDIDATES2}")
 
 
@@ -592,11 +582,8 @@ def write_tsv(path: Path, fields: list[str], rows: list[dict]) -> None:
         out.writerows(rows)
 
 
-def sample(news_dir: Path) -> None:
-    corpus = Corpus(load_news(news_dir))
-    rng = random.Random(SEED)
-    sampler = Sampler(corpus, rng)
-    ordered = interleave(sampler.run(), rng)
+def write_candidates(path: Path, corpus, ordered) -> list[dict]:
+    """Write the drawn pairs, numbered in ``ordered``'s order, as ids: the rows written."""
     rows = [
         {
             "pair_no": n,
@@ -607,7 +594,16 @@ def sample(news_dir: Path) -> None:
         }
         for n, c in enumerate(ordered)
     ]
-    write_tsv(CANDIDATES, ["pair_no", "id_a", "id_b", "stratum", "similarity"], rows)
+    write_tsv(path, ["pair_no", "id_a", "id_b", "stratum", "similarity"], rows)
+    return rows
+
+
+def sample(news_dir: Path) -> None:
+    corpus = Corpus(load_news(news_dir))
+    rng = random.Random(SEED)
+    sampler = Sampler(corpus, rng)
+    ordered = interleave(sampler.run(), rng)
+    rows = write_candidates(CANDIDATES, corpus, ordered)
     print(f"{len(rows)} candidate pairs written to {CANDIDATES}")
     print("stratum\tdrawn\tpopulation")
     drawn = Counter(c.stratum for c in ordered)

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,9 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def live_url(app):
-    """The app served by waitress on a free loopback port, in a background thread."""
+@contextmanager
+def serving(app):
+    """``app`` served by waitress on a free loopback port, in a background thread: its URL."""
     from waitress.server import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
@@ -54,6 +55,12 @@ def live_url(app):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_url(app):
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -151,7 +158,6 @@ def story_url(tmp_path):
     """A live site over one flood reported by three outlets (one a copy), a follow-up
     and an outlet's recipes (the articles of tests/test_stories.py)."""
     from test_stories import ARTICLES
-    from waitress.server import create_server
 
     from crawler import Store
     from index import build_index, index_path
@@ -163,12 +169,8 @@ def story_url(tmp_path):
         store.upsert_many(ARTICLES)
         build_index(store, index_path(data_dir))
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir)})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
     close_app(app)
 
 
