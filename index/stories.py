@@ -18,8 +18,9 @@ content-stem counts (title and body).
   outlet reuses its own background paragraphs under each new development,
   while its true reposts are near-identical and close in time; a near-identical
   text (``REPOST_JACCARD``) it posts again under a new headline is a copy up to
-  ``REPOST_DAYS`` apart. Undated articles (plain text files) are judged by the
-  MinHash threshold alone. An article joins the group of any earlier article it
+  ``REPOST_DAYS`` apart. Undated articles (plain text files) are copies when they
+  share ``UNDATED_SHARED`` shingles, or ``UNDATED_MIN_SHARED`` that are
+  ``UNDATED_CONTAINED`` of the shorter text. An article joins the group of any earlier article it
   copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
   and hours. Articles are taken in time order; each copy group's first
@@ -82,8 +83,13 @@ REPOST_JACCARD = 0.85
 REPOST_DAYS = 3
 # Undated texts (plain text files) have no time to judge by: the MinHash
 # threshold decides, but only over this many shared shingles, so short texts
-# sharing a phrase or two are not copies (000/002 of the sample share 40).
+# sharing a phrase or two are not copies (000/002 of the sample share 40)...
 UNDATED_SHARED = 20
+# ... or when a short text lies mostly within the other: the same paragraph
+# with a digit or a space apart, or cut short (FacQA's passages; 10 shared
+# shingles are a sentence or two, where a shared phrase is 2 or 3).
+UNDATED_MIN_SHARED = 10
+UNDATED_CONTAINED = 0.75
 STORY_COSINE = 0.38  # two outlets' reports
 STORY_COSINE_SAME_SOURCE = 0.5  # one outlet's articles
 STORY_HOURS = 45  # from the story's first report
@@ -179,8 +185,11 @@ class Stories:
         if sa is None or sb is None:
             return False
         if sa.day is None or sb.day is None:
-            shared = np.intersect1d(sa.shingles, sb.shingles, assume_unique=True)
-            return len(shared) >= UNDATED_SHARED
+            shared = len(np.intersect1d(sa.shingles, sb.shingles, assume_unique=True))
+            shorter = min(len(sa.shingles), len(sb.shingles))
+            return shared >= UNDATED_SHARED or (
+                shared >= UNDATED_MIN_SHARED and shared >= UNDATED_CONTAINED * shorter
+            )
         days, same_source = abs(sa.day - sb.day), sa.source == sb.source
         within_hours = abs(sa.moment - sb.moment) <= COPY_HOURS_SAME_SOURCE * 3600
         if days > (REPOST_DAYS if same_source else COPY_DAYS):

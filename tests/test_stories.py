@@ -438,3 +438,41 @@ def test_short_undated_texts_sharing_a_phrase_are_not_copies(tmp_path):
     assert result.total == 5
     assert sorted(h.id for h in result.hits) == [a.id for a in articles]
     assert all(h.duplicates == [] for h in result.hits)
+
+
+WATER = (
+    "Setelah tertunda selama dua bulan, pemerintah kabupaten Sleman akhirnya menaikkan "
+    "tarif air bersih sebesar 12 persen bagi pelanggan rumah tangga sejak Senin (14/3)."
+)
+WATER_MORE = (
+    " Bersamaan dengan kenaikan itu, perusahaan daerah diwajibkan memperbaiki pipa yang "
+    "bocor di seluruh kecamatan. Apabila kewajiban itu diabaikan, warga bisa menuntut "
+    "potongan tagihan."
+)
+
+
+def test_short_undated_texts_mostly_within_another_are_copies(tmp_path):
+    """Undated, short and sharing under 20 shingles: the same paragraph with a space in
+    a number, and the paragraph cut short, are copies; a text sharing a phrase is not."""
+    articles = [
+        Article(id="air-1", title="", body=WATER + WATER_MORE),
+        Article(id="air-2", title="", body=WATER.replace("12 persen", "1 2 persen") + WATER_MORE),
+        Article(id="air-3", title="", body=WATER),
+        Article(
+            id="air-4",
+            title="",
+            body="Warga Bantul mengeluhkan tarif air bersih yang naik, padahal pipa di desa "
+            "mereka sering bocor dan air hanya mengalir pada malam hari.",
+        ),
+    ]
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        store.upsert_many(articles)
+        build_index(store, index_path(data))
+    searcher = Searcher(index_path(data))
+    try:
+        hits = searcher.search("tarif air").hits
+    finally:
+        searcher.close()
+    groups = sorted(sorted([h.id, *h.duplicates]) for h in hits)
+    assert groups == [["air-1", "air-2", "air-3"], ["air-4"]]
