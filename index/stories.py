@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 STORIES_FILE = "stories.pickle"
-STORIES_VERSION = 3  # the chunk files of ``_SketchTable``
+STORIES_VERSION = 4  # the chunk files of ``_SketchTable``, with the quoted shingles
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
 COPY_JACCARD = 0.29  # two outlets' texts
@@ -80,6 +81,13 @@ COPY_HOURS_SAME_SOURCE = 12
 # near-identical template-free text is a copy within ``REPOST_DAYS``.
 REPOST_JACCARD = 0.85
 REPOST_DAYS = 3
+# Two write-ups of one doorstop share its quotes word for word; a copy shares the
+# narration around them too. Template-free shingles never seen inside quotation
+# marks must reach this Jaccard as well, unless a text is mostly quotes (less
+# than ``MOSTLY_QUOTED`` of it outside them: a written statement printed whole).
+COPY_JACCARD_UNQUOTED = 0.15
+MOSTLY_QUOTED = 0.5
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
 # Undated texts (plain text files) have no time to judge by: the MinHash
 # threshold decides, but only over this many shared shingles, so short texts
 # sharing a phrase or two are not copies (000/002 of the sample share 40).
@@ -103,9 +111,16 @@ class Sketch:
     day: int | None  # proleptic ordinal of the Indonesian day, None when undated
     moment: float  # POSIX seconds of the publication (naive: WIB), 0 when undated
     source: str
-    shingles: np.ndarray  # sorted unique uint32 content-stem pair hashes of the body
+    # unique uint32 content-stem pair hashes of the body: those never inside quotation
+    # marks, sorted, then the ``quoted`` others (found inside quotes), sorted
+    shingles: np.ndarray
     terms: np.ndarray  # sorted unique uint32 stem hashes of title and body
     counts: np.ndarray  # how often each of ``terms`` occurs
+    quoted: int = 0  # how many of ``shingles`` (the last) occur inside quotation marks
+
+    def quoted_shingles(self) -> np.ndarray:
+        """The shingles found inside quotation marks (sorted)."""
+        return self.shingles[len(self.shingles) - self.quoted :]
 
 
 def publication_day(published: str | None) -> tuple[int | None, float]:
@@ -121,11 +136,13 @@ def publication_day(published: str | None) -> tuple[int | None, float]:
 
 
 def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
-    """(MinHash signature, sketch) of one article, stemming its body once."""
+    """(MinHash signature, sketch) of one article, stemming its body once (and its
+    quoted passages again, from the stems already known)."""
     import numpy as np
 
     stems = content_stems(article.body, stemmer)
     shingles = np.asarray(pair_hashes(stems), dtype=np.uint32)
+    shingles, quoted = _split_quoted(shingles, article.body, stemmer)
     words = [*content_stems(article.title or "", stemmer), *stems]
     hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint32, count=len(words))
     terms, counts = np.unique(hashes, return_counts=True)
@@ -137,8 +154,24 @@ def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
         shingles=shingles,
         terms=terms,
         counts=np.minimum(counts, 65535).astype(np.uint16),
+        quoted=quoted,
     )
     return minhash_of(shingles.tolist()), sketch
+
+
+def _split_quoted(shingles: np.ndarray, body: str, stemmer: Stemmer) -> tuple[np.ndarray, int]:
+    """(``shingles`` reordered: those never inside quotation marks, then those inside, each
+    sorted; how many are inside). The quoted passages are stemmed together; a word pair
+    that spans two of them is not a shingle of the body, so the intersection drops it."""
+    import numpy as np
+
+    spans = QUOTED.findall(body)
+    if not spans:
+        return shingles, 0
+    inside = np.asarray(pair_hashes(content_stems(" ".join(spans), stemmer)), dtype=np.uint32)
+    quoted = np.intersect1d(shingles, inside, assume_unique=True)
+    outside = np.setdiff1d(shingles, quoted, assume_unique=True)
+    return np.concatenate([outside, quoted]), len(quoted)
 
 
 class Stories:
@@ -193,9 +226,25 @@ class Stories:
         if shared / min(len(ca), len(cb)) < COPY_CONTAINED:
             return False
         if not same_source:
-            return jaccard >= COPY_JACCARD
+            return jaccard >= COPY_JACCARD and self._narration_shared(sa, sb, ca, cb)
         # One outlet: a rewrite within hours, or its own text posted again days later.
-        return jaccard >= (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD)
+        if jaccard < (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD):
+            return False
+        return self._narration_shared(sa, sb, ca, cb)
+
+    @staticmethod
+    def _narration_shared(sa: Sketch, sb: Sketch, ca: np.ndarray, cb: np.ndarray) -> bool:
+        """Whether two texts that pass the copy thresholds (template-free shingles ``ca``,
+        ``cb``) also share their narration, the shingles never inside quotation marks
+        (``COPY_JACCARD_UNQUOTED``); a text mostly in quotes (``MOSTLY_QUOTED``) passes."""
+        import numpy as np
+
+        oa = np.setdiff1d(ca, sa.quoted_shingles(), assume_unique=True)
+        ob = np.setdiff1d(cb, sb.quoted_shingles(), assume_unique=True)
+        if min(len(oa) / len(ca), len(ob) / len(cb)) < MOSTLY_QUOTED:
+            return True
+        shared = len(np.intersect1d(oa, ob, assume_unique=True))
+        return shared >= COPY_JACCARD_UNQUOTED * (len(oa) + len(ob) - shared)
 
     # Stories ----------------------------------------------------------------
 
@@ -544,7 +593,17 @@ class _Vectors:
         return found
 
 
-_ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
+_ARRAYS = (
+    "day",
+    "moment",
+    "source",
+    "quoted",
+    "sh_off",
+    "shingles",
+    "te_off",
+    "terms",
+    "counts",
+)
 
 
 class _SketchTable(Mapping):
@@ -603,6 +662,7 @@ class _SketchTable(Mapping):
             shingles=a["shingles"][a["sh_off"][row] : a["sh_off"][row + 1]],
             terms=a["terms"][lo:hi],
             counts=a["counts"][lo:hi],
+            quoted=int(a["quoted"][row]),
         )
 
     def terms_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -732,6 +792,7 @@ def _arrays_of(sketches: list[Sketch], codes: dict[str, int]) -> dict:
         "day": np.array([s.day or 0 for s in sketches], dtype=np.int32),
         "moment": np.array([s.moment for s in sketches], dtype=np.float64),
         "source": np.array([codes[s.source] for s in sketches], dtype=np.int32),
+        "quoted": np.array([s.quoted for s in sketches], dtype=np.int32),
         "sh_off": _offsets([len(s.shingles) for s in sketches]),
         "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in sketches)]),
         "te_off": _offsets([len(s.terms) for s in sketches]),
@@ -808,7 +869,7 @@ def _select(arrays: dict, rows: np.ndarray) -> dict:
     sh_off, shingles = _gather(arrays["sh_off"], arrays["shingles"], rows)
     te_off, terms = _gather(arrays["te_off"], arrays["terms"], rows)
     _, counts = _gather(arrays["te_off"], arrays["counts"], rows)
-    picked = {name: arrays[name][rows] for name in ("day", "moment", "source")}
+    picked = {name: arrays[name][rows] for name in ("day", "moment", "source", "quoted")}
     return (
         picked
         | {"sh_off": sh_off, "shingles": shingles, "te_off": te_off}
