@@ -10,8 +10,8 @@ import pytest
 from crawler.article import Article
 from crawler.store import Store
 from index import build_index, index_path, update_index
-from index.dedup import DuplicateGroups
 from index.analysis import Stemmer
+from index.dedup import DuplicateGroups
 from index.stories import Stories, _Window, sign_article
 from searcher import Searcher
 from tests.conftest import flood_reports
