@@ -1,8 +1,8 @@
 """Two levels of sameness: copies (collapsed) and stories (shown together).
 
 Each article gets a *sketch* beside its MinHash signature: its publication
-day (the Indonesian day, as facets count it), its outlet, its content-stem pair shingles and its
-content-stem counts (title and body).
+day (the Indonesian day, as facets count it), its outlet, its content-stem pair shingles (and
+which of them occur inside quotation marks) and its content-stem counts (title and body).
 
 - **Templates.** A shingle an outlet uses on ``TEMPLATE_DAYS`` or more
   distinct days (recipe intros, price-report formats, recycled openings) says
@@ -18,9 +18,15 @@ content-stem counts (title and body).
   outlet reuses its own background paragraphs under each new development,
   while its true reposts are near-identical and close in time; a near-identical
   text (``REPOST_JACCARD``) it posts again under a new headline is a copy up to
-  ``REPOST_DAYS`` apart. Undated articles (plain text files) are judged by the
-  MinHash threshold alone. An article joins the group of any earlier article it
-  copies (``dedup``).
+  ``REPOST_DAYS`` apart. Whatever passes must also share its *narration*: the
+  template-free shingles never found inside quotation marks ("…", “…”) reach
+  ``COPY_JACCARD_UNQUOTED`` too. Two outlets' write-ups of one doorstop print its
+  quotes word for word and tell the rest in their own words; a copy repeats both. A
+  text mostly in quotes (less than ``MOSTLY_QUOTED`` of its template-free shingles
+  outside them, e.g. a written statement printed whole) has too little narration to
+  compare and is judged on the whole text. Undated articles (plain text files) are
+  judged by the MinHash threshold alone. An article joins the group of any earlier
+  article it copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
   and hours. Articles are taken in time order; each copy group's first
   article joins the story holding its most similar member by TF-IDF cosine
