@@ -70,6 +70,7 @@ from crawler.dates import WIB, indonesian_time
 
 from .analysis import Stemmer
 from .dedup import _word_hashes, content_stems, minhash_of, pair_hashes
+from .errors import IndexOutdatedError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,6 +109,11 @@ MIN_MOST_DF = 5  # a small archive still counts a name shared by a few reports
 MAX_COSINES = 4_000_000  # cosines of the articles placed, computed at once up to this many
 CLEAN_MEMO = 4096  # articles whose template-free shingles are kept while judging copies
 PREPARE_ROWS = 20_000  # TF-IDF rows made at once (``_Vectors.prepare``)
+
+
+class StoriesOutdatedError(IndexOutdatedError, pickle.UnpicklingError):
+    """``stories.pickle`` was written by another version: an update refuses it with a
+    sentence (an index error), a rebuild signs the articles afresh (an unreadable pickle)."""
 
 
 @dataclass(frozen=True)
@@ -355,7 +361,7 @@ class Stories:
         except FileNotFoundError:
             return stories
         if not isinstance(state, dict) or state.get("version") != STORIES_VERSION:
-            raise pickle.UnpicklingError(
+            raise StoriesOutdatedError(
                 f"{STORIES_FILE} in {gen_dir} was written by another version of Warta: "
                 "run `warta index build` to rebuild the index (no article is lost)."
             )

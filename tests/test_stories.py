@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from crawler.store import Store
 from index import build_index, index_path, update_index
 from index.analysis import Stemmer
 from index.dedup import DuplicateGroups
-from index.stories import Stories, _Window, sign_article
+from index.stories import STORIES_FILE, STORIES_VERSION, Stories, _Window, sign_article
 from searcher import Searcher
 from tests.conftest import flood_reports
 from web import create_app
@@ -446,6 +447,22 @@ def test_a_syndicated_write_up_with_its_quotes_is_still_a_copy(doorstop_searcher
 def test_a_written_statement_printed_whole_is_a_copy(doorstop_searcher):
     """Nearly all quotes: too little narration to compare, so the whole text decides."""
     assert shown_groups(doorstop_searcher, "Medan") == {frozenset(["okezone-tiket", "sindo-tiket"])}
+
+
+def test_sketches_of_an_older_version_ask_for_a_rebuild(indexed_data_dir, invoke):
+    """The sketch format changed (quoted shingles): an update refuses the old sketches with
+    a sentence, and a rebuild signs every article again."""
+    state_file = index_path(indexed_data_dir).resolve() / STORIES_FILE
+    state = pickle.loads(state_file.read_bytes())
+    state_file.write_bytes(pickle.dumps(state | {"version": STORIES_VERSION - 1}))
+    result = invoke("index", "update", expect=1)
+    assert "written by another version of Warta" in result.output
+    assert "`warta index build`" in result.output
+    assert "Traceback" not in result.output
+    invoke("index", "build")
+    invoke("index", "update")
+    sketches = Stories.load(index_path(indexed_data_dir).resolve()).sketches
+    assert any(sketches[i].quoted for i in sketches)
 
 
 # -- the web: the hit's story line, the story page and the API ---------------------
