@@ -884,7 +884,8 @@ def regroup(data_dir: Path, out: Path) -> None:
 
 FEATURES = [
     "id_a", "id_b", "label", "split", "stratum", "same_source", "days", "hours",
-    "minhash", "shares_band", "clean_jaccard", "clean_contained", "cosine", "rare_shared",
+    "minhash", "shares_band", "clean_jaccard", "clean_contained", "unquoted_jaccard",
+    "unquoted_share", "cosine", "rare_shared",
 ]  # fmt: skip
 RARE_DF = (2, 30)  # a stem in this many articles is a name, place or rare word
 
@@ -906,6 +907,11 @@ def features(data_dir: Path, out: Path) -> None:
         ra, rb = groups.matrix[rows[a]], groups.matrix[rows[b]]
         ca, cb = stories.clean_shingles(a), stories.clean_shingles(b)
         shared = len(np.intersect1d(ca, cb))
+        # Template-free shingles never inside quotation marks (the narration).
+        oa = np.setdiff1d(ca, sa.quoted_shingles())
+        ob = np.setdiff1d(cb, sb.quoted_shingles())
+        narrated = len(np.intersect1d(oa, ob))
+        outside = min(len(oa) / max(1, len(ca)), len(ob) / max(1, len(cb)))
         common = np.intersect1d(sa.terms, sb.terms)
         df = vectors.df[np.searchsorted(vectors.vocab, common)]
         dated = sa.day is not None and sb.day is not None
@@ -919,6 +925,8 @@ def features(data_dir: Path, out: Path) -> None:
                 "shares_band": int((_bands(ra[None]) == _bands(rb[None])).any()),
                 "clean_jaccard": f"{shared / max(1, len(ca) + len(cb) - shared):.3f}",
                 "clean_contained": f"{shared / max(1, min(len(ca), len(cb))):.3f}",
+                "unquoted_jaccard": f"{narrated / max(1, len(oa) + len(ob) - narrated):.3f}",
+                "unquoted_share": f"{outside:.3f}",
                 "cosine": f"{vectors.cosines([a], [b])[0, 0]:.3f}",
                 "rare_shared": int(((df >= RARE_DF[0]) & (df <= RARE_DF[1])).sum()),
             }

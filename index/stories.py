@@ -1,8 +1,8 @@
 """Two levels of sameness: copies (collapsed) and stories (shown together).
 
 Each article gets a *sketch* beside its MinHash signature: its publication
-day (the Indonesian day, as facets count it), its outlet, its content-stem pair shingles and its
-content-stem counts (title and body).
+day (the Indonesian day, as facets count it), its outlet, its content-stem pair shingles (and
+which of them occur inside quotation marks) and its content-stem counts (title and body).
 
 - **Templates.** A shingle an outlet uses on ``TEMPLATE_DAYS`` or more
   distinct days (recipe intros, price-report formats, recycled openings) says
@@ -18,10 +18,16 @@ content-stem counts (title and body).
   outlet reuses its own background paragraphs under each new development,
   while its true reposts are near-identical and close in time; a near-identical
   text (``REPOST_JACCARD``) it posts again under a new headline is a copy up to
-  ``REPOST_DAYS`` apart. Undated articles (plain text files) are copies when they
-  share ``UNDATED_SHARED`` shingles, or ``UNDATED_MIN_SHARED`` that are
-  ``UNDATED_CONTAINED`` of the shorter text. An article joins the group of any earlier article it
-  copies (``dedup``).
+  ``REPOST_DAYS`` apart. Whatever passes must also share its *narration*: the
+  template-free shingles never found inside quotation marks ("…", “…”) reach
+  ``COPY_JACCARD_UNQUOTED`` too. Two outlets' write-ups of one doorstop print its
+  quotes word for word and tell the rest in their own words; a copy repeats both. A
+  text mostly in quotes (less than ``MOSTLY_QUOTED`` of its template-free shingles
+  outside them, e.g. a written statement printed whole) has too little narration to
+  compare and is judged on the whole text. Undated articles (plain text files) are
+  copies when they share ``UNDATED_SHARED`` shingles, or ``UNDATED_MIN_SHARED``
+  that are ``UNDATED_CONTAINED`` of the shorter text. An article joins the group
+  of any earlier article it copies (``dedup``).
 - **Stories.** Separate reports of one event share rare words (names, places)
   and hours. Articles are taken in time order; each copy group's first
   article joins the story holding its most similar member by TF-IDF cosine
@@ -53,6 +59,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -64,12 +71,13 @@ from crawler.dates import WIB, indonesian_time
 
 from .analysis import Stemmer
 from .dedup import _word_hashes, content_stems, minhash_of, pair_hashes
+from .errors import IndexOutdatedError
 
 if TYPE_CHECKING:
     import numpy as np
 
 STORIES_FILE = "stories.pickle"
-STORIES_VERSION = 3  # the chunk files of ``_SketchTable``
+STORIES_VERSION = 4  # the chunk files of ``_SketchTable``, with the quoted shingles
 TEMPLATE_DAYS = 5
 TEMPLATE_SAMPLE = 2000  # latest articles per outlet whose shingles are counted
 COPY_JACCARD = 0.29  # two outlets' texts
@@ -81,6 +89,13 @@ COPY_HOURS_SAME_SOURCE = 12
 # near-identical template-free text is a copy within ``REPOST_DAYS``.
 REPOST_JACCARD = 0.85
 REPOST_DAYS = 3
+# Two write-ups of one doorstop share its quotes word for word; a copy shares the
+# narration around them too. Template-free shingles never seen inside quotation
+# marks must reach this Jaccard as well, unless a text is mostly quotes (less
+# than ``MOSTLY_QUOTED`` of it outside them: a written statement printed whole).
+COPY_JACCARD_UNQUOTED = 0.15
+MOSTLY_QUOTED = 0.5
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
 # Undated texts (plain text files) have no time to judge by: the MinHash
 # threshold decides, but only over this many shared shingles, so short texts
 # sharing a phrase or two are not copies (000/002 of the sample share 40)...
@@ -102,6 +117,11 @@ CLEAN_MEMO = 4096  # articles whose template-free shingles are kept while judgin
 PREPARE_ROWS = 20_000  # TF-IDF rows made at once (``_Vectors.prepare``)
 
 
+class StoriesOutdatedError(IndexOutdatedError, pickle.UnpicklingError):
+    """``stories.pickle`` was written by another version: an update refuses it with a
+    sentence (an index error), a rebuild signs the articles afresh (an unreadable pickle)."""
+
+
 @dataclass(frozen=True)
 class Sketch:
     """What comparing an article needs: day, outlet, shingles and stem counts."""
@@ -109,9 +129,16 @@ class Sketch:
     day: int | None  # proleptic ordinal of the Indonesian day, None when undated
     moment: float  # POSIX seconds of the publication (naive: WIB), 0 when undated
     source: str
-    shingles: np.ndarray  # sorted unique uint32 content-stem pair hashes of the body
+    # unique uint32 content-stem pair hashes of the body: those never inside quotation
+    # marks, sorted, then the ``quoted`` others (found inside quotes), sorted
+    shingles: np.ndarray
     terms: np.ndarray  # sorted unique uint32 stem hashes of title and body
     counts: np.ndarray  # how often each of ``terms`` occurs
+    quoted: int = 0  # how many of ``shingles`` (the last) occur inside quotation marks
+
+    def quoted_shingles(self) -> np.ndarray:
+        """The shingles found inside quotation marks (sorted)."""
+        return self.shingles[len(self.shingles) - self.quoted :]
 
 
 def publication_day(published: str | None) -> tuple[int | None, float]:
@@ -127,11 +154,13 @@ def publication_day(published: str | None) -> tuple[int | None, float]:
 
 
 def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
-    """(MinHash signature, sketch) of one article, stemming its body once."""
+    """(MinHash signature, sketch) of one article, stemming its body once (and its
+    quoted passages again, from the stems already known)."""
     import numpy as np
 
     stems = content_stems(article.body, stemmer)
     shingles = np.asarray(pair_hashes(stems), dtype=np.uint32)
+    shingles, quoted = _split_quoted(shingles, article.body, stemmer)
     words = [*content_stems(article.title or "", stemmer), *stems]
     hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint32, count=len(words))
     terms, counts = np.unique(hashes, return_counts=True)
@@ -143,8 +172,24 @@ def sign_article(article, stemmer: Stemmer) -> tuple[np.ndarray | None, Sketch]:
         shingles=shingles,
         terms=terms,
         counts=np.minimum(counts, 65535).astype(np.uint16),
+        quoted=quoted,
     )
     return minhash_of(shingles.tolist()), sketch
+
+
+def _split_quoted(shingles: np.ndarray, body: str, stemmer: Stemmer) -> tuple[np.ndarray, int]:
+    """(``shingles`` reordered: those never inside quotation marks, then those inside, each
+    sorted; how many are inside). The quoted passages are stemmed together; a word pair
+    that spans two of them is not a shingle of the body, so the intersection drops it."""
+    import numpy as np
+
+    spans = QUOTED.findall(body)
+    if not spans:
+        return shingles, 0
+    inside = np.asarray(pair_hashes(content_stems(" ".join(spans), stemmer)), dtype=np.uint32)
+    quoted = np.intersect1d(shingles, inside, assume_unique=True)
+    outside = np.setdiff1d(shingles, quoted, assume_unique=True)
+    return np.concatenate([outside, quoted]), len(quoted)
 
 
 class Stories:
@@ -202,9 +247,25 @@ class Stories:
         if shared / min(len(ca), len(cb)) < COPY_CONTAINED:
             return False
         if not same_source:
-            return jaccard >= COPY_JACCARD
+            return jaccard >= COPY_JACCARD and self._narration_shared(sa, sb, ca, cb)
         # One outlet: a rewrite within hours, or its own text posted again days later.
-        return jaccard >= (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD)
+        if jaccard < (COPY_JACCARD_SAME_SOURCE if within_hours else REPOST_JACCARD):
+            return False
+        return self._narration_shared(sa, sb, ca, cb)
+
+    @staticmethod
+    def _narration_shared(sa: Sketch, sb: Sketch, ca: np.ndarray, cb: np.ndarray) -> bool:
+        """Whether two texts that pass the copy thresholds (template-free shingles ``ca``,
+        ``cb``) also share their narration, the shingles never inside quotation marks
+        (``COPY_JACCARD_UNQUOTED``); a text mostly in quotes (``MOSTLY_QUOTED``) passes."""
+        import numpy as np
+
+        oa = np.setdiff1d(ca, sa.quoted_shingles(), assume_unique=True)
+        ob = np.setdiff1d(cb, sb.quoted_shingles(), assume_unique=True)
+        if min(len(oa) / len(ca), len(ob) / len(cb)) < MOSTLY_QUOTED:
+            return True
+        shared = len(np.intersect1d(oa, ob, assume_unique=True))
+        return shared >= COPY_JACCARD_UNQUOTED * (len(oa) + len(ob) - shared)
 
     # Stories ----------------------------------------------------------------
 
@@ -309,7 +370,7 @@ class Stories:
         except FileNotFoundError:
             return stories
         if not isinstance(state, dict) or state.get("version") != STORIES_VERSION:
-            raise pickle.UnpicklingError(
+            raise StoriesOutdatedError(
                 f"{STORIES_FILE} in {gen_dir} was written by another version of Warta: "
                 "run `warta index build` to rebuild the index (no article is lost)."
             )
@@ -553,7 +614,17 @@ class _Vectors:
         return found
 
 
-_ARRAYS = ("day", "moment", "source", "sh_off", "shingles", "te_off", "terms", "counts")
+_ARRAYS = (
+    "day",
+    "moment",
+    "source",
+    "quoted",
+    "sh_off",
+    "shingles",
+    "te_off",
+    "terms",
+    "counts",
+)
 
 
 class _SketchTable(Mapping):
@@ -612,6 +683,7 @@ class _SketchTable(Mapping):
             shingles=a["shingles"][a["sh_off"][row] : a["sh_off"][row + 1]],
             terms=a["terms"][lo:hi],
             counts=a["counts"][lo:hi],
+            quoted=int(a["quoted"][row]),
         )
 
     def terms_of(self, article_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -741,6 +813,7 @@ def _arrays_of(sketches: list[Sketch], codes: dict[str, int]) -> dict:
         "day": np.array([s.day or 0 for s in sketches], dtype=np.int32),
         "moment": np.array([s.moment for s in sketches], dtype=np.float64),
         "source": np.array([codes[s.source] for s in sketches], dtype=np.int32),
+        "quoted": np.array([s.quoted for s in sketches], dtype=np.int32),
         "sh_off": _offsets([len(s.shingles) for s in sketches]),
         "shingles": np.concatenate([_EMPTY(), *(s.shingles for s in sketches)]),
         "te_off": _offsets([len(s.terms) for s in sketches]),
@@ -817,7 +890,7 @@ def _select(arrays: dict, rows: np.ndarray) -> dict:
     sh_off, shingles = _gather(arrays["sh_off"], arrays["shingles"], rows)
     te_off, terms = _gather(arrays["te_off"], arrays["terms"], rows)
     _, counts = _gather(arrays["te_off"], arrays["counts"], rows)
-    picked = {name: arrays[name][rows] for name in ("day", "moment", "source")}
+    picked = {name: arrays[name][rows] for name in ("day", "moment", "source", "quoted")}
     return (
         picked
         | {"sh_off": sh_off, "shingles": shingles, "te_off": te_off}

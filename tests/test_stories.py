@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from crawler.article import Article
 from crawler.store import Store
 from index import build_index, index_path, update_index
+from index.analysis import Stemmer
 from index.dedup import DuplicateGroups
-from index.stories import Stories, _Window
+from index.stories import STORIES_FILE, STORIES_VERSION, Stories, _Window, sign_article
 from searcher import Searcher
 from tests.conftest import flood_reports
 from web import create_app
@@ -245,7 +247,12 @@ def test_saved_sketches_survive_their_chunks_being_joined(searcher, tmp_path):
     assert sorted(loaded) == sorted(expected)
     for article_id, sketch in expected.items():
         got = loaded[article_id]
-        assert (got.day, got.moment, got.source) == (sketch.day, sketch.moment, sketch.source)
+        assert (got.day, got.moment, got.source, got.quoted) == (
+            sketch.day,
+            sketch.moment,
+            sketch.source,
+            sketch.quoted,
+        )
         for field in ("shingles", "terms", "counts"):
             assert np.array_equal(getattr(got, field), getattr(sketch, field))
     terms = np.concatenate([s.terms for s in expected.values()])
@@ -333,6 +340,129 @@ def test_an_outlets_identical_text_posted_again_days_later_is_a_copy(tmp_path):
         assert hit_of(found, "Lampung", "sindo-tahan").duplicates == []
     finally:
         found.close()
+
+
+# -- two outlets at one doorstop: the same quotes, their own narration ----------------
+
+DOORSTOP_QUOTES = (
+    '"Kami sudah menyiapkan tiga ratus personel gabungan untuk mengamankan jalur mudik di '
+    "sepanjang tol Cipali, termasuk pos kesehatan dan bengkel darurat di setiap rest area. "
+    "Pengendara kami minta beristirahat setiap empat jam dan tidak memaksakan diri saat "
+    'mengantuk," kata Irjen Rudy Sufahriadi. "Rekayasa lalu lintas satu arah akan kami '
+    'berlakukan bila antrean di gerbang Palimanan melebihi lima kilometer," ujarnya.'
+)
+DOORSTOP = article(
+    "kompas-mudik",
+    "Polda Jabar siapkan 300 personel amankan tol Cipali",
+    "Kepolisian Daerah Jawa Barat menggelar apel pasukan Operasi Ketupat di lapangan Gasibu, "
+    "Bandung, pada Senin pagi. Kapolda memimpin langsung pemeriksaan kendaraan patroli, "
+    "ambulans dan perlengkapan personel sebelum seluruh regu diberangkatkan ke pos masing-"
+    "masing di jalur selatan dan utara provinsi itu. " + DOORSTOP_QUOTES,
+    "Kompas",
+    "2024-04-01T10:00:00+07:00",
+)
+# Another outlet's own write-up of the same doorstop: the same quotes, other narration.
+DOORSTOP_OTHER = article(
+    "detik-mudik",
+    "Jelang mudik, polisi perketat pengawasan tol Cipali",
+    "Menjelang arus mudik Lebaran, jajaran kepolisian memperketat pengawasan ruas tol yang "
+    "biasanya padat. Rencana itu disampaikan kepada wartawan seusai apel gelar pasukan, "
+    "sembari menunjukkan peta titik rawan kemacetan, kecelakaan dan genangan yang sudah "
+    "dipetakan bersama dinas perhubungan setempat sejak bulan lalu. " + DOORSTOP_QUOTES,
+    "Detik",
+    "2024-04-01T13:00:00+07:00",
+)
+# Syndication of the first write-up: narration and quotes alike.
+DOORSTOP_COPY = dataclasses.replace(
+    DOORSTOP,
+    id="tribun-mudik",
+    title="Tol Cipali dijaga 300 personel selama mudik",
+    source="Tribunnews",
+    published="2024-04-01T12:00:00+07:00",
+    url="https://contoh.test/tribun-mudik",
+)
+# A written statement printed whole by two outlets, each with a line of its own.
+STATEMENT_QUOTE = (
+    '"Perusahaan menghentikan sementara penjualan tiket rute Jakarta-Medan mulai Selasa '
+    "karena pesawat sedang menjalani perawatan berkala di hanggar Batam. Penumpang yang "
+    "sudah membeli tiket dapat mengajukan pengembalian dana penuh atau menjadwalkan ulang "
+    "penerbangan tanpa biaya melalui pusat layanan pelanggan hingga akhir bulan depan. Kami "
+    'memohon maaf atas ketidaknyamanan ini."'
+)
+STATEMENT = article(
+    "okezone-tiket",
+    "Maskapai hentikan penjualan tiket Jakarta-Medan",
+    "Manajemen maskapai mengeluarkan pernyataan tertulis pada Senin. " + STATEMENT_QUOTE,
+    "Okezone",
+    "2024-04-01T09:00:00+07:00",
+)
+STATEMENT_OTHER = article(
+    "sindo-tiket",
+    "Rute Jakarta-Medan ditutup sementara",
+    "Berikut isi keterangan resmi yang diterima redaksi. " + STATEMENT_QUOTE + " Demikian isinya.",
+    "Sindonews",
+    "2024-04-01T10:30:00+07:00",
+)
+
+
+@pytest.fixture
+def doorstop_searcher(tmp_path):
+    data = tmp_path / "doorstop"
+    with Store.open(data) as store:
+        store.upsert_many([DOORSTOP, DOORSTOP_OTHER, DOORSTOP_COPY, STATEMENT, STATEMENT_OTHER])
+        build_index(store, index_path(data))
+    found = Searcher(index_path(data))
+    yield found
+    found.close()
+
+
+def test_quoted_passages_are_kept_apart_in_the_sketch():
+    _, sketch = sign_article(DOORSTOP, Stemmer())
+    _, bare = sign_article(dataclasses.replace(DOORSTOP, body=DOORSTOP_QUOTES), Stemmer())
+    outside = sketch.shingles[: len(sketch.shingles) - sketch.quoted]
+    assert 0 < sketch.quoted < len(sketch.shingles)
+    assert set(sketch.quoted_shingles().tolist()) <= set(bare.quoted_shingles().tolist())
+    assert not set(outside.tolist()) & set(sketch.quoted_shingles().tolist())
+    assert sorted(sketch.shingles.tolist()) == sorted(set(sketch.shingles.tolist()))
+
+
+def shown_groups(searcher: Searcher, query: str) -> set[frozenset[str]]:
+    """The hits of a query, each with the copies collapsed behind it."""
+    return {frozenset([h.id, *h.duplicates]) for h in searcher.search(query, page_size=50).hits}
+
+
+def test_two_write_ups_with_the_same_quotes_are_one_story_not_copies(doorstop_searcher):
+    """Two outlets at one doorstop print its quotes word for word; only a copy also
+    shares the narration around them."""
+    assert frozenset(["detik-mudik"]) in shown_groups(doorstop_searcher, "Cipali")
+    detik = hit_of(doorstop_searcher, "Cipali", "detik-mudik")
+    assert detik.story.id == "kompas-mudik"
+    assert detik.story.articles == 3
+
+
+def test_a_syndicated_write_up_with_its_quotes_is_still_a_copy(doorstop_searcher):
+    assert frozenset(["kompas-mudik", "tribun-mudik"]) in shown_groups(doorstop_searcher, "Cipali")
+
+
+def test_a_written_statement_printed_whole_is_a_copy(doorstop_searcher):
+    """Nearly all quotes: too little narration to compare, so the whole text decides."""
+    assert shown_groups(doorstop_searcher, "Medan") == {frozenset(["okezone-tiket", "sindo-tiket"])}
+
+
+def test_sketches_of_an_older_version_ask_for_a_rebuild(indexed_data_dir, invoke):
+    """The sketch format changed (quoted shingles): an update refuses the old sketches with
+    a sentence, and a rebuild signs every article again."""
+    state_file = index_path(indexed_data_dir).resolve() / STORIES_FILE
+    state = pickle.loads(state_file.read_bytes())
+    state_file.write_bytes(pickle.dumps(state | {"version": STORIES_VERSION - 1}))
+    result = invoke("index", "update", expect=1)
+    assert "written by another version of Warta" in result.output
+    assert "`warta index build`" in result.output
+    assert "Traceback" not in result.output
+    invoke("index", "build")
+    invoke("index", "update")
+    sketches = Stories.load(index_path(indexed_data_dir).resolve()).sketches
+    assert any(sketches[i].quoted for i in sketches)
 
 
 # -- the web: the hit's story line, the story page and the API ---------------------
