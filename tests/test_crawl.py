@@ -6,6 +6,7 @@ in a subprocess, as a user would.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -235,6 +236,34 @@ def test_reparse_extracts_again_without_fetching(crawled, site, runner, tmp_path
     assert len(site.hits) == hits
     with Store.open(copy) as store:
         assert store.get(article.id).body == article.body
+
+
+def test_an_import_that_replaces_a_crawled_article_survives_reparse(
+    crawled, site, runner, tmp_path
+):
+    """The crawled pages follow the URL to its new id: reparse updates the imported
+    article instead of bringing the crawler's id back (and replacing it again)."""
+    data_dir, _, _ = crawled
+    copy = tmp_path / "data"
+    copy.mkdir()
+    sqlite3.connect(store_path(data_dir)).backup(sqlite3.connect(store_path(copy)))
+    with Store.open(copy) as store:
+        crawled_one = next(a for a, _ in store.iter_articles() if a.url.endswith("/cp1252"))
+    imported = tmp_path / "impor.jsonl"
+    line = {"id": "impor-1", "url": crawled_one.url, "title": "Judul", "body": "Isi impor."}
+    imported.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(copy), "import", str(imported)])
+    assert "0 added, 0 updated, 0 unchanged, 1 replaced, 0 rejected" in result.output
+    assert f"replaced {crawled_one.id} by impor-1" in result.output
+    result = runner.invoke(cli, ["--data-dir", str(copy), "reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 added, 1 updated, 7 unchanged, 0 replaced" in result.output
+    with Store.open(copy) as store:
+        assert store.get(crawled_one.id) is None
+        again = store.get("impor-1")
+        assert (again.url, again.body) == (crawled_one.url, crawled_one.body)
 
 
 def test_killed_crawl_continues_where_it_stopped(site, tmp_path):

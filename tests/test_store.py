@@ -116,9 +116,7 @@ def test_a_replacement_moves_the_crawl_state_of_the_url(tmp_path):
         store.put_raw(RawPage("https://x.test/a1", b"<html></html>", article_id="a1"))
         store.upsert(make(id="other"))
         assert store.fetch_record("https://x.test/a1").article_id == "other"
-        assert [[p.article_id for p in pages] for pages in store.iter_raw_articles()] == [
-            ["other"]
-        ]
+        assert [[p.article_id for p in pages] for pages in store.iter_raw_articles()] == [["other"]]
 
 
 def test_delete_is_recorded_for_the_indexer(tmp_path):
