@@ -313,6 +313,22 @@ def test_refresh_asks_with_conditional_get(crawled, site, tmp_path):
     assert "1 from the store" in result.stdout
 
 
+def test_crawling_a_page_imported_under_another_id_replaces_it(site, tmp_path):
+    data_dir = tmp_path / "data"
+    url = f"{site.base}/berita/2024/11/14/banjir-bekasi"
+    imported = tmp_path / "impor.jsonl"
+    line = {"id": "impor-1", "url": url, "title": "Judul", "body": "Isi impor."}
+    imported.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert "1 added" in warta(data_dir, "import", str(imported)).stdout
+    result = warta(data_dir, "crawl", url, "--no-sitemaps", "--max-depth", "0", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "articles 0 added, 0 updated, 0 unchanged, 1 replaced;" in result.stdout
+    with Store.open(data_dir) as store:
+        assert store.get("impor-1") is None
+        assert [a.url for a, _ in store.iter_articles()] == [url]
+        assert [old for old, _, _ in store.replacements_since(0)] == ["impor-1"]
+
+
 def test_max_pages_and_max_depth_limit_the_crawl(site, tmp_path):
     started = len(site.hits)
     result = warta(
