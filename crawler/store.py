@@ -359,10 +359,11 @@ class Store:
         if not self.db.in_transaction:
             with self.transaction():
                 return self.upsert(article)
-        known = "SELECT id, content_hash, title, title_derived FROM articles WHERE"
+        known = "SELECT id, url, content_hash, title, title_derived FROM articles WHERE"
         row = self.db.execute(f"{known} id = ?", (article.id,)).fetchone()
         holder = None
-        if article.url:
+        # A URL is unique: when the row already has this one, no other row can.
+        if article.url and (row is None or row["url"] != article.url):
             holder = self.db.execute(
                 f"{known} url = ? AND id != ?", (article.url, article.id)
             ).fetchone()
