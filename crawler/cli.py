@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from .article import Article, Rejection
 from .crawl import reparse, run_crawls
-from .importer import find_files, read_path
+from .importer import UrlClaims, find_files, read_path
 from .locks import LockBusy, exclusive, lock_path
 from .sources import Source, SourcesError, crawl_options, load_sources, sources_path
 from .spider import CrawlOptions, CrawlReport
@@ -51,34 +51,6 @@ def _print_summary(counts: Counter, rejections: list[Rejection], replaced: list[
         click.echo(f"  ... and {len(rejections) - 50} more rejections.", err=True)
 
 
-class _UrlClaims:
-    """The URLs one import has given to an article: one article per URL.
-
-    A later article of the same import with a claimed URL under another id is
-    rejected (the store would let it replace the first, and importing the
-    same files again would then replace back and forth).
-    """
-
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-
-    def check(self, article: Article, where: object) -> Article | Rejection:
-        """The article, or why it is rejected; claims its URL."""
-        if not article.url:
-            return article
-        first = self.ids.setdefault(article.url, article.id)
-        if first == article.id:
-            return article
-        return Rejection(
-            f"{where} (id {article.id})",
-            f"the same URL as article {first} earlier in this import (one article per URL)",
-        )
-
-    def replaced(self, replacements: list[tuple]) -> list[tuple]:
-        """The replacements this import made, of those the store recorded meanwhile."""
-        return [r for r in replacements if r[2] is not None and self.ids.get(r[2]) == r[1]]
-
-
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.pass_context
@@ -89,10 +61,13 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
     Lines (.jsonl, .jsonl.gz: keys id, title, date, url, source, body), saved
     pages (.html, .htm) and web archives (.warc, .warc.gz).
     Importing the same article again changes nothing; a changed one is updated.
+    One article per URL: an article with the URL of one stored under another
+    id replaces it (the summary lists it); within one import a URL is taken
+    once, and a later article with it under another id is rejected.
     """
     counts: Counter = Counter()
     rejections: list[Rejection] = []
-    claims = _UrlClaims()
+    claims = UrlClaims()
     batch = []
     with open_store(ctx) as store:
         since = store.seq
