@@ -4,6 +4,10 @@ The search index is derived from this store and can always be rebuilt. Every
 insert, update and delete bumps a change sequence number (``seq``) so that the
 indexer can ask for "what changed since seq N" and do work proportional to the
 change.
+
+An article is its id, and its URL (when it has one) is unique: one article
+per URL. Storing an article whose URL another id holds replaces that article
+(``Store.upsert``); the indexer sees the old id as deleted.
 """
 
 from __future__ import annotations
