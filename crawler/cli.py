@@ -13,9 +13,9 @@ import click
 from click.core import ParameterSource
 from tqdm import tqdm
 
-from .article import Rejection
+from .article import Article, Rejection
 from .crawl import reparse, run_crawls
-from .importer import find_files, read_path
+from .importer import UrlClaims, find_files, read_path
 from .locks import LockBusy, exclusive, lock_path
 from .sources import Source, SourcesError, crawl_options, load_sources, sources_path
 from .spider import CrawlOptions, CrawlReport
@@ -35,11 +35,16 @@ def open_store(ctx: click.Context) -> Store:
         raise click.ClickException(str(e)) from e
 
 
-def _print_summary(counts: Counter, rejections: list[Rejection]) -> None:
+def _print_summary(counts: Counter, rejections: list[Rejection], replaced: list[tuple]) -> None:
     click.echo(
         f"Imported: {counts['added']} added, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged, {len(rejections)} rejected."
+        f"{counts['unchanged']} unchanged, {counts['replaced']} replaced, "
+        f"{len(rejections)} rejected."
     )
+    for old_id, new_id, url in replaced[:50]:
+        click.echo(f"  replaced {old_id} by {new_id}: the same URL {url}", err=True)
+    if len(replaced) > 50:
+        click.echo(f"  ... and {len(replaced) - 50} more replaced.", err=True)
     for rejection in rejections[:50]:
         click.echo(f"  rejected {rejection.where}: {rejection.reason}", err=True)
     if len(rejections) > 50:
@@ -56,11 +61,16 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
     Lines (.jsonl, .jsonl.gz: keys id, title, date, url, source, body), saved
     pages (.html, .htm) and web archives (.warc, .warc.gz).
     Importing the same article again changes nothing; a changed one is updated.
+    One article per URL: an article with the URL of one stored under another
+    id replaces it (the summary lists it); within one import a URL is taken
+    once, and a later article with it under another id is rejected.
     """
     counts: Counter = Counter()
     rejections: list[Rejection] = []
+    claims = UrlClaims()
     batch = []
     with open_store(ctx) as store:
+        since = store.seq
         files = list(find_files(paths))
         # disable=None: a bar only on a terminal, never carriage returns in a log.
         disable = True if ctx.obj.get("quiet") else None
@@ -70,6 +80,8 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
                     rejections.append(item)
                     continue
                 for got in read_path(item):
+                    if isinstance(got, Article):
+                        got = claims.check(got, item)
                     if isinstance(got, Rejection):
                         rejections.append(got)
                         continue
@@ -79,7 +91,8 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
                         batch.clear()
                         bar.set_postfix(articles=sum(counts.values()))
             counts.update(store.upsert_many(batch))
-    _print_summary(counts, rejections)
+        replaced = claims.replaced(store.replacements_since(since))
+    _print_summary(counts, rejections, replaced)
 
 
 def _progress_printer(enabled: bool):
@@ -109,7 +122,8 @@ def _print_crawl_summary(report: CrawlReport, progress_shown: bool, label: str =
     click.echo(
         f"{label}Crawled: {report.fetched} fetched, {report.from_store} from the store; articles "
         f"{articles['added']} added, {articles['updated']} updated, "
-        f"{articles['unchanged']} unchanged; {report.link_only} pages read for links "
+        f"{articles['unchanged']} unchanged, {articles['replaced']} replaced; "
+        f"{report.link_only} pages read for links "
         f"only{again}; {sum(report.skipped.values())} skipped, "
         f"{sum(report.errors.values())} errors."
     )
@@ -391,7 +405,7 @@ def round_outcome(store: Store, crawl_round: CrawlRound, report: CrawlReport) ->
     nothing = report.fetched == 0 and report.from_store == 0
     failed = nothing and bool(report.errors or report.skipped)
     reasons = dict(report.errors) or (dict(report.skipped) if failed else {})
-    judged = report.not_articles + articles["added"] + articles["updated"] + articles["unchanged"]
+    judged = report.not_articles + sum(articles.values())  # every store outcome
     signals = store.extraction_signals(report.added_ids)
     signals["not_articles"] = [report.not_articles, judged]
     status = "interrupted" if report.closed == "shutdown" else ("failed" if failed else "ok")
@@ -402,7 +416,8 @@ def round_outcome(store: Store, crawl_round: CrawlRound, report: CrawlReport) ->
         from_store=report.from_store,
         link_only=report.link_only,
         added=articles["added"],
-        updated=articles["updated"],
+        # A replaced article's URL was known (under another id): an update for the round.
+        updated=articles["updated"] + articles["replaced"],
         failures=sum(report.errors.values()),
         reasons=reasons,
         signals=signals,
@@ -429,7 +444,8 @@ def reparse_command(ctx: click.Context, update_index: bool) -> None:
         counts = reparse(store)
     click.echo(
         f"Reparsed: {counts['added']} added, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged, {counts['empty']} without text."
+        f"{counts['unchanged']} unchanged, {counts['replaced']} replaced, "
+        f"{counts['empty']} without text."
     )
     if update_index:
         _update_index(ctx)

@@ -150,3 +150,31 @@ def read_path(path: Path) -> Iterator[Article | Rejection]:
             yield from read_jsonl_file(path)
     except OSError as e:
         yield Rejection(str(path), f"cannot read the file ({e.strerror or e})")
+
+
+class UrlClaims:
+    """The URLs one import has given to an article: one article per URL.
+
+    A later article of the same import with a claimed URL under another id is
+    rejected (the store would let it replace the first, and importing the
+    same files again would then replace back and forth).
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    def check(self, article: Article, where: object) -> Article | Rejection:
+        """The article, or why it is rejected; claims its URL."""
+        if not article.url:
+            return article
+        first = self.ids.setdefault(article.url, article.id)
+        if first == article.id:
+            return article
+        return Rejection(
+            f"{where} (id {article.id})",
+            f"the same URL as article {first} earlier in this import (one article per URL)",
+        )
+
+    def replaced(self, replacements: list[tuple]) -> list[tuple]:
+        """The replacements this import made, of those the store recorded meanwhile."""
+        return [r for r in replacements if r[2] is not None and self.ids.get(r[2]) == r[1]]

@@ -70,7 +70,8 @@ class CrawlOptions:
 
 @dataclass
 class CrawlReport:
-    """Counts of what a crawl did; ``articles`` counts added/updated/unchanged.
+    """Counts of what a crawl did; ``articles`` counts added/updated/unchanged/replaced
+    (``Store.upsert``'s outcomes).
 
     ``link_only`` counts HTML pages read for links only (not articles);
     ``not_articles`` the pages a sitemap or feed listed that gave no article;
@@ -93,7 +94,7 @@ class CrawlReport:
 
     @property
     def stored(self) -> int:
-        return self.articles["added"] + self.articles["updated"]
+        return self.articles["added"] + self.articles["updated"] + self.articles["replaced"]
 
 
 def failure_reason(failure) -> str:

@@ -4,6 +4,10 @@ The search index is derived from this store and can always be rebuilt. Every
 insert, update and delete bumps a change sequence number (``seq``) so that the
 indexer can ask for "what changed since seq N" and do work proportional to the
 change.
+
+An article is its id, and its URL (when it has one) is unique: one article
+per URL. Storing an article whose URL another id holds replaces that article
+(``Store.upsert``); the indexer sees the old id as deleted.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from .article import Article
 
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -114,8 +118,21 @@ UPDATE articles SET title_derived = 1
             AND substr(body, 1, length(title) - 1) = substr(title, 1, length(title) - 1)));
 """
 
+# Version 5: one article per URL. An article stored with the URL of an article
+# kept under another id replaces it; the old id's deletion names its successor.
+# Older deletions were plain ones (NULL).
+_SCHEMA_V5 = """
+ALTER TABLE deletions ADD COLUMN replaced_by TEXT;
+"""
+
 # Each entry upgrades the store from version N-1 to N. Later issues append here.
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
+MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA_V1,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
+    4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
+}
 
 _COLUMNS = "id, url, source, title, published, author, body, title_derived"
 
@@ -336,22 +353,42 @@ class Store:
     # -- writing ----------------------------------------------------------
 
     def upsert(self, article: Article) -> str:
-        """Store one article; return 'added', 'updated' or 'unchanged'.
+        """Store one article; return 'added', 'updated', 'unchanged' or 'replaced'.
 
-        Must run inside ``transaction()`` or on its own (autocommit).
+        One article per URL, each under the id it is given: when another id
+        holds the article's URL, that article is deleted (its deletion names
+        this id, see ``replacements_since``) and this one is stored:
+        'replaced'. Runs in a transaction of its own unless one is open.
         """
-        known = "SELECT id, content_hash, title, title_derived FROM articles WHERE"
+        if not self.db.in_transaction:
+            with self.transaction():
+                return self.upsert(article)
+        known = "SELECT id, url, content_hash, title, title_derived FROM articles WHERE"
         row = self.db.execute(f"{known} id = ?", (article.id,)).fetchone()
-        if row is None and article.url:
-            row = self.db.execute(f"{known} url = ?", (article.url,)).fetchone()
-        article = _keep_given_title(article, row)
+        holder = None
+        # A URL is unique: when the row already has this one, no other row can.
+        if article.url and (row is None or row["url"] != article.url):
+            holder = self.db.execute(
+                f"{known} url = ? AND id != ?", (article.url, article.id)
+            ).fetchone()
+        article = _keep_given_title(article, row if row is not None else holder)
         digest = article.content_hash
         if (
             row is not None
+            and holder is None
             and row["content_hash"] == digest
             and bool(row["title_derived"]) == article.title_derived
         ):
             return "unchanged"
+        if holder is not None:
+            self._replace(holder["id"], article.id)
+        self._write(article, digest, new=row is None)
+        if holder is not None:
+            return "replaced"
+        return "added" if row is None else "updated"
+
+    def _write(self, article: Article, digest: str, new: bool) -> None:
+        """Insert (``new``) or update the article's row with the next change number."""
         now = _now()
         seq = self._next_seq()
         values = (
@@ -364,24 +401,39 @@ class Store:
             int(article.title_derived),
             digest,
         )
-        if row is None:
+        if new:
             self.db.execute(
                 f"INSERT INTO articles({_COLUMNS}, content_hash, added, updated, seq) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (article.id, *values, now, now, seq),
             )
             self.db.execute("DELETE FROM deletions WHERE id = ?", (article.id,))
-            return "added"
+            return
         self.db.execute(
             "UPDATE articles SET url=?, source=?, title=?, published=?, author=?, body=?, "
             "title_derived=?, content_hash=?, updated=?, seq=? WHERE id=?",
-            (*values, now, seq, row["id"]),
+            (*values, now, seq, article.id),
         )
-        return "updated"
+
+    def _replace(self, old_id: str, new_id: str) -> None:
+        """Delete ``old_id`` as replaced by ``new_id``, which takes its URL's crawl state."""
+        self.db.execute("DELETE FROM articles WHERE id = ?", (old_id,))
+        self.db.execute(
+            "INSERT OR REPLACE INTO deletions(id, seq, replaced_by) VALUES (?, ?, ?)",
+            (old_id, self._next_seq(), new_id),
+        )
+        # The fetch records and raw pages belong to the URL: `warta reparse` must
+        # find them under the id the URL now has, or it would bring the old id back.
+        self.db.execute("UPDATE fetches SET article_id = ? WHERE article_id = ?", (new_id, old_id))
+        has_pages = "SELECT 1 FROM raw_pages WHERE article_id = ?"
+        if self.db.execute(has_pages, (new_id,)).fetchone() is None:
+            self.db.execute(
+                "UPDATE raw_pages SET article_id = ? WHERE article_id = ?", (new_id, old_id)
+            )
 
     def upsert_many(self, articles: Iterable[Article]) -> dict[str, int]:
         """Store many articles in one transaction; return counts per outcome."""
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        counts = {"added": 0, "updated": 0, "unchanged": 0, "replaced": 0}
         with self.transaction():
             for article in articles:
                 counts[self.upsert(article)] += 1
@@ -449,6 +501,17 @@ class Store:
         """Ids of articles deleted after change number ``seq``."""
         rows = self.db.execute("SELECT id FROM deletions WHERE seq > ? ORDER BY seq", (seq,))
         return [row["id"] for row in rows]
+
+    def replacements_since(self, seq: int) -> list[tuple[str, str, str | None]]:
+        """Articles replaced after change number ``seq`` by one with their URL under
+        another id: (old id, new id, the new article's URL, None if it is gone too)."""
+        rows = self.db.execute(
+            "SELECT d.id, d.replaced_by, a.url FROM deletions d "
+            "LEFT JOIN articles a ON a.id = d.replaced_by "
+            "WHERE d.seq > ? AND d.replaced_by IS NOT NULL ORDER BY d.seq",
+            (seq,),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     def ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}

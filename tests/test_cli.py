@@ -13,7 +13,7 @@ from web.cli import COMMANDS
 
 def test_whole_path_import_build_search(invoke, data_dir, seeds_dir):
     result = invoke("import", str(seeds_dir))
-    assert "5 added, 0 updated, 0 unchanged, 0 rejected" in result.output
+    assert "5 added, 0 updated, 0 unchanged, 0 replaced, 0 rejected" in result.output
     invoke("index", "build")
     out = json.loads(invoke("search", "--json", "pengiriman pasukan").output)
     # Syndicated copies (000 and 002) may collapse into one hit that lists the other.

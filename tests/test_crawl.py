@@ -6,6 +6,7 @@ in a subprocess, as a user would.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -237,6 +238,34 @@ def test_reparse_extracts_again_without_fetching(crawled, site, runner, tmp_path
         assert store.get(article.id).body == article.body
 
 
+def test_an_import_that_replaces_a_crawled_article_survives_reparse(
+    crawled, site, runner, tmp_path
+):
+    """The crawled pages follow the URL to its new id: reparse updates the imported
+    article instead of bringing the crawler's id back (and replacing it again)."""
+    data_dir, _, _ = crawled
+    copy = tmp_path / "data"
+    copy.mkdir()
+    sqlite3.connect(store_path(data_dir)).backup(sqlite3.connect(store_path(copy)))
+    with Store.open(copy) as store:
+        crawled_one = next(a for a, _ in store.iter_articles() if a.url.endswith("/cp1252"))
+    imported = tmp_path / "impor.jsonl"
+    line = {"id": "impor-1", "url": crawled_one.url, "title": "Judul", "body": "Isi impor."}
+    imported.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(copy), "import", str(imported)])
+    assert "0 added, 0 updated, 0 unchanged, 1 replaced, 0 rejected" in result.output
+    assert f"replaced {crawled_one.id} by impor-1" in result.output
+    result = runner.invoke(cli, ["--data-dir", str(copy), "reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 added, 1 updated, 7 unchanged, 0 replaced" in result.output
+    with Store.open(copy) as store:
+        assert store.get(crawled_one.id) is None
+        again = store.get("impor-1")
+        assert (again.url, again.body) == (crawled_one.url, crawled_one.body)
+
+
 def test_killed_crawl_continues_where_it_stopped(site, tmp_path):
     data_dir = tmp_path / "data"
     args = [
@@ -282,6 +311,22 @@ def test_refresh_asks_with_conditional_get(crawled, site, tmp_path):
     assert [h.status for h in asked] == [304]
     assert asked[0].headers["If-None-Match"] == '"banjir-v1"'
     assert "1 from the store" in result.stdout
+
+
+def test_crawling_a_page_imported_under_another_id_replaces_it(site, tmp_path):
+    data_dir = tmp_path / "data"
+    url = f"{site.base}/berita/2024/11/14/banjir-bekasi"
+    imported = tmp_path / "impor.jsonl"
+    line = {"id": "impor-1", "url": url, "title": "Judul", "body": "Isi impor."}
+    imported.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert "1 added" in warta(data_dir, "import", str(imported)).stdout
+    result = warta(data_dir, "crawl", url, "--no-sitemaps", "--max-depth", "0", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "articles 0 added, 0 updated, 0 unchanged, 1 replaced;" in result.stdout
+    with Store.open(data_dir) as store:
+        assert store.get("impor-1") is None
+        assert [a.url for a, _ in store.iter_articles()] == [url]
+        assert [old for old, _, _ in store.replacements_since(0)] == ["impor-1"]
 
 
 def test_max_pages_and_max_depth_limit_the_crawl(site, tmp_path):

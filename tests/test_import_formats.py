@@ -60,7 +60,7 @@ def test_saved_pages_are_imported(invoke, data_dir, tmp_path):
     shutil.copy(HTML / "jsonld.html", tmp_path / "beras.html")
     shutil.copy(HTML / "detik_like.html", tmp_path / "kereta.htm")
     result = invoke("import", str(tmp_path / "beras.html"), str(tmp_path / "kereta.htm"))
-    assert "2 added, 0 updated, 0 unchanged, 0 rejected" in result.output
+    assert "2 added, 0 updated, 0 unchanged, 0 replaced, 0 rejected" in result.output
     with Store.open(data_dir) as store:
         titles = {a.title: a for a, _ in store.iter_articles()}
     beras = titles["Harga Beras Naik di Jawa Timur"]
@@ -82,7 +82,7 @@ def test_saved_page_without_text_is_rejected(invoke, tmp_path):
 def test_web_archives_are_imported(invoke, data_dir, tmp_path, name):
     path = write_warc(tmp_path / name, gzip=name.endswith(".gz"))
     result = invoke("import", str(path))
-    assert "2 added, 0 updated, 0 unchanged, 1 rejected" in result.output
+    assert "2 added, 0 updated, 0 unchanged, 0 replaced, 1 rejected" in result.output
     assert f"{path}#https://manado.contoh.test/: not an article page" in result.output
     with Store.open(data_dir) as store:
         urls = {a.url for a, _ in store.iter_articles()}

@@ -4,7 +4,15 @@ from dataclasses import replace
 import pytest
 
 from crawler.article import Article
-from crawler.store import SCHEMA_VERSION, CrawlRound, Store, StoreError, store_path
+from crawler.store import (
+    SCHEMA_VERSION,
+    CrawlRound,
+    FetchRecord,
+    RawPage,
+    Store,
+    StoreError,
+    store_path,
+)
 
 
 def make(**kw) -> Article:
@@ -37,6 +45,7 @@ def test_reimport_is_idempotent_and_changes_update_in_place(tmp_path):
             "added": 2,
             "updated": 0,
             "unchanged": 0,
+            "replaced": 0,
         }
         seq = store.seq
         assert store.upsert_many([make(), make(id="a2", url=None)])["unchanged"] == 2
@@ -47,12 +56,67 @@ def test_reimport_is_idempotent_and_changes_update_in_place(tmp_path):
         assert [a.id for a in store.changed_since(seq)] == ["a1"]
 
 
-def test_same_url_under_another_id_updates_the_first(tmp_path):
+def test_a_new_id_for_a_known_url_replaces_the_article_and_records_it(tmp_path):
     with Store.open(tmp_path) as store:
         store.upsert(make())
-        assert store.upsert(make(id="other", title="Judul baru")) == "updated"
-        assert store.count() == 1
-        assert store.get("a1").title == "Judul baru"
+        seq = store.seq
+        assert store.upsert(make(id="other", title="Judul baru")) == "replaced"
+        assert store.ids() == {"other"}
+        assert store.get("a1") is None
+        assert store.get("other").title == "Judul baru"
+        assert store.deleted_since(seq) == ["a1"]
+        assert [a.id for a in store.changed_since(seq)] == ["other"]
+        assert store.replacements_since(seq) == [("a1", "other", "https://x.test/a1")]
+
+
+def test_the_same_id_taking_the_url_of_another_replaces_that_one(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert_many([make(), make(id="a2", url="https://x.test/a2")])
+        seq = store.seq
+        assert store.upsert(make(id="a2", url="https://x.test/a1")) == "replaced"
+        assert store.ids() == {"a2"}
+        assert store.replacements_since(seq) == [("a1", "a2", "https://x.test/a1")]
+
+
+def test_the_same_id_with_a_new_url_frees_the_old_one(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        assert store.upsert(make(url="https://x.test/baru")) == "updated"
+        assert store.upsert(make(id="a2")) == "added"
+        assert store.ids() == {"a1", "a2"}
+        assert store.replacements_since(0) == []
+
+
+def test_a_replaced_id_that_comes_back_is_no_longer_deleted(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        seq = store.seq
+        store.upsert(make(id="other"))
+        assert store.upsert(make()) == "replaced"
+        assert store.deleted_since(seq) == ["other"]
+        assert store.replacements_since(seq) == [("other", "a1", "https://x.test/a1")]
+        assert store.delete("a1") is True
+        assert store.replacements_since(seq) == [("other", "a1", None)]
+
+
+def test_a_replacement_that_fails_keeps_the_old_article(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        with pytest.raises(sqlite3.IntegrityError), store.transaction():
+            store.upsert(make(id="other"))
+            store.db.execute("INSERT INTO articles(id) VALUES ('broken')")
+        assert store.ids() == {"a1"}
+        assert store.deleted_since(0) == []
+
+
+def test_a_replacement_moves_the_crawl_state_of_the_url(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        store.record_fetch(FetchRecord("https://x.test/a1", "article", "stored", article_id="a1"))
+        store.put_raw(RawPage("https://x.test/a1", b"<html></html>", article_id="a1"))
+        store.upsert(make(id="other"))
+        assert store.fetch_record("https://x.test/a1").article_id == "other"
+        assert [[p.article_id for p in pages] for pages in store.iter_raw_articles()] == [["other"]]
 
 
 def test_delete_is_recorded_for_the_indexer(tmp_path):
@@ -102,7 +166,7 @@ def test_version_1_store_is_upgraded_and_keeps_its_articles(tmp_path):
     db.commit()
     db.close()
     with Store.open(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         assert store.get("a1").title == "Judul"
         assert store.get("a1").title_derived is False
         assert store.fetch_record("https://x.test/a1") is None
@@ -140,8 +204,6 @@ def test_crawl_rounds_round_trip_and_signals(tmp_path):
 
 
 def test_fetch_records_and_raw_pages_round_trip(tmp_path):
-    from crawler.store import FetchRecord, RawPage
-
     record = FetchRecord(
         url="https://x.test/a1",
         kind="article",
@@ -197,11 +259,16 @@ def test_version_3_store_marks_the_titles_its_importers_derived(tmp_path):
     ]
     _version_3_store(tmp_path, old)
     with Store.open(tmp_path) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         assert [store.get(a.id).title_derived for a in old] == [True, True, False]
         # Importing the same copies again (titles derived as before) changes nothing.
         again = [replace(a, title_derived=a.id != "given") for a in old]
-        assert store.upsert_many(again) == {"added": 0, "updated": 0, "unchanged": 3}
+        assert store.upsert_many(again) == {
+            "added": 0,
+            "updated": 0,
+            "unchanged": 3,
+            "replaced": 0,
+        }
 
 
 def test_a_title_that_arrives_later_replaces_the_derived_one(tmp_path):
@@ -258,3 +325,21 @@ def test_a_store_migrated_by_another_process_meanwhile_is_not_migrated_twice(tmp
         assert store.schema_version == SCHEMA_VERSION
     finally:
         store.close()
+
+
+def test_version_4_store_keeps_its_deletions_and_records_replacements(tmp_path):
+    from crawler.store import MIGRATIONS
+
+    db = sqlite3.connect(store_path(tmp_path))
+    db.executescript("".join(MIGRATIONS[v] for v in (1, 2, 3, 4)) + "\nPRAGMA user_version=4;")
+    db.execute("INSERT INTO deletions(id, seq) VALUES ('gone', 1)")
+    db.execute("UPDATE counters SET value = 1")
+    db.commit()
+    db.close()
+    with Store.open(tmp_path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.deleted_since(0) == ["gone"]
+        assert store.replacements_since(0) == []
+        store.upsert(make())
+        assert store.upsert(make(id="other")) == "replaced"
+        assert store.replacements_since(1) == [("a1", "other", "https://x.test/a1")]
