@@ -445,7 +445,7 @@ def reparse_command(ctx: click.Context, update_index: bool) -> None:
     click.echo(
         f"Reparsed: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['replaced']} replaced, "
-        f"{counts['empty']} without text."
+        f"{counts['empty']} without text, {counts['deleted']} skipped as deleted."
     )
     if update_index:
         _update_index(ctx)

@@ -124,9 +124,17 @@ def run_crawls(
 
 
 def reparse(store: Store, progress: Callable[[int], None] | None = None) -> Counter:
-    """Extract every crawled article again from its stored pages; no fetching."""
+    """Extract every crawled article again from its stored pages; no fetching.
+
+    Pages of an article deleted with ``Store.delete`` (kept by stores of older
+    versions, which did not drop them) are skipped and counted as 'deleted':
+    a deleted article stays deleted.
+    """
     counts: Counter = Counter()
     for raw_pages in store.iter_raw_articles():
+        if store.was_deleted(raw_pages[0].article_id):
+            counts["deleted"] += 1
+            continue
         parts = []
         for raw in raw_pages:
             html, _ = decode_html(raw.body, raw.encoding)

@@ -27,6 +27,8 @@ from .article import Article
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
 SCHEMA_VERSION = 5
+# How many replacements ``Store.successor`` follows from an old id (a → b → c …).
+MAX_SUCCESSION = 16
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -440,11 +442,16 @@ class Store:
         return counts
 
     def delete(self, article_id: str) -> bool:
-        """Delete an article; return whether it existed."""
+        """Delete an article and its stored raw pages; return whether it existed.
+
+        The raw pages go with it: ``warta reparse`` would otherwise bring the
+        deleted article back from them.
+        """
         with self.transaction():
             cur = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
             if cur.rowcount == 0:
                 return False
+            self.db.execute("DELETE FROM raw_pages WHERE article_id = ?", (article_id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO deletions(id, seq) VALUES (?, ?)",
                 (article_id, self._next_seq()),
@@ -512,6 +519,34 @@ class Store:
             (seq,),
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def successor(self, article_id: str) -> str | None:
+        """The stored article that replaced ``article_id``, following a chain of
+        replacements (a → b → c gives c) for at most ``MAX_SUCCESSION`` steps.
+
+        None when ``article_id`` is stored itself, was never replaced, or its
+        last successor was deleted (or the chain is longer or loops).
+        """
+        seen = {article_id}
+        current = article_id
+        for _ in range(MAX_SUCCESSION):
+            row = self.db.execute(
+                "SELECT replaced_by FROM deletions WHERE id = ?", (current,)
+            ).fetchone()
+            if row is None or row[0] is None or row[0] in seen:
+                return None
+            current = row[0]
+            if self.has_article(current):
+                return current
+            seen.add(current)
+        return None
+
+    def was_deleted(self, article_id: str) -> bool:
+        """Whether ``article_id`` was deleted (not replaced) and is not stored again."""
+        row = self.db.execute(
+            "SELECT replaced_by FROM deletions WHERE id = ?", (article_id,)
+        ).fetchone()
+        return row is not None and row[0] is None and not self.has_article(article_id)
 
     def ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}

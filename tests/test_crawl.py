@@ -266,6 +266,49 @@ def test_an_import_that_replaces_a_crawled_article_survives_reparse(
         assert (again.url, again.body) == (crawled_one.url, crawled_one.body)
 
 
+def copy_of(data_dir, tmp_path):
+    """A copy of the crawled store, for a test that changes it."""
+    copy = tmp_path / "data"
+    copy.mkdir()
+    sqlite3.connect(store_path(data_dir)).backup(sqlite3.connect(store_path(copy)))
+    return copy
+
+
+def test_reparse_does_not_bring_back_a_deleted_article(crawled, site, runner, tmp_path):
+    copy = copy_of(crawled[0], tmp_path)
+    with Store.open(copy) as store:
+        gone = next(a for a, _ in store.iter_articles() if a.url.endswith("/cp1252"))
+        assert store.delete(gone.id)
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(copy), "reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated, 7 unchanged, 0 replaced" in result.output
+    with Store.open(copy) as store:
+        assert store.get(gone.id) is None
+        assert store.get_raw(gone.url) is None
+
+
+def test_reparse_skips_the_pages_an_older_store_kept_of_a_deleted_article(
+    crawled, site, runner, tmp_path
+):
+    """Stores of earlier versions deleted the article but kept its raw pages."""
+    copy = copy_of(crawled[0], tmp_path)
+    with Store.open(copy) as store:
+        gone = next(a for a, _ in store.iter_articles() if a.url.endswith("/cp1252"))
+        with store.transaction():
+            store.db.execute("DELETE FROM articles WHERE id = ?", (gone.id,))
+            store.db.execute("INSERT INTO deletions(id, seq) VALUES (?, 1000)", (gone.id,))
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(copy), "reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated, 7 unchanged, 0 replaced" in result.output
+    assert "1 skipped as deleted" in result.output
+    with Store.open(copy) as store:
+        assert store.get(gone.id) is None
+
+
 def test_killed_crawl_continues_where_it_stopped(site, tmp_path):
     data_dir = tmp_path / "data"
     args = [

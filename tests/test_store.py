@@ -5,6 +5,7 @@ import pytest
 
 from crawler.article import Article
 from crawler.store import (
+    MAX_SUCCESSION,
     SCHEMA_VERSION,
     CrawlRound,
     FetchRecord,
@@ -343,3 +344,47 @@ def test_version_4_store_keeps_its_deletions_and_records_replacements(tmp_path):
         store.upsert(make())
         assert store.upsert(make(id="other")) == "replaced"
         assert store.replacements_since(1) == [("a1", "other", "https://x.test/a1")]
+
+
+def test_a_replaced_id_leads_to_the_last_article_of_its_chain(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make(id="a"))
+        store.upsert(make(id="b"))  # b replaces a
+        store.upsert(make(id="c"))  # c replaces b
+        assert (store.successor("a"), store.successor("b")) == ("c", "c")
+        assert store.successor("c") is None  # stored itself
+        assert store.successor("never") is None
+        store.delete("c")
+        assert (store.successor("a"), store.successor("b")) == (None, None)
+
+
+def test_a_plain_deletion_has_no_successor(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert(make())
+        store.delete("a1")
+        assert store.successor("a1") is None
+
+
+def test_succession_stops_after_its_bound_and_at_a_loop(tmp_path):
+    with Store.open(tmp_path) as store:
+        ids = [f"v{i}" for i in range(MAX_SUCCESSION + 2)]
+        for article_id in ids:
+            store.upsert(make(id=article_id))
+        assert store.successor(ids[-2]) == ids[-1]
+        assert store.successor(ids[-MAX_SUCCESSION - 1]) == ids[-1]
+        assert store.successor(ids[-MAX_SUCCESSION - 2]) is None  # one step too far
+        # A loop written by hand (upsert never makes one): no answer, no hang.
+        store.db.execute("INSERT INTO deletions(id, seq, replaced_by) VALUES ('x', 0, 'y')")
+        store.db.execute("INSERT INTO deletions(id, seq, replaced_by) VALUES ('y', 0, 'x')")
+        assert store.successor("x") is None
+
+
+def test_deleting_an_article_drops_its_raw_pages(tmp_path):
+    with Store.open(tmp_path) as store:
+        store.upsert_many([make(), make(id="a2", url="https://x.test/a2")])
+        store.put_raw(RawPage("https://x.test/a1", b"<html></html>", article_id="a1"))
+        store.put_raw(RawPage("https://x.test/a2", b"<html></html>", article_id="a2"))
+        store.delete("a1")
+        assert store.get_raw("https://x.test/a1") is None
+        assert [[p.article_id for p in pages] for pages in store.iter_raw_articles()] == [["a2"]]
+        assert store.was_deleted("a1") and not store.was_deleted("a2")
