@@ -68,11 +68,15 @@ def every_id(out: dict) -> set[str]:
     return {h["id"] for h in out["hits"]} | {d for h in out["hits"] for d in h["duplicates"]}
 
 
-def api(data_dir, path: str):
+def api(data_dir, path: str, follow_redirects: bool = False):
+    response = get(data_dir, path, follow_redirects)
+    return response.status_code, response.get_json()
+
+
+def get(data_dir, path: str, follow_redirects: bool = False):
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir)})
     try:
-        response = app.test_client().get(path)
-        return response.status_code, response.get_json()
+        return app.test_client().get(path, follow_redirects=follow_redirects)
     finally:
         close_app(app)
 
@@ -107,8 +111,8 @@ def test_a_new_id_for_a_known_url_replaces_the_old_article(
     assert hits["salin-1"]["duplicates"] == []
     assert search(invoke, "dapur umum")["hits"][0]["id"] == "baru-1"
 
-    status, body = api(data_dir, "/api/articles/lama-1")
-    assert status == 404 and "lama-1" in body["error"]
+    status, body = api(data_dir, "/api/articles/lama-1", follow_redirects=True)
+    assert (status, body["id"], body["url"]) == (200, "baru-1", OLD_URL)
     status, body = api(data_dir, "/api/articles/baru-1")
     assert (status, body["source"], body["url"]) == (200, "Baru", OLD_URL)
     status, body = api(data_dir, "/api/search?q=banjir+bekasi")
@@ -184,6 +188,75 @@ def test_an_old_id_can_come_back_and_the_index_follows(archive, invoke, data_dir
     invoke("index", "update")
     out = search(invoke, "banjir bekasi")
     assert every_id(out) == {"lama-1", "salin-1"}
-    assert api(data_dir, "/api/articles/baru-1")[0] == 404
+    # No loop: lama-1 is stored again, and baru-1 leads to it.
+    assert get(data_dir, "/api/articles/baru-1").location == "/api/articles/lama-1"
+    assert api(data_dir, "/api/articles/lama-1")[1]["id"] == "lama-1"
     stats = json.loads(invoke("index", "stats", "--json").output)
     assert (stats["documents"], stats["not_indexed"]) == (3, 0)
+
+
+def replace_by(invoke, tmp_path, new_id: str, body: str = NEW_BODY):
+    """Import ``new_id`` with the flood report's URL: it replaces whoever holds it."""
+    again = write_jsonl(
+        tmp_path / f"{new_id}.jsonl", record(new_id, OLD_URL, "Baru", "Banjir lagi", body)
+    )
+    assert "1 replaced" in invoke("import", str(again)).output
+
+
+def test_the_old_id_of_a_replaced_article_redirects_to_the_new_one(
+    archive, invoke, data_dir, tmp_path
+):
+    replace_by(invoke, tmp_path, "baru-1")
+    invoke("index", "update")
+
+    response = get(data_dir, "/api/articles/lama-1")
+    assert (response.status_code, response.location) == (301, "/api/articles/baru-1")
+    response = get(data_dir, "/article/lama-1?q=dapur+umum")
+    assert (response.status_code, response.location) == (301, "/article/baru-1?q=dapur+umum")
+    page = get(data_dir, "/article/lama-1?q=dapur+umum", follow_redirects=True)
+    assert page.status_code == 200
+    assert "<mark>dapur</mark>" in page.get_data(as_text=True).lower()
+    # A query string is kept as it came, never read as url_for's own options.
+    response = get(data_dir, "/article/lama-1?_external=1&article_id=x")
+    assert response.location == "/article/baru-1?_external=1&article_id=x"
+
+
+def test_a_chain_of_replacements_leads_to_the_last_article(archive, invoke, data_dir, tmp_path):
+    replace_by(invoke, tmp_path, "baru-1")
+    replace_by(invoke, tmp_path, "baru-2", NEW_BODY + " Air mulai surut.")
+    invoke("index", "update")
+    for old in ("lama-1", "baru-1"):
+        assert get(data_dir, f"/api/articles/{old}").location == "/api/articles/baru-2"
+        assert get(data_dir, f"/article/{old}").location == "/article/baru-2"
+    status, body = api(data_dir, "/api/articles/lama-1", follow_redirects=True)
+    assert (status, body["id"]) == (200, "baru-2")
+
+
+def test_the_old_id_is_not_found_when_its_successor_was_deleted(
+    archive, invoke, data_dir, tmp_path
+):
+    replace_by(invoke, tmp_path, "baru-1")
+    with Store.open(data_dir) as store:
+        assert store.delete("baru-1")
+    invoke("index", "update")
+    status, body = api(data_dir, "/api/articles/lama-1")
+    assert (status, body) == (
+        404,
+        {"ok": False, "status": 404, "error": "There is no article with id 'lama-1'."},
+    )
+    page = get(data_dir, "/article/lama-1")
+    assert page.status_code == 404
+    assert "Artikel dengan id “lama-1” tidak ada di arsip." in page.get_data(as_text=True)
+
+
+def test_the_story_labelled_with_a_replaced_id_still_opens(archive, invoke, data_dir, tmp_path):
+    """The story keeps the old id as its label until a rebuild (index/stories.py)."""
+    status, before = api(data_dir, "/api/stories/lama-1")
+    assert status == 200, before
+    replace_by(invoke, tmp_path, "baru-1", FLOOD)
+    invoke("index", "update")
+    status, story = api(data_dir, "/api/stories/lama-1")
+    assert status == 200, story
+    ids = {a["id"] for a in story["articles"]}
+    assert "lama-1" not in ids and "salin-1" in ids
+    assert get(data_dir, "/story/lama-1").status_code == 200

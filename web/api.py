@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, redirect, request, url_for
 
 from crawler.dates import indonesian_time
 
@@ -28,10 +28,16 @@ def article(article_id: str):
     ``title_derived`` is true when the title was made from the first sentence.
 
     ``published`` is in Indonesian time, as in search hits (the store keeps what it was given).
+
+    The id of an article replaced by one with its URL answers 301 with the
+    new id's address (``Store.successor``); 404 if that one is gone too.
     """
     found = get_store().get(article_id)
     if found is None:
-        abort(404, f"There is no article with id '{article_id}'.")
+        successor = get_store().successor(article_id)
+        if successor is None:
+            abort(404, f"There is no article with id '{article_id}'.")
+        return redirect(url_for("api.article", article_id=successor), 301)
     data = {name: getattr(found, name) for name in ARTICLE_FIELDS}
     when = indonesian_time(found.published)
     if when is not None:

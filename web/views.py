@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from index import WartaIndexError
 
@@ -34,10 +43,20 @@ def search_page():
 
 @bp.get("/article/<path:article_id>")
 def article_page(article_id: str):
-    """One article's clean text with the query's words highlighted, and similar articles."""
+    """One article's clean text with the query's words highlighted, and similar articles.
+
+    The id of a replaced article redirects to the article that replaced it.
+    """
     article = get_store().get(article_id)
     if article is None:
-        abort(404, f"Artikel dengan id “{article_id}” tidak ada di arsip.")
+        successor = get_store().successor(article_id)
+        if successor is None:
+            abort(404, f"Artikel dengan id “{article_id}” tidak ada di arsip.")
+        # Permanent: the id was replaced by one with the article's URL (README, API).
+        # The query string (the words to highlight) is kept as it came.
+        location = url_for("views.article_page", article_id=successor)
+        query_string = request.query_string.decode("latin-1")
+        return redirect(f"{location}?{query_string}" if query_string else location, 301)
     query = search_params.query_arg(request.args, handles().limits)
     searcher = get_searcher()
     return render_template(
