@@ -260,3 +260,14 @@ def test_the_story_labelled_with_a_replaced_id_still_opens(archive, invoke, data
     ids = {a["id"] for a in story["articles"]}
     assert "lama-1" not in ids and "salin-1" in ids
     assert get(data_dir, "/story/lama-1").status_code == 200
+
+
+def test_after_a_rebuild_the_old_story_id_leads_to_the_story_of_its_successor(
+    archive, invoke, data_dir, tmp_path
+):
+    replace_by(invoke, tmp_path, "baru-1", FLOOD)
+    invoke("index", "build")
+    response = get(data_dir, "/api/stories/lama-1", follow_redirects=True)
+    assert response.status_code == 200, response.get_json()
+    assert "baru-1" in {a["id"] for a in response.get_json()["articles"]}
+    assert get(data_dir, "/story/lama-1", follow_redirects=True).status_code == 200

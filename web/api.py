@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from crawler.dates import indonesian_time
 
 from . import params as search_params
-from .handles import get_searcher, get_store, handles
+from .handles import get_searcher, get_store, handles, successor_story
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -50,5 +50,8 @@ def story(story_id: str):
     """Every article of a story in time order, with its first and latest report."""
     found = get_searcher().story(story_id)
     if found is None:
-        abort(404, f"There is no story with id '{story_id}'.")
+        successor = successor_story(story_id)
+        if successor is None:
+            abort(404, f"There is no story with id '{story_id}'.")
+        return redirect(url_for("api.story", story_id=successor), 301)
     return found.to_dict()

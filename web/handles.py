@@ -89,6 +89,18 @@ def overview() -> dict:
     return handles().overview(get_store)
 
 
+def successor_story(story_id: str) -> str | None:
+    """The story labelled by the article that replaced ``story_id``'s first article.
+
+    A story is labelled with its first article's id; a rebuild relabels it
+    when that article was replaced.
+    """
+    successor = get_store().successor(story_id)
+    if successor is None or get_searcher().story(successor) is None:
+        return None
+    return successor
+
+
 def close_app(app: Flask) -> None:
     """Close the app's searcher (its open index files); the next request reopens it."""
     handles(app).close()

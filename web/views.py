@@ -16,7 +16,7 @@ from flask import (
 from index import WartaIndexError
 
 from . import params as search_params
-from .handles import get_searcher, get_store, handles, overview
+from .handles import get_searcher, get_store, handles, overview, successor_story
 from .monitoring import index_freshness
 from .params import SearchParams
 
@@ -73,7 +73,10 @@ def story_page(story_id: str):
     """Every report of one event, in time order: outlet, time, title and link."""
     story = get_searcher().story(story_id)
     if story is None:
-        abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
+        successor = successor_story(story_id)
+        if successor is None:
+            abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
+        return redirect(url_for("views.story_page", story_id=successor), 301)
     return render_template("story.html", story=story, params=SearchParams())
 
 
