@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 
 from crawler.dates import indonesian_time
 
 from . import params as search_params
 from .handles import get_searcher, get_store, handles, successor_story
+from .headers import moved_permanently
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,7 +38,7 @@ def article(article_id: str):
         successor = get_store().successor(article_id)
         if successor is None:
             abort(404, f"There is no article with id '{article_id}'.")
-        return redirect(url_for("api.article", article_id=successor), 301)
+        return moved_permanently(url_for("api.article", article_id=successor))
     data = {name: getattr(found, name) for name in ARTICLE_FIELDS}
     when = indonesian_time(found.published)
     if when is not None:
@@ -53,5 +54,5 @@ def story(story_id: str):
         successor = successor_story(story_id)
         if successor is None:
             abort(404, f"There is no story with id '{story_id}'.")
-        return redirect(url_for("api.story", story_id=successor), 301)
+        return moved_permanently(url_for("api.story", story_id=successor))
     return found.to_dict()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, redirect
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -24,6 +24,18 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+# How long a client may keep a redirect from a replaced id: the store can change
+# (the old id stored again, its successor deleted), so not for ever.
+MOVED_MAX_AGE = 86400
+
+
+def moved_permanently(location: str) -> Response:
+    """301 to ``location``, cacheable for a day rather than for ever."""
+    response = redirect(location, 301)
+    response.headers["Cache-Control"] = f"max-age={MOVED_MAX_AGE}"
+    return response
 
 
 def _add_security_headers(response: Response) -> Response:

@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -17,6 +16,7 @@ from index import WartaIndexError
 
 from . import params as search_params
 from .handles import get_searcher, get_store, handles, overview, successor_story
+from .headers import moved_permanently
 from .monitoring import index_freshness
 from .params import SearchParams
 
@@ -56,7 +56,7 @@ def article_page(article_id: str):
         # The query string (the words to highlight) is kept as it came.
         location = url_for("views.article_page", article_id=successor)
         query_string = request.query_string.decode("latin-1")
-        return redirect(f"{location}?{query_string}" if query_string else location, 301)
+        return moved_permanently(f"{location}?{query_string}" if query_string else location)
     query = search_params.query_arg(request.args, handles().limits)
     searcher = get_searcher()
     return render_template(
@@ -76,7 +76,7 @@ def story_page(story_id: str):
         successor = successor_story(story_id)
         if successor is None:
             abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
-        return redirect(url_for("views.story_page", story_id=successor), 301)
+        return moved_permanently(url_for("views.story_page", story_id=successor))
     return render_template("story.html", story=story, params=SearchParams())
 
 
