@@ -126,9 +126,10 @@ def run_crawls(
 def reparse(store: Store, progress: Callable[[int], None] | None = None) -> Counter:
     """Extract every crawled article again from its stored pages; no fetching.
 
-    Pages of an article deleted with ``Store.delete`` (kept by stores of older
-    versions, which did not drop them) are skipped and counted as 'deleted':
-    a deleted article stays deleted.
+    Pages kept under the id of a deleted article (``Store.delete`` of older
+    versions kept them) or of a replaced one (when its successor had pages of
+    its own) are skipped and counted as 'deleted': parsing them would bring
+    the article back, or undo the replacement.
     """
     counts: Counter = Counter()
     for raw_pages in store.iter_raw_articles():

@@ -542,11 +542,9 @@ class Store:
         return None
 
     def was_deleted(self, article_id: str) -> bool:
-        """Whether ``article_id`` was deleted (not replaced) and is not stored again."""
-        row = self.db.execute(
-            "SELECT replaced_by FROM deletions WHERE id = ?", (article_id,)
-        ).fetchone()
-        return row is not None and row[0] is None and not self.has_article(article_id)
+        """Whether ``article_id`` was deleted or replaced, and is not stored again."""
+        row = self.db.execute("SELECT 1 FROM deletions WHERE id = ?", (article_id,)).fetchone()
+        return row is not None and not self.has_article(article_id)
 
     def ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from newsite import CRAWL_DELAY, serve_site
 
+from crawler.article import Article
 from crawler.crawl import crawl_settings
 from crawler.middlewares import retry_after_seconds
 from crawler.spider import CrawlOptions
@@ -307,6 +308,26 @@ def test_reparse_skips_the_pages_an_older_store_kept_of_a_deleted_article(
     assert "1 skipped as deleted" in result.output
     with Store.open(copy) as store:
         assert store.get(gone.id) is None
+
+
+def test_reparse_leaves_the_pages_kept_under_a_replaced_id_alone(crawled, site, runner, tmp_path):
+    """An article with crawled pages of its own takes the URL of another crawled
+    one: the other's pages stay under its old id, and reparsing them must not undo
+    the replacement."""
+    copy = copy_of(crawled[0], tmp_path)
+    with Store.open(copy) as store:
+        old = next(a for a, _ in store.iter_articles() if a.url.endswith("/cp1252"))
+        mover = next(a for a, _ in store.iter_articles() if a.url.endswith("/ekonomi"))
+        moved = Article(id=mover.id, url=old.url, title="Pindah", body="Isi yang pindah.")
+        assert store.upsert(moved) == "replaced"
+    from web.cli import cli
+
+    result = runner.invoke(cli, ["--data-dir", str(copy), "reparse"])
+    assert result.exit_code == 0, result.output
+    assert "0 replaced" in result.output and "1 skipped as deleted" in result.output
+    with Store.open(copy) as store:
+        assert store.get(old.id) is None
+        assert store.get(mover.id).url == old.url
 
 
 def test_killed_crawl_continues_where_it_stopped(site, tmp_path):

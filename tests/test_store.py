@@ -353,6 +353,7 @@ def test_a_replaced_id_leads_to_the_last_article_of_its_chain(tmp_path):
         store.upsert(make(id="c"))  # c replaces b
         assert (store.successor("a"), store.successor("b")) == ("c", "c")
         assert store.successor("c") is None  # stored itself
+        assert store.was_deleted("a") and not store.was_deleted("c")
         assert store.successor("never") is None
         store.delete("c")
         assert (store.successor("a"), store.successor("b")) == (None, None)
