@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.filedb.filestore import RamStorage
 
 from crawler import Store
 from index import build_index, index_path, update_index
 from searcher import Searcher
 from searcher.columns import coded_column, numeric_column
 from searcher.docsets import bits_of
+from searcher.postings import _length_bytes, segment_lengths
 from tests.conftest import SMALL_ARTICLES
 
 
@@ -94,3 +97,37 @@ def test_columns_read_from_their_bytes_equal_whooshs_values(indexed_data_dir):
         assert [g if g >= 0 else None for g in got] == [e if e < 2**63 else None for e in expected]
     finally:
         searcher.close()
+
+
+def test_field_lengths_read_from_their_bytes_equal_whooshs(indexed_data_dir):
+    """Each scored field's length column, read at once (``postings.segment_lengths``),
+    holds what Whoosh gives one document at a time, in every segment."""
+    with Store.open(indexed_data_dir) as store:
+        store.upsert(replace(SMALL_ARTICLES[0], id="salinan", url="https://t.test/salinan"))
+        update_index(store, index_path(indexed_data_dir))
+    searcher = Searcher(index_path(indexed_data_dir))
+    try:
+        reader = searcher.generations.current.searcher.reader()
+        assert len(reader.leaf_readers()) >= 2, "the build's segments and the update's"
+        for segment, _ in reader.leaf_readers():
+            for field in ("title", "body", "title_exact", "body_exact"):
+                expected = [
+                    segment.doc_field_length(d, field) or 0 for d in range(segment.doc_count_all())
+                ]
+                assert segment_lengths(segment, field).tolist() == expected
+    finally:
+        searcher.close()
+
+
+def test_length_bytes_past_the_written_ones_are_the_default():
+    """Whoosh writes no byte for trailing documents of default length (0)."""
+    storage = RamStorage()
+    with storage.create_file("lengths") as f:
+        writer = LENGTHS_COLUMN.writer(f)
+        writer.add(0, 3)
+        writer.add(2, 7)
+        writer.finish(5)
+        size = f.tell()
+    column = LENGTHS_COLUMN.reader(storage.open_file("lengths"), 0, size, 5)
+    assert column._count == 3
+    assert _length_bytes(column, 5).tolist() == list(column) == [3, 0, 7, 0, 0]
