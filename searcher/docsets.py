@@ -42,7 +42,24 @@ def bits_of(docnums, size: int) -> int:
     ids = np.asarray(docnums, np.int64)
     if len(ids):
         mask[ids] = True
+    return bits_of_mask(mask)
+
+
+def bits_of_mask(mask: np.ndarray) -> int:
+    """A bitset holding the documents a boolean array marks."""
     return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def live_bits(reader, size: int) -> int:
+    """The documents not deleted: each segment's, less its deleted ones (a segment
+    without deletions costs no Python call a document, as ``all_doc_ids()`` does)."""
+    mask = np.zeros(size, bool)
+    for leaf, offset in reader.leaf_readers():
+        mask[offset : offset + leaf.doc_count_all()] = True
+        if leaf.has_deletions():
+            deleted = np.fromiter(leaf.segment().deleted_docs(), np.int64)
+            mask[offset + deleted] = False
+    return bits_of_mask(mask)
 
 
 def mask_of(bits: int, size: int) -> np.ndarray:
@@ -71,7 +88,7 @@ class DocSets:
         self.scorer = scorer
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live = bits_of(reader.all_doc_ids(), self.size)
+        self.live = live_bits(reader, self.size)
         self._cache = Lru(cache_bytes, weight=object_bytes)
         sources = _coded(reader, "source", self.size)
         self.facets = {"source": self._facet_bits(sources)}

@@ -32,6 +32,7 @@ def _check_against_stored_fields(searcher: Searcher) -> None:
     docsets, reader = pipeline.docsets, pipeline.searcher.reader()
     fields = [reader.stored_fields(d) for d in range(reader.doc_count_all())]
     live = set(reader.all_doc_ids())
+    assert docsets.live == bits_of(sorted(live), docsets.size)
     assert docsets.groups == _shared(fields, "dup")
     assert docsets.stories == _shared(fields, "story")
     for name in ("source", "month"):
@@ -71,6 +72,7 @@ def test_tables_hold_the_stored_fields_after_an_update_and_a_rebuild(indexed_dat
             store.delete("pemilu-2024")
             update_index(store, index_path(indexed_data_dir))
         searcher.refresh()
+        assert searcher.generations.current.searcher.reader().has_deletions()
         _check_against_stored_fields(searcher)
         found = searcher.search("banjir bekasi", source="Tempo")
         assert [h.id for h in found.hits] == ["bekasi-banjir-salinan"]
