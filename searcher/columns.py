@@ -67,7 +67,9 @@ def numeric_column(reader, name: str) -> np.ndarray:
 def _segment_bytes(leaf, name: str) -> np.ndarray:
     """One segment's values of a text column, as a numpy bytes array."""
     count = leaf.doc_count_all()
-    if type(leaf.schema[name].column_type) is VarBytesColumn:
+    # A segment where no document has a value keeps no column file: Whoosh's reader
+    # then gives the default (b"") for each document.
+    if type(leaf.schema[name].column_type) is VarBytesColumn and leaf.has_column(name):
         return _var_bytes(leaf.column_reader(name, column=_VAR_BYTES, translate=False), count)
     column = leaf.column_reader(name, translate=False)
     return np.array([bytes(v or b"") for v in column], dtype="S")[:count]

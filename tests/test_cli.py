@@ -156,6 +156,58 @@ def test_search_loads_neither_the_web_nor_the_crawler(data_dir, seeds_dir, invok
     assert not {"flask", "scrapy", "waitress", "bs4", "twisted"} & modules
 
 
+# What builds or changes an index: a search in a fresh process pays for none of it.
+BUILDER_MODULES = {
+    "index.build",
+    "index.update",
+    "index.workers",
+    "index.segments",
+    "index.dedup",
+    "index.stories",
+    "index.merging",
+    "index.stats",
+    "multiprocessing",
+    "datasketch",
+    "tqdm",
+}
+
+
+def test_search_loads_nothing_that_builds_an_index(data_dir, seeds_dir, invoke):
+    """`warta search` opens the index (with a did-you-mean for its typo) without
+    importing the index builder, its workers or the near-duplicate finder."""
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    code = (
+        "import sys\n"
+        "from web.cli import cli\n"
+        f"cli(['--data-dir', {str(data_dir)!r}, 'search', 'pasukn korea'], standalone_mode=False)\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    *out, modules = result.stdout.strip().splitlines()
+    assert "Did you mean: pasukan korea" in out
+    modules = set(modules.split())
+    assert {"index.generations", "searcher.search", "numpy"} <= modules
+    assert BUILDER_MODULES & modules == set()
+
+
+def test_the_index_package_still_offers_its_builder():
+    """``index`` imports its builder on first use; the names stay where they were."""
+    import index
+    from index.build import build_index
+    from index.stats import index_stats
+    from index.update import update_index
+
+    assert (index.build_index, index.update_index, index.index_stats) == (
+        build_index,
+        update_index,
+        index_stats,
+    )
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        index.nothing  # noqa: B018
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 @pytest.mark.parametrize("limit", [30, 45, 67, 200])
 def test_the_lazy_table_shows_each_commands_own_short_help(name, limit):
