@@ -174,19 +174,28 @@ BUILDER_MODULES = {
 
 def test_search_loads_nothing_that_builds_an_index(data_dir, seeds_dir, invoke):
     """`warta search` opens the index (with a did-you-mean for its typo) without
-    importing the index builder, its workers or the near-duplicate finder."""
+    importing the index builder, its workers or the near-duplicate finder, and
+    without starting a process (``ctypes.util.find_library`` runs ``ldconfig``)."""
     invoke("import", str(seeds_dir))
     invoke("index", "build")
     code = (
-        "import sys\n"
+        "import subprocess, sys\n"
+        "started = []\n"
+        "_init = subprocess.Popen.__init__\n"
+        "def init(self, args, *more, **options):\n"
+        "    started.append(args)\n"
+        "    _init(self, args, *more, **options)\n"
+        "subprocess.Popen.__init__ = init\n"
         "from web.cli import cli\n"
         f"cli(['--data-dir', {str(data_dir)!r}, 'search', 'pasukn korea'], standalone_mode=False)\n"
+        "print(started)\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    *out, modules = result.stdout.strip().splitlines()
+    *out, started, modules = result.stdout.strip().splitlines()
     assert "Did you mean: pasukan korea" in out
+    assert started == "[]"
     modules = set(modules.split())
     assert {"index.generations", "searcher.search", "numpy"} <= modules
     assert BUILDER_MODULES & modules == set()
