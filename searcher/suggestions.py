@@ -9,17 +9,18 @@ correct rare word, a name or an inflection of the same stem.
 
 Both look up the few hundred strings one edit away in the field's vocabulary,
 never the whole lexicon per word: first each string in the index's term
-table (a few microseconds each), and once a generation has asked
-``READ_AFTER_LOOKUPS`` of them, in a set of every word (``Vocabulary``: read
-once, then carried from one generation to the next, an update reading only
-its new segments' words). Reading that set takes about 0.2 s at 25,000
-articles, as long as some 30,000 lookups (a word checked costs about 500): a
-search in a fresh process (``warta search``) never pays for it, a long-lived
-searcher soon does. The second also
-reads a few of the rare word's articles (how it is written, what stands
-beside it) and asks whether two words stand side by side anywhere; its answer
-for each word is kept, bounded, for the generation (``ArchiveWords``,
-``Suggester``).
+table (a few microseconds each), and once a generation has looked up as many
+strings as it has articles (``LOOKUPS_PER_ARTICLE``, at least ``MIN_LOOKUPS``:
+a few searches' worth), in a set of every word
+(``Vocabulary``: read once, then carried from one generation to the next, an
+update reading only its new segments' words). Reading that set took 0.2 s at
+25,000 articles, as long as some 28,000 lookups (a word checked costs about
+500), and 1.9 s at 254,000: a search in a fresh process (``warta search``)
+never pays for it, a long-lived searcher does once its lookups would have
+cost about as much. The second also reads a few of the rare
+word's articles (how it is written, what stands beside it) and asks whether
+two words stand side by side anywhere; its answer for each word is kept,
+bounded, for the generation (``ArchiveWords``, ``Suggester``).
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ FIELD = "body_exact"
 SAMPLE_ARTICLES = 4  # articles read to learn how a rare word is written and placed
 CONTEXTS = 8  # its occurrences whose neighbours are checked
 CACHE_WORDS = 20_000  # answers kept per generation
-# Words looked up one by one in a generation's term table before its vocabulary is read whole.
-READ_AFTER_LOOKUPS = 20_000
+# Words looked up one by one in a generation's term table, per article, before its
+# vocabulary is read whole (both cost about the same by then).
+LOOKUPS_PER_ARTICLE = 1
+MIN_LOOKUPS = 2_000
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ class Suggester:
         self._vocabulary = vocabulary or Vocabulary()
         self._words: frozenset[str] | None = None
         self._lookups = 0  # words looked up one by one (approximate across threads)
+        self.read_after = max(MIN_LOOKUPS, LOOKUPS_PER_ARTICLE * self.reader.doc_count_all())
         archive = ArchiveWords(searcher, stem)
         self.popular = MorePopular(OneEdit(self._has), archive.lookups(), rules or Rules())
         self._respelled = Lru(CACHE_WORDS)
@@ -201,8 +205,8 @@ class Suggester:
 
     def _has(self, word: str) -> bool:
         """Whether the field's vocabulary holds ``word``: looked up in the term table
-        until ``READ_AFTER_LOOKUPS`` words were, then in the vocabulary read whole."""
-        if self._words is None and not self._vocabulary.read and self._lookups < READ_AFTER_LOOKUPS:
+        until ``read_after`` words were, then in the vocabulary read whole."""
+        if self._words is None and not self._vocabulary.read and self._lookups < self.read_after:
             self._lookups += 1
             return (FIELD, word) in self.reader
         return word in self.words()

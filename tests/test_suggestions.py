@@ -157,8 +157,9 @@ def test_a_few_searches_look_words_up_without_reading_the_vocabulary(tmp_path):
         assert searcher.search("pengirimann").suggestion == "pengiriman"
         assert searcher.vocabulary.read is False
         suggester = searcher.generations.current.suggester
-        assert 0 < suggester._lookups <= suggestions.READ_AFTER_LOOKUPS
-        suggester._lookups = suggestions.READ_AFTER_LOOKUPS  # as after many searches
+        assert suggester.read_after == suggestions.MIN_LOOKUPS  # 120 articles
+        assert 0 < suggester._lookups < suggester.read_after
+        suggester._lookups = suggester.read_after  # as after many searches
         assert searcher.search("pengirimann").suggestion == "pengiriman"
         assert searcher.search("dikirimm").suggestion == "dikirim"
         assert searcher.vocabulary.read is True
