@@ -201,6 +201,20 @@ def test_search_loads_nothing_that_builds_an_index(data_dir, seeds_dir, invoke):
     assert BUILDER_MODULES & modules == set()
 
 
+def test_the_command_freezes_what_it_imported_before_the_process_exits():
+    """``main`` hands the collector nothing more to traverse at exit (``gc.freeze``)."""
+    code = (
+        "import atexit, gc, sys\n"
+        "from web.cli import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['warta', 'config']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "frozen True"
+
+
 def test_the_index_package_still_offers_its_builder():
     """``index`` imports its builder on first use; the names stay where they were."""
     import index

@@ -9,6 +9,7 @@ load Scrapy, Flask or the index builder.
 from __future__ import annotations
 
 import errno
+import gc
 import importlib
 import json
 import logging
@@ -205,7 +206,13 @@ def main() -> None:
     """The ``warta`` console script."""
     # Libraries log (a worker's traceback, the watcher's rounds); warnings and errors reach stderr.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    cli()
+    try:
+        cli()
+    finally:
+        # The command is over and the process ends with it: frozen, the objects of every
+        # module it imported (numpy, Whoosh...) are not traversed again by the collector as
+        # the interpreter exits, a tenth of a `warta search` (about 30 ms of CPU).
+        gc.freeze()
 
 
 if __name__ == "__main__":
