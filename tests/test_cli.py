@@ -1,8 +1,10 @@
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -213,6 +215,27 @@ def test_the_command_freezes_what_it_imported_before_the_process_exits():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "frozen True"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="counts threads in /proc")
+def test_a_search_runs_on_one_thread(data_dir, seeds_dir, invoke):
+    """numpy's OpenBLAS starts no thread pool under `warta` (OPENBLAS_NUM_THREADS=1)."""
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    code = (
+        "import re, sys\n"
+        "from web.cli import main\n"
+        f"sys.argv = ['warta', '--data-dir', {str(data_dir)!r}, 'search', 'korea']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    print('threads', re.search(r'Threads:\\s+(\\d+)', status)[1])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "threads 1"
 
 
 def test_the_index_package_still_offers_its_builder():

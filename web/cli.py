@@ -227,6 +227,10 @@ def main() -> None:
     """The ``warta`` console script."""
     # Libraries log (a worker's traceback, the watcher's rounds); warnings and errors reach stderr.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Warta's numpy work is element-wise (and scipy's sparse products use no BLAS): the
+    # OpenBLAS thread pool numpy starts, a thread a core, only spent CPU (about 40 ms of a
+    # `warta search` on 2 cores). Processes are Warta's unit of parallelism.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         cli()
     finally:
