@@ -1,6 +1,7 @@
 """`warta search` in a fresh process, before and after a change, beside `warta --version`.
 
     .venv/bin/python bench/cli_start.py [--before REV] [--queries 40] [--data DIR] [--no-pyc]
+                                        [--json]
 
 Users run ``warta search`` in scripts and loops: every call is a new Python
 process that imports Warta, opens the index and searches once. This times
@@ -22,8 +23,9 @@ On the 25,427 news articles (``bench/out/news25k``, built once, or
 before in the run go to ``warta search QUERY`` (the readable hits); each
 query runs once in each tree, interleaved in rotating order with
 ``warta --version`` of each tree (a process starting, no index). Each
-query's hits must be the same in both trees (the line giving the time taken
-aside), or the run fails. Reports medians of wall and CPU (user + system)
+query's hits must be the same in both trees (the time taken aside), or the
+run fails; ``--json`` times ``warta search --json`` instead, so the totals,
+facets, timeline and suggestion are compared too. Reports medians of wall and CPU (user + system)
 milliseconds, the ratios after / before, and the share above the
 ``--version`` floor; writes ``bench/out/cli-start.json``.
 """
@@ -58,7 +60,7 @@ from queries import keyword_pool, titles_from_jsonl
 
 TREES = ("before", "after")
 # The time a search took differs from run to run; everything else must not.
-_TOOK = re.compile(r" \(\d+ ms\)$", re.M)
+_TOOK = re.compile(r" \(\d+ ms\)$|^  \"took_ms\": [\d.]+,$", re.M)
 
 
 def source_tree(rev: str) -> Path:
@@ -109,8 +111,11 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall * 1000, (usage.ru_utime + usage.ru_stime - cpu) * 1000, done.stdout
 
 
-def measure(data_dir: Path, queries: list[str], envs: dict) -> dict[str, dict[str, list]]:
-    """Every query in both trees, and ``--version`` of both, in rotating order."""
+def measure(
+    data_dir: Path, queries: list[str], envs: dict, options: tuple[str, ...] = ()
+) -> dict[str, dict[str, list]]:
+    """Every query in both trees (``warta search [OPTIONS] QUERY``), and ``--version`` of
+    both, in rotating order."""
     warta = warta_command()
     samples = {
         f"{cmd} {tree}": {"wall": [], "cpu": []} for cmd in ("version", "search") for tree in TREES
@@ -120,7 +125,8 @@ def measure(data_dir: Path, queries: list[str], envs: dict) -> dict[str, dict[st
         steps = steps[i % 4 :] + steps[: i % 4]
         outputs = {}
         for cmd, tree in steps:
-            args = ["--version"] if cmd == "version" else ["--data-dir", str(data_dir), "search"]
+            search = ["--data-dir", str(data_dir), "search", *options]
+            args = ["--version"] if cmd == "version" else search
             wall, cpu, out = run([*warta, *args, *([query] if cmd == "search" else [])], envs[tree])
             samples[f"{cmd} {tree}"]["wall"].append(wall)
             samples[f"{cmd} {tree}"]["cpu"].append(cpu)
@@ -183,6 +189,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=40, help="First-seen queries.")
     parser.add_argument("--data", type=Path, help="An indexed data directory to search.")
     parser.add_argument("--no-pyc", action="store_true", help="Run without cached bytecode.")
+    parser.add_argument(
+        "--json", action="store_true", help="Time `warta search --json` (checks facets too)."
+    )
     args = parser.parse_args()
     sources = news_files()
     data_dir = args.data or ensure_index(OUT / "news25k", sources)
@@ -190,13 +199,14 @@ def main() -> int:
     envs = environments(source_tree(args.before), args.no_pyc)
     warm_os_cache(data_dir)
     results = {"before": args.before, "queries": len(queries), "no_pyc": args.no_pyc}
+    results["json"] = args.json
     results["load_before"] = machine_load()
-    samples = measure(data_dir, queries, envs)
+    samples = measure(data_dir, queries, envs, ("--json",) if args.json else ())
     results["load_after"] = machine_load()
     results["summary"] = summary(samples)
     results["samples_ms"] = samples
     print(report(results))
-    write_json("cli-start-no-pyc.json" if args.no_pyc else "cli-start.json", results)
+    write_json(f"cli-start{'-no-pyc' * args.no_pyc}{'-json' * args.json}.json", results)
     return 0
 
 
