@@ -11,16 +11,16 @@ Both look up the few hundred strings one edit away in the field's vocabulary,
 never the whole lexicon per word: first each string in the index's term
 table (a few microseconds each), and once a generation has looked up as many
 strings as it has articles (``LOOKUPS_PER_ARTICLE``, at least ``MIN_LOOKUPS``:
-a few searches' worth), in a set of every word
-(``Vocabulary``: read once, then carried from one generation to the next, an
-update reading only its new segments' words). Reading that set took 0.2 s at
-25,000 articles, as long as some 28,000 lookups (a word checked costs about
-500), and 1.9 s at 254,000: a search in a fresh process (``warta search``)
-never pays for it, a long-lived searcher does once its lookups would have
-cost about as much. The second also reads a few of the rare
-word's articles (how it is written, what stands beside it) and asks whether
-two words stand side by side anywhere; its answer for each word is kept,
-bounded, for the generation (``ArchiveWords``, ``Suggester``).
+a few searches' worth), in a set of every word (``Vocabulary``: read once,
+then carried from one generation to the next, an update reading only its new
+segments' words). Reading that set took 0.2 s at 25,000 articles, as long as
+some 28,000 lookups (a word checked costs about 500), and 1.9 s at 254,000: a
+search in a fresh process (``warta search``) never pays for it, a long-lived
+searcher does once its lookups would have cost about as much. The second
+also reads a few of the rare word's articles (how it is written, what stands
+beside it) and asks whether two words stand side by side anywhere; its
+answer for each word is kept, bounded, for the generation (``ArchiveWords``,
+``Suggester``).
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ def _imports_kept():
 
     A command's modules (numpy, Whoosh...) make hundreds of thousands of objects
     that live as long as the process: the collector ran over them again and
-    again while they were imported and at every full collection after (about
-    25 ms of a `warta search`, with the pass at exit ``main`` saves).
+    again while they were imported and at every full collection after, 10-20 ms
+    of a `warta search` (``main`` saves the last pass, at exit).
     """
     enabled = gc.isenabled()
     gc.disable()
