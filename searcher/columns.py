@@ -141,10 +141,17 @@ def _var_bytes(column: _VarBytesArrays, count: int) -> np.ndarray:
         return np.zeros(count, "S1")
     end = int((offsets + lengths).max())
     data = np.frombuffer(bytes(column.dbfile.get(column.basepos, end)), np.uint8)
-    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    starts = np.cumsum(lengths) - lengths  # where each value starts if they follow each other
+    total = int(lengths.sum())
     cells = np.zeros(count * width, np.uint8)
-    rows = np.repeat(np.arange(count) * width, lengths)
-    cells[rows + within] = data[np.repeat(offsets, lengths) + within]
+    if np.array_equal(offsets, starts):  # as Whoosh writes them: byte j goes to j + its row's shift
+        cells[np.arange(total) + np.repeat(np.arange(count) * width - starts, lengths)] = data[
+            :total
+        ]
+    else:
+        within = np.arange(total) - np.repeat(starts, lengths)
+        rows = np.repeat(np.arange(count) * width, lengths)
+        cells[rows + within] = data[np.repeat(offsets, lengths) + within]
     return cells.view(f"S{width}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -14,7 +15,7 @@ from whoosh.filedb.filestore import RamStorage
 from crawler import Store
 from index import build_index, index_path, update_index
 from searcher import Searcher
-from searcher.columns import _coded, coded_column, numeric_column
+from searcher.columns import _coded, _var_bytes, _VarBytesArrays, coded_column, numeric_column
 from searcher.docsets import _groups, bits_of
 from searcher.postings import _length_bytes, segment_lengths
 from tests.conftest import SMALL_ARTICLES
@@ -172,3 +173,22 @@ def test_groups_list_each_codes_documents_in_order(codes):
             expected.setdefault(code, []).append(docnum)
     found = _groups(np.array(codes, np.int32))
     assert found == expected and list(found) == sorted(expected)
+
+
+@pytest.mark.parametrize("offsets", [[0, 2, 2, 5], [4, 0, 9, 1]])
+def test_var_bytes_copies_each_value_to_its_row(offsets):
+    """Values one after another (as Whoosh writes them), or anywhere in the data."""
+    values = [b"ab", b"", b"cde", b"f"]
+    data = bytearray(12)
+    for value, at in zip(values, offsets, strict=True):
+        data[at : at + len(value)] = value
+    storage = RamStorage()
+    with storage.create_file("column") as f:
+        f.write(bytes(data))
+    column = _VarBytesArrays(
+        storage.open_file("column"),
+        0,
+        np.array([len(v) for v in values], np.int64),
+        np.array(offsets, np.int64),
+    )
+    assert _var_bytes(column, 4).tolist() == values
