@@ -136,6 +136,8 @@ def query_words(text: str) -> list[str]:
     """``NewsTokenizer``'s words of ``text`` in query mode (each position's whole form),
     without a Whoosh ``Token`` a word: every searcher tokenizes the synonym lists and the
     archive's acronyms, thousands of short texts, when it opens an index."""
+    if text.isascii() and text.isalnum():  # one plain word (most acronyms): one token
+        return [text.lower()]
     words, last = [], -1
     for word, position, _, _ in split_words(text):
         if position != last:
