@@ -7,8 +7,9 @@ PORT   ?= 5000
 export WARTA_DATA_DIR ?= $(CURDIR)/data
 RUNS   ?= 3
 SCALE  ?= 10
+BEFORE ?= main
 
-.PHONY: run test lint bench venv clean soak soak-hour watch-soak quality bench-web bench-search bench-relevance bench-index bench-updates bench-scale stemmer-eval
+.PHONY: run test lint bench venv clean soak soak-hour watch-soak quality bench-web bench-search bench-cli bench-relevance bench-index bench-updates bench-scale stemmer-eval
 
 # The stamp is newer than setup.cfg when the install is current: no reinstall.
 $(BIN)/.installed: setup.cfg pyproject.toml
@@ -45,7 +46,7 @@ soak-hour: venv
 	$(BIN)/python bench/soak.py --hour --clients 32
 
 # Every benchmark and quality script (needs ../shared; tens of minutes).
-bench: bench-index bench-updates bench-search bench-relevance bench-web stemmer-eval quality
+bench: bench-index bench-updates bench-search bench-cli bench-relevance bench-web stemmer-eval quality
 
 # The benchmarks below need ../shared (the news archive, FacQA) and write bench/out/.
 # Web as users meet it: 1,000 first-seen queries from 16 clients, USS per worker,
@@ -57,6 +58,11 @@ bench-web: venv
 # `warta serve` and `warta search` processes (`--breakdown`: in-process, beside FTS5).
 bench-search: venv
 	$(BIN)/python bench/bench_search.py
+
+# `warta search` in a fresh process: this tree beside BEFORE (a git revision, default main),
+# 40 first-seen queries each, interleaved with `warta --version`; wall and CPU medians.
+bench-cli: venv
+	$(BIN)/python bench/cli_start.py --before $(BEFORE)
 
 # Search relevance: MRR@10 and Recall@10 on facqa and IndoSum, with an ablation.
 bench-relevance: venv

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 from whoosh import query as whoosh_query
 
-from index.analysis import NewsTokenizer, SastrawiFilter, Stemmer
+from index.analysis import NewsTokenizer, SastrawiFilter, Stemmer, split_words
 
 from . import errors
 from .answers import expected_answer
@@ -127,7 +127,23 @@ def _stemmable(token: str) -> bool:
 def word_tokenizer(schema):
     """A function giving a text's lowercased unstemmed words, as the exact fields hold them."""
     analyzer = schema["body_exact"].analyzer
+    if type(analyzer) is NewsTokenizer:
+        return query_words
     return lambda text: [token.text for token in analyzer(text, mode="query")]
+
+
+def query_words(text: str) -> list[str]:
+    """``NewsTokenizer``'s words of ``text`` in query mode (each position's whole form),
+    without a Whoosh ``Token`` a word: every searcher tokenizes the synonym lists and the
+    archive's acronyms, thousands of short texts, when it opens an index."""
+    if text.isascii() and text.isalnum():  # one plain word (most acronyms): one token
+        return [text.lower()]
+    words, last = [], -1
+    for word, position, _, _ in split_words(text):
+        if position != last:
+            words.append(word)
+            last = position
+    return words
 
 
 class Compiler:

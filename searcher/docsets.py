@@ -42,7 +42,24 @@ def bits_of(docnums, size: int) -> int:
     ids = np.asarray(docnums, np.int64)
     if len(ids):
         mask[ids] = True
+    return bits_of_mask(mask)
+
+
+def bits_of_mask(mask: np.ndarray) -> int:
+    """A bitset holding the documents a boolean array marks."""
     return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def live_bits(reader, size: int) -> int:
+    """The documents not deleted: each segment's, less its deleted ones (a segment
+    without deletions costs no Python call a document, as ``all_doc_ids()`` does)."""
+    mask = np.zeros(size, bool)
+    for leaf, offset in reader.leaf_readers():
+        mask[offset : offset + leaf.doc_count_all()] = True
+        if leaf.has_deletions():
+            deleted = np.fromiter(leaf.segment().deleted_docs(), np.int64)
+            mask[offset + deleted] = False
+    return bits_of_mask(mask)
 
 
 def mask_of(bits: int, size: int) -> np.ndarray:
@@ -71,7 +88,7 @@ class DocSets:
         self.scorer = scorer
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live = bits_of(reader.all_doc_ids(), self.size)
+        self.live = live_bits(reader, self.size)
         self._cache = Lru(cache_bytes, weight=object_bytes)
         sources = _coded(reader, "source", self.size)
         self.facets = {"source": self._facet_bits(sources)}
@@ -278,10 +295,15 @@ def _coded(reader, name: str, size: int) -> Coded:
 def _groups(codes: np.ndarray) -> dict[int, list[int]]:
     """Group number → its documents, ascending (only documents with a group)."""
     docs = np.flatnonzero(codes >= 0)
-    order = np.argsort(codes[docs], kind="stable")
-    docs = docs[order]
-    bounds = np.flatnonzero(np.diff(codes[docs])) + 1
-    return {int(codes[part[0]]): part.tolist() for part in np.split(docs, bounds) if len(part)}
+    docs = docs[np.argsort(codes[docs], kind="stable")]
+    ordered = codes[docs]
+    starts = np.flatnonzero(np.diff(ordered, prepend=-1))
+    ends = [*starts[1:].tolist(), len(docs)] if len(docs) else []
+    listed = docs.tolist()  # sliced as lists: one numpy array a group cost more
+    return {
+        code: listed[start:end]
+        for code, start, end in zip(ordered[starts].tolist(), starts.tolist(), ends, strict=True)
+    }
 
 
 class _Shared:

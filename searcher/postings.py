@@ -23,6 +23,7 @@ from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermsReader, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 
 # Whoosh stores each field length as one byte (a lossy float); 0 means none.
@@ -235,7 +236,21 @@ def segment_lengths(segment, fieldname: str) -> np.ndarray:
     if column is None:
         lengths = [segment.doc_field_length(d, fieldname, 0) or 0 for d in range(count)]
         return np.array(lengths, float)
-    return _BYTE_LENGTHS[np.fromiter(column, np.uint8, count)]
+    return _BYTE_LENGTHS[_length_bytes(column, count)]
+
+
+def _length_bytes(column, count: int) -> np.ndarray:
+    """A segment's length bytes (``LENGTHS_COLUMN``: one unsigned byte a document, then
+    the default for documents past the written ones), read at once from the column's
+    data: iterating the column costs a Python call a document (7 ms a field at 25,000
+    articles, in every fresh ``warta search``)."""
+    fixed = isinstance(column, NumericColumn.Reader) and column._typecode == "B"
+    if not fixed or column._reverse:
+        return np.fromiter(column, np.uint8, count)
+    stored = min(column._count, count)
+    codes = np.full(count, column._default, np.uint8)
+    codes[:stored] = np.frombuffer(bytes(column._dbfile.get(column._basepos, stored)), np.uint8)
+    return codes
 
 
 def as_text(term) -> str:

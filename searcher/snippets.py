@@ -24,12 +24,15 @@ SCAN_CHARS = 6000
 Span = tuple[int, int]
 
 
-def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[Span]:
+def match_spans(
+    text: str, marks, tokenize, stem: Callable[[str], str], prefetch=None
+) -> list[Span]:
     """(start, end) of every marked word or phrase in ``text``, in order, not overlapping.
 
     ``tokenize(text)`` gives (word, position, start, end) for each token; a
     hyphenated word comes whole and then by parts, at one position. Without
     phrases to mark, the text is not tokenized at all (``word_spans``).
+    ``prefetch(words)``, when given, has the words' stems looked up at once.
     """
     if not marks or not text:
         return []
@@ -38,6 +41,8 @@ def match_spans(text: str, marks, tokenize, stem: Callable[[str], str]) -> list[
     tokens = tokenize(text)
     if not isinstance(tokens, list):
         tokens = list(tokens)
+    if prefetch is not None:
+        prefetch({token[0] for token in tokens})
     known: dict[str, bool] = {}
     stems, prefixes = marks.stems, _prefix_tuple(marks.prefixes)
     spans = []
@@ -242,7 +247,7 @@ class Snippets:
 
     def highlight(self, text: str, marks) -> str:
         """The whole ``text``, escaped, with the query's matches in <mark>."""
-        return mark(text, match_spans(text, marks, self.tokenize, self.stem))
+        return mark(text, match_spans(text, marks, self.tokenize, self.stem, self.prefetch))
 
     def _spans(self, body: str, marks, judge=None) -> tuple[str, list[Span]]:
         """The start of ``body`` that snippets come from, and the query's matches in it.
@@ -259,14 +264,14 @@ class Snippets:
             return head, spans
         scanned = _cut_at_word(body, SCAN_CHARS)
         if marks.phrases or not marks or body[len(head)] != " ":
-            return scanned, match_spans(scanned, marks, self.tokenize, self.stem)
+            return scanned, match_spans(scanned, marks, self.tokenize, self.stem, self.prefetch)
         return scanned, spans + word_spans(scanned, marks, self.stem, judge, len(head))
 
     def _match(self, text: str, marks, judge) -> list[Span]:
         if not marks or not text:
             return []
         if marks.phrases:
-            return match_spans(text, marks, self.tokenize, self.stem)
+            return match_spans(text, marks, self.tokenize, self.stem, self.prefetch)
         return word_spans(text, marks, self.stem, judge)
 
     def _shows_all(self, text: str, spans: list[Span], marks) -> bool:

@@ -141,3 +141,21 @@ def test_reserved_queries_cover_the_warm_up_and_the_load_mix():
     import server
 
     assert set(server.WARM_UP) | set(load.QUERIES) <= queries.RESERVED
+
+
+def test_cli_start_times_both_trees_and_checks_their_hits(tmp_path):
+    """bench/cli_start.py's pass: each query in both trees (here both this checkout),
+    `--version` beside them, wall and CPU samples, medians and ratios."""
+    import cli_start
+
+    data = tmp_path / "data"
+    harness.warta(data, "import", str(SEEDS))
+    harness.warta(data, "index", "build")
+    env = {**cli_start.os.environ, "PYTHONPATH": str(harness.ROOT)}
+    samples = cli_start.measure(data, ["pasukan korea", "rusia"], {"before": env, "after": env})
+    assert set(samples) == {"version before", "version after", "search before", "search after"}
+    assert all(len(s["wall"]) == len(s["cpu"]) == 2 for s in samples.values())
+    assert all(ms > 0 for s in samples.values() for ms in s["wall"])
+    summary = cli_start.summary(samples)
+    assert summary["wall_ratio_after_before"] > 0
+    assert set(summary["cpu_above_floor_ms"]) == {"before", "after"}

@@ -1,8 +1,10 @@
 import gzip
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -154,6 +156,102 @@ def test_search_loads_neither_the_web_nor_the_crawler(data_dir, seeds_dir, invok
     modules = set(result.stdout.strip().splitlines()[-1].split())
     assert "whoosh" in modules and "searcher" in modules
     assert not {"flask", "scrapy", "waitress", "bs4", "twisted"} & modules
+
+
+# What builds or changes an index: a search in a fresh process pays for none of it.
+BUILDER_MODULES = {
+    "index.build",
+    "index.update",
+    "index.workers",
+    "index.segments",
+    "index.dedup",
+    "index.stories",
+    "index.merging",
+    "index.stats",
+    "multiprocessing",
+    "datasketch",
+    "tqdm",
+}
+
+
+def test_search_loads_nothing_that_builds_an_index(data_dir, seeds_dir, invoke):
+    """`warta search` opens the index (with a did-you-mean for its typo) without
+    importing the index builder, its workers or the near-duplicate finder, and
+    without starting a process (``ctypes.util.find_library`` runs ``ldconfig``)."""
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    code = (
+        "import subprocess, sys\n"
+        "started = []\n"
+        "_init = subprocess.Popen.__init__\n"
+        "def init(self, args, *more, **options):\n"
+        "    started.append(args)\n"
+        "    _init(self, args, *more, **options)\n"
+        "subprocess.Popen.__init__ = init\n"
+        "from web.cli import cli\n"
+        f"cli(['--data-dir', {str(data_dir)!r}, 'search', 'pasukn korea'], standalone_mode=False)\n"
+        "print(started)\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    *out, started, modules = result.stdout.strip().splitlines()
+    assert "Did you mean: pasukan korea" in out
+    assert started == "[]"
+    modules = set(modules.split())
+    assert {"index.generations", "searcher.search", "numpy"} <= modules
+    assert BUILDER_MODULES & modules == set()
+
+
+def test_the_command_freezes_what_it_imported_before_the_process_exits():
+    """``main`` hands the collector nothing more to traverse at exit (``gc.freeze``)."""
+    code = (
+        "import atexit, gc, sys\n"
+        "from web.cli import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['warta', 'config']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "frozen True"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="counts threads in /proc")
+def test_a_search_runs_on_one_thread(data_dir, seeds_dir, invoke):
+    """numpy's OpenBLAS starts no thread pool under `warta` (OPENBLAS_NUM_THREADS=1)."""
+    invoke("import", str(seeds_dir))
+    invoke("index", "build")
+    code = (
+        "import re, sys\n"
+        "from web.cli import main\n"
+        f"sys.argv = ['warta', '--data-dir', {str(data_dir)!r}, 'search', 'korea']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    print('threads', re.search(r'Threads:\\s+(\\d+)', status)[1])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "threads 1"
+
+
+def test_the_index_package_still_offers_its_builder():
+    """``index`` imports its builder on first use; the names stay where they were."""
+    import index
+    from index.build import build_index
+    from index.stats import index_stats
+    from index.update import update_index
+
+    assert (index.build_index, index.update_index, index.index_stats) == (
+        build_index,
+        update_index,
+        index_stats,
+    )
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        index.nothing  # noqa: B018
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -2,8 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index.analysis import NewsTokenizer
 from searcher import QueryError
-from searcher.compiler import parse_date_range
+from searcher.compiler import parse_date_range, query_words
 from searcher.query import MAX_DEPTH, All, Any, Field, Not, Phrase, Prefix, Word, clean, parse
 
 
@@ -100,3 +101,27 @@ def test_any_query_parses(text):
 @given(st.text(max_size=200))
 def test_any_text_parses(text):
     parse(text)
+
+
+def _tokenizer_words(text: str) -> list[str]:
+    return [token.text for token in NewsTokenizer()(text, mode="query")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Badan Pengawas Obat dan Makanan",
+        "negara-negara COVID-19 Jum'at café",
+        "Rp10.000 naik 1,5 persen di www.contoh.test/berita, redaksi@contoh.test",
+        "Kim Jong-un — ‘kuasa-mu’ `x` 2024-11-14",
+        "",
+    ],
+)
+def test_query_words_are_the_tokenizers_query_words(text):
+    assert query_words(text) == _tokenizer_words(text)
+
+
+@given(st.text(alphabet=st.sampled_from("aBz09 -'’.,@:/éÉ_\n"), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_query_words_agree_with_the_tokenizer_on_any_text(text):
+    assert query_words(text) == _tokenizer_words(text)

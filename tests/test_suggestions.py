@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from crawler import Article, Store
 from index import build_index, index_path, update_index
 from index.analysis import exact_terms
-from searcher import Searcher
+from searcher import Searcher, suggestions
 from searcher.popular import MorePopular
 from tests.conftest import contoh_article
 from web import create_app
@@ -145,16 +145,39 @@ def test_no_word_of_the_test_archives_is_respelled(fixture, request):
     assert found == ({} if fixture == "search_data_dir" else {"esklasi": "eskalasi"})
 
 
-def test_an_update_reads_only_its_new_words_and_a_rebuild_all(tmp_path):
-    """Did-you-mean's vocabulary is carried across generations: after an update
-    only the new segment's words are read, and the new words are offered."""
+def test_a_few_searches_look_words_up_without_reading_the_vocabulary(tmp_path):
+    """A fresh process's search (``warta search``) checks a typo's one-edit strings in
+    the term table: the same suggestion, without reading every word of the archive."""
     data_dir = tmp_path / "data"
     with Store.open(data_dir) as store:
         store.upsert_many(archive_articles())
         build_index(store, index_path(data_dir))
     searcher = Searcher(index_path(data_dir))
     try:
-        assert searcher.search("xylofonq").suggestion is None  # reads every word
+        assert searcher.search("pengirimann").suggestion == "pengiriman"
+        assert searcher.vocabulary.read is False
+        suggester = searcher.generations.current.suggester
+        assert suggester.read_after == suggestions.MIN_LOOKUPS  # 120 articles
+        assert 0 < suggester._lookups < suggester.read_after
+        suggester._lookups = suggester.read_after  # as after many searches
+        assert searcher.search("pengirimann").suggestion == "pengiriman"
+        assert searcher.search("dikirimm").suggestion == "dikirim"
+        assert searcher.vocabulary.read is True
+    finally:
+        searcher.close()
+
+
+def test_an_update_reads_only_its_new_words_and_a_rebuild_all(tmp_path):
+    """Did-you-mean's vocabulary, once read, is carried across generations: after an
+    update only the new segment's words are read, and the new words are offered."""
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir) as store:
+        store.upsert_many(archive_articles())
+        build_index(store, index_path(data_dir))
+    searcher = Searcher(index_path(data_dir))
+    try:
+        searcher.generations.current.suggester.words()  # as many searches come to
+        assert searcher.search("xylofonq").suggestion is None
         assert searcher.vocabulary.segments_read >= 1
         before = len(searcher.generations.current.searcher.reader().leaf_readers())
         with Store.open(data_dir) as store:
