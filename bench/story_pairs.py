@@ -430,6 +430,9 @@ COSINE_BANDS = ((0.25, 0.35), (0.35, 0.5), (0.5, 0.8))  # TF-IDF cosine within 2
 PER_COSINE_BAND = 7
 NAMES2 = 12  # other outlets within 2 days sharing 4 or more rare names, little text
 RANDOM2 = 6
+CANDIDATES3 = JUDGED / "story_candidates3.tsv"
+LABELS3 = JUDGED / "labels_heldout3.tsv"
+SEED3 = 1313  # the third draw (fifth session): same strata as the second, none of its pairs
 
 
 class IndexFeatures:
@@ -486,11 +489,15 @@ class IndexFeatures:
         return found
 
 
-def sample2(news_dir: Path, data_dir: Path) -> None:
+def sample2(news_dir: Path, data_dir: Path, seed: int = SEED2, out: Path = CANDIDATES2) -> None:
     """Draw the second held-out set: new pairs, stratified as the first plus the pairs near
-    the copy and story thresholds (bench/judged/README.md, "The second held-out set")."""
+    the copy and story thresholds (bench/judged/README.md, "The second held-out set").
+
+    With ``seed``/``out`` of the third set, the same strata are drawn again, leaving out
+    every pair of ``story_pairs.tsv`` (the first and second sets).
+    """
     corpus = Corpus(load_news(news_dir))
-    rng = random.Random(SEED2)
+    rng = random.Random(seed)
     sampler = Sampler(corpus, rng)
     row = corpus.row
     for p in read_tsv(FINAL):
@@ -562,8 +569,8 @@ def sample2(news_dir: Path, data_dir: Path) -> None:
             picked.append(pair)
     sampler.record("e-random-same-day", picked, 0)
     ordered = interleave(sampler.chosen, rng)
-    rows = write_candidates(CANDIDATES2, corpus, ordered)
-    print(f"{len(rows)} new pairs (none of the {first} judged before) -> {CANDIDATES2}")
+    rows = write_candidates(out, corpus, ordered)
+    print(f"{len(rows)} new pairs (none of the {first} judged before) -> {out}")
 
 
 # ---------------------------------------------------------------- files
@@ -626,7 +633,7 @@ def show(
     unknown = sorted(set(numbers) - set(pairs))
     if unknown:
         sys.exit(
-            f"No pair {unknown[0]} in {CANDIDATES.name}: pairs are numbered 0 to {len(pairs) - 1}."
+            f"No pair {unknown[0]} in {candidates.name}: pairs are numbered 0 to {len(pairs) - 1}."
         )
     news = {a.id: a for a in load_news(news_dir)}
     for n in numbers:
@@ -709,14 +716,18 @@ def merge() -> None:
         for c in candidates
         if int(c["pair_no"]) in labels
     ]
-    if CANDIDATES2.is_file() and LABELS2.is_file():
-        second = read_labels(LABELS2)
-        print(f"{LABELS2.name}: {len(second)} labels")
-        rows += [
-            {**c, **second[int(c["pair_no"])], "split": "heldout2"}
-            for c in read_tsv(CANDIDATES2)
-            if int(c["pair_no"]) in second
-        ]
+    for split, candidates_path, labels_path in (
+        ("heldout2", CANDIDATES2, LABELS2),
+        ("heldout3", CANDIDATES3, LABELS3),
+    ):
+        if candidates_path.is_file() and labels_path.is_file():
+            later = read_labels(labels_path)
+            print(f"{labels_path.name}: {len(later)} labels")
+            rows += [
+                {**c, **later[int(c["pair_no"])], "split": split}
+                for c in read_tsv(candidates_path)
+                if int(c["pair_no"]) in later
+            ]
     fields = ["id_a", "id_b", "label", "split", "stratum", "similarity", "note"]
     write_tsv(FINAL, fields, [{k: r[k] for k in fields} for r in rows])
     print(stratum_table(rows))
@@ -725,6 +736,7 @@ def merge() -> None:
     for label in sorted(LABELS):
         print(
             f"  {label:11} tune {counts[label, 'tune']:4}  heldout2 {counts[label, 'heldout2']:4}"
+            f"  heldout3 {counts[label, 'heldout3']:4}"
         )
 
 
@@ -748,7 +760,9 @@ def score(assignment_path: Path, split: str | None, by_stratum: bool = False) ->
     missing = {i for p in pairs for i in (p["id_a"], p["id_b"])} - set(assignment)
     if missing:
         print(f"note: {len(missing)} judged articles not in {assignment_path}: taken as alone")
-    for part in [split] if split else ["tune", "heldout2", None]:
+    for part in [split] if split else ["tune", "heldout2", "heldout3", None]:
+        if part and not any(p["split"] == part for p in pairs):
+            continue
         chosen = [p for p in pairs if part is None or p["split"] == part]
         labels = dict(sorted(Counter(p["label"] for p in chosen).items()))
         print(f"== {part or 'all'}: {len(chosen)} pairs {labels}")
@@ -948,13 +962,16 @@ def main(argv: list[str] | None = None) -> None:
         "--width", type=int, default=0, help="wrap bodies at this width (0: no wrapping)"
     )
     show_cmd.add_argument("--second", action="store_true", help="pairs of the second set")
+    show_cmd.add_argument("--third", action="store_true", help="pairs of the third set")
     show_cmd.add_argument("--mark", action="store_true", help="mark B's sentences found in A")
     sample2_cmd = commands.add_parser("sample2", help="draw the second held-out set")
     sample2_cmd.add_argument("data_dir", type=Path)
+    sample3_cmd = commands.add_parser("sample3", help="draw the third held-out set (seed 1313)")
+    sample3_cmd.add_argument("data_dir", type=Path)
     commands.add_parser("merge", help="combine the label files into story_pairs.tsv")
     score_cmd = commands.add_parser("score", help="score an assignment of copy groups and stories")
     score_cmd.add_argument("assignment", type=Path)
-    score_cmd.add_argument("--split", choices=["tune", "heldout2"])
+    score_cmd.add_argument("--split", choices=["tune", "heldout2", "heldout3"])
     score_cmd.add_argument("--by-stratum", action="store_true", help="also a table per stratum")
     today = commands.add_parser(
         "assign-today", help="today's copy groups from a Warta data directory"
@@ -975,10 +992,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "sample":
         sample(args.news)
     elif args.command == "show":
-        which = CANDIDATES2 if args.second else CANDIDATES
+        which = CANDIDATES3 if args.third else CANDIDATES2 if args.second else CANDIDATES
         show(args.news, args.numbers, args.width, which, args.mark)
     elif args.command == "sample2":
         sample2(args.news, args.data_dir)
+    elif args.command == "sample3":
+        sample2(args.news, args.data_dir, SEED3, CANDIDATES3)
     elif args.command == "merge":
         merge()
     elif args.command == "score":
