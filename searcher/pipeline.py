@@ -264,6 +264,14 @@ class QueryPipeline:
             articles=articles,
         )
 
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article is in now (its own id when it stands alone), or None when
+        the index has no such article."""
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            return None
+        return self.searcher.stored_fields(docnum).get("story") or article_id
+
     def _duplicates(self, docnum: int, bits: int) -> list[str]:
         """The ids of the document's near-duplicates among ``bits``."""
         return [self._article_id(d) for d in self._copies(docnum, bits)]

@@ -228,3 +228,9 @@ class Searcher:
         """Every article of a story in time order (plain dataclasses), or None if unknown."""
         self.refresh()
         return self.generations.current.story(story_id)
+
+    @_serialised
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article is in now, or None when the index has no such article."""
+        self.refresh()
+        return self.generations.current.story_of(article_id)

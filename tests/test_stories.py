@@ -514,6 +514,49 @@ def test_search_api_hit_carries_its_story(client):
     assert story == {"id": "kompas-banjir", "articles": 3, "sources": 3}
 
 
+def test_a_story_relabelled_by_a_rebuild_leads_from_its_old_id(tmp_path):
+    """A story is labelled with its first report: when an earlier report arrives and the
+    index is rebuilt, the old label redirects (temporarily) to the story it is part of."""
+    data = tmp_path / "data"
+    earlier = dataclasses.replace(
+        LATE_REPORT,
+        id="antara-pagi",
+        url="https://contoh.test/antara-pagi",
+        published="2024-11-11T07:00:00+07:00",
+    )
+    with Store.open(data) as store:
+        store.upsert_many([COPY_SOURCE, SAME_EVENT, FOLLOW_UP, *RECIPES])
+        build_index(store, index_path(data))
+        app = create_app({"TESTING": True, "DATA_DIR": str(data)})
+        try:
+            before = app.test_client().get("/api/stories/kompas-banjir").get_json()
+            assert [a["id"] for a in before["articles"]] == ["kompas-banjir", "detik-banjir"]
+        finally:
+            close_app(app)
+        store.upsert_many([earlier])
+        build_index(store, index_path(data))
+    app = create_app({"TESTING": True, "DATA_DIR": str(data)})
+    try:
+        client = app.test_client()
+        for path, target in (
+            ("/api/stories/kompas-banjir", "/api/stories/antara-pagi"),
+            ("/story/kompas-banjir", "/story/antara-pagi"),
+        ):
+            moved = client.get(path)
+            assert moved.status_code == 302, moved.get_data(as_text=True)
+            assert moved.headers["Location"].endswith(target)
+            assert "max-age" not in moved.headers.get("Cache-Control", "")
+        story = client.get("/api/stories/kompas-banjir", follow_redirects=True).get_json()
+        assert [a["id"] for a in story["articles"]] == [
+            "antara-pagi",
+            "kompas-banjir",
+            "detik-banjir",
+        ]
+        assert client.get("/api/stories/tidak-ada").status_code == 404
+    finally:
+        close_app(app)
+
+
 HOUR = 3600.0
 
 

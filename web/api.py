@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 
 from crawler.dates import indonesian_time
 
@@ -51,8 +51,9 @@ def story(story_id: str):
     """Every article of a story in time order, with its first and latest report."""
     found = get_searcher().story(story_id)
     if found is None:
-        successor = successor_story(story_id)
-        if successor is None:
+        moved = successor_story(story_id)
+        if moved is None:
             abort(404, f"There is no story with id '{story_id}'.")
-        return moved_permanently(url_for("api.story", story_id=successor))
+        location = url_for("api.story", story_id=moved[0])
+        return moved_permanently(location) if moved[1] else redirect(location, 302)
     return found.to_dict()

@@ -89,16 +89,23 @@ def overview() -> dict:
     return handles().overview(get_store)
 
 
-def successor_story(story_id: str) -> str | None:
-    """The story labelled by the article that replaced ``story_id``'s first article.
+def successor_story(story_id: str) -> tuple[str, bool] | None:
+    """Where a story id that labels no story now leads: (story id, permanently).
 
-    A story is labelled with its first article's id; a rebuild relabels it
-    when that article was replaced.
+    A story is labelled with its first article's id. When that article was
+    replaced, a rebuild labels the story with its successor: a permanent move.
+    When a rebuild placed an earlier report first, the article is in a story
+    labelled by that report: a temporary move (a later rebuild may move it
+    again). None when neither leads to a story.
     """
+    searcher = get_searcher()
     successor = get_store().successor(story_id)
-    if successor is None or get_searcher().story(successor) is None:
-        return None
-    return successor
+    if successor is not None and searcher.story(successor) is not None:
+        return successor, True
+    now = searcher.story_of(story_id)
+    if now is not None and now != story_id and searcher.story(now) is not None:
+        return now, False
+    return None
 
 
 def close_app(app: Flask) -> None:

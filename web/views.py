@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     url_for,
@@ -73,10 +74,11 @@ def story_page(story_id: str):
     """Every report of one event, in time order: outlet, time, title and link."""
     story = get_searcher().story(story_id)
     if story is None:
-        successor = successor_story(story_id)
-        if successor is None:
+        moved = successor_story(story_id)
+        if moved is None:
             abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
-        return moved_permanently(url_for("views.story_page", story_id=successor))
+        location = url_for("views.story_page", story_id=moved[0])
+        return moved_permanently(location) if moved[1] else redirect(location, 302)
     return render_template("story.html", story=story, params=SearchParams())
 
 
