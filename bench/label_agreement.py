@@ -8,7 +8,17 @@ matrix, raw agreement and Cohen's kappa over the four labels, and over the
 two decisions the product makes: copy or not (collapse), and together or
 apart (copy or same-event against related or different).
 
-    .venv/bin/python bench/label_agreement.py
+The third held-out set (``heldout3``, fifth session) was labelled the same
+way: ``labels_heldout3.tsv`` by three annotators (pairs 0-69, 70-139,
+140-209), and blind a second time by two others
+(``labels_heldout3_second_a.tsv`` 0-104, ``labels_heldout3_second_b.tsv``
+105-209).
+
+``--as-system`` also scores the second labels as if they were Warta's
+output, against the first labels, with the issue's five figures: a human
+ceiling for each target (what a second careful reader reaches).
+
+    .venv/bin/python bench/label_agreement.py [--set 3] [--as-system]
     .venv/bin/python bench/label_agreement.py --write-agreed out.tsv   # pairs both labelled alike
 """
 
@@ -20,8 +30,16 @@ from collections import Counter
 from pathlib import Path
 
 JUDGED = Path(__file__).resolve().parent / "judged"
-FIRST = JUDGED / "labels_heldout2.tsv"
-SECOND = (JUDGED / "labels_heldout2_second_a.tsv", JUDGED / "labels_heldout2_second_b.tsv")
+SETS = {
+    2: (
+        JUDGED / "labels_heldout2.tsv",
+        (JUDGED / "labels_heldout2_second_a.tsv", JUDGED / "labels_heldout2_second_b.tsv"),
+    ),
+    3: (
+        JUDGED / "labels_heldout3.tsv",
+        (JUDGED / "labels_heldout3_second_a.tsv", JUDGED / "labels_heldout3_second_b.tsv"),
+    ),
+}
 LABELS = ("copy", "same-event", "related", "different")
 DECISIONS = {
     "four labels": lambda label: label,
@@ -69,12 +87,44 @@ def report(first: dict[int, str], second: dict[int, str]) -> list[str]:
     return lines
 
 
+def share(hits: int, total: int) -> str:
+    return f"{100 * hits / total:.1f} % ({hits}/{total})" if total else "n/a"
+
+
+def as_system(first: dict[int, str], second: dict[int, str]) -> list[str]:
+    """The issue's five figures of the second labels taken as output (copy: collapsed;
+    copy or same-event: together), scored against the first labels."""
+    pairs = sorted(set(first) & set(second))
+    truth = Counter(first[p] for p in pairs)
+    collapsed = Counter(first[p] for p in pairs if second[p] == "copy")
+    together = Counter(first[p] for p in pairs if second[p] in ("copy", "same-event"))
+    apart = truth["related"] + truth["different"]
+    return [
+        "The second labels as a system, scored against the first:",
+        f"  collapsed pairs that are copies       {share(collapsed['copy'], collapsed.total())}"
+        "  (target >= 95 %)",
+        f"  related/different collapsed           "
+        f"{share(collapsed['related'] + collapsed['different'], apart)}  (<= 3 %)",
+        f"  related/different in one story        "
+        f"{share(together['related'] + together['different'], apart)}  (<= 10 %)",
+        f"  copies collapsed                      {share(collapsed['copy'], truth['copy'])}"
+        "  (>= 85 %)",
+        f"  same-event in one story or collapsed  "
+        f"{share(together['same-event'], truth['same-event'])}  (>= 75 %)",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", type=int, choices=sorted(SETS), default=2, help="held-out set")
+    parser.add_argument("--as-system", action="store_true", help="score the second labels")
     parser.add_argument("--write-agreed", type=Path, help="Write the pairs both labelled alike.")
     args = parser.parse_args()
-    first, second = read_labels(FIRST), read_labels(*SECOND)
+    first_path, second_paths = SETS[args.set]
+    first, second = read_labels(first_path), read_labels(*second_paths)
     print("\n".join(report(first, second)))
+    if args.as_system:
+        print("\n".join(as_system(first, second)))
     if args.write_agreed:
         with open(args.write_agreed, "w", encoding="utf-8") as f:
             f.write("pair_no\tlabel\tnote\n")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, request, url_for
 
 from crawler.dates import indonesian_time
 
 from . import params as search_params
-from .handles import get_searcher, get_store, handles, successor_story
+from .handles import get_searcher, get_store, handles, story_moved
 from .headers import moved_permanently
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -51,9 +51,5 @@ def story(story_id: str):
     """Every article of a story in time order, with its first and latest report."""
     found = get_searcher().story(story_id)
     if found is None:
-        moved = successor_story(story_id)
-        if moved is None:
-            abort(404, f"There is no story with id '{story_id}'.")
-        location = url_for("api.story", story_id=moved[0])
-        return moved_permanently(location) if moved[1] else redirect(location, 302)
+        return story_moved(story_id, "api.story", f"There is no story with id '{story_id}'.")
     return found.to_dict()

@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, abort, current_app, g, redirect, url_for
 
 from crawler import Store
 from index import index_path
 from searcher import Limits, Searcher
 
+from .headers import moved_permanently
 from .settings import limits_of
 
 EXTENSION = "warta"
@@ -87,6 +88,16 @@ def get_store() -> Store:
 def overview() -> dict:
     """What the archive holds, remembered for a few minutes."""
     return handles().overview(get_store)
+
+
+def story_moved(story_id: str, endpoint: str, not_found: str) -> Response:
+    """The redirect for a story id that labels no story now (``successor_story``) to
+    ``endpoint``'s page of the story it leads to; 404 with ``not_found`` when none."""
+    moved = successor_story(story_id)
+    if moved is None:
+        abort(404, not_found)
+    location = url_for(endpoint, story_id=moved[0])
+    return moved_permanently(location) if moved[1] else redirect(location, 302)
 
 
 def successor_story(story_id: str) -> tuple[str, bool] | None:

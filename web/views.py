@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     jsonify,
-    redirect,
     render_template,
     request,
     url_for,
@@ -16,7 +15,7 @@ from flask import (
 from index import WartaIndexError
 
 from . import params as search_params
-from .handles import get_searcher, get_store, handles, overview, successor_story
+from .handles import get_searcher, get_store, handles, overview, story_moved
 from .headers import moved_permanently
 from .monitoring import index_freshness
 from .params import SearchParams
@@ -74,11 +73,9 @@ def story_page(story_id: str):
     """Every report of one event, in time order: outlet, time, title and link."""
     story = get_searcher().story(story_id)
     if story is None:
-        moved = successor_story(story_id)
-        if moved is None:
-            abort(404, f"Cerita dengan id “{story_id}” tidak ada di arsip.")
-        location = url_for("views.story_page", story_id=moved[0])
-        return moved_permanently(location) if moved[1] else redirect(location, 302)
+        return story_moved(
+            story_id, "views.story_page", f"Cerita dengan id “{story_id}” tidak ada di arsip."
+        )
     return render_template("story.html", story=story, params=SearchParams())
 
 
