@@ -79,6 +79,10 @@ COMMANDS = {
         "crawler.cli:reparse_command",
         "Extract every crawled article again from its stored raw HTML, without fetching.",
     ),
+    "delete": LazyCommand(
+        "crawler.cli:delete_command",
+        "Delete articles by ID (or --url, --from-file): for takedowns and mistakes.",
+    ),
     "index": LazyCommand("index.cli:index_group", "Build, update and inspect the search index."),
     "search": LazyCommand(
         "searcher.cli:search_command", "Search the archive for QUERY and print the best hits."
