@@ -553,7 +553,8 @@ def _read_ids(stream) -> list[str]:
                 break  # _check_named says why
     except UnicodeDecodeError as e:
         raise click.BadParameter(
-            f"line {number + 1} is not UTF-8 text ({e.reason}).", param_hint="--from-file"
+            f"the file is not UTF-8 text ({e.reason}). Give a UTF-8 file of ids, one a line.",
+            param_hint="--from-file",
         ) from e
     return found
 

@@ -8,6 +8,10 @@ change.
 An article is its id, and its URL (when it has one) is unique: one article
 per URL. Storing an article whose URL another id holds replaces that article
 (``Store.upsert``); the indexer sees the old id as deleted.
+
+Deleting an article on purpose (``Store.delete``, ``warta delete``) withdraws
+its URLs: crawls skip them (``is_withdrawn``) until the article is stored
+again explicitly (an import), which lifts the withdrawal.
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ def test_a_file_with_too_many_ids_or_a_long_line_deletes_nothing(invoke, data_di
     binary = data_dir.parent / "biner.txt"
     binary.write_bytes(b"ada\n\xff\xfe\x00\n")
     result = invoke("delete", "--from-file", str(binary), expect=2)
-    assert "is not UTF-8 text" in result.output
+    assert "the file is not UTF-8 text" in result.output
     assert stored_ids(data_dir) == {"ada"}
 
 
@@ -211,7 +211,7 @@ def test_after_an_index_update_the_article_is_gone_everywhere(invoke, story_data
 def test_a_deleted_copy_leaves_its_story_and_copy_group(invoke, story_data_dir):
     result = invoke("delete", "tribun-banjir", "--index")
     assert HINT not in result.output
-    assert "Updated the index" in result.output
+    assert "Updated the index: 0 indexed, 1 removed." in result.output
     assert hits_and_copies(story_data_dir, "Rawalumbu")["kompas-banjir"] == []
     app = create_app({"TESTING": True, "DATA_DIR": str(story_data_dir)})
     try:
@@ -238,6 +238,16 @@ def test_a_story_whose_first_report_is_deleted_no_longer_lists_it(invoke, story_
         assert [a["id"] for a in story["articles"]] == ["tribun-banjir", "detik-banjir"]
         assert story["title"] == COPY.title
         assert client.get("/api/articles/kompas-banjir").status_code == 404
+    finally:
+        close_app(app)
+    invoke("index", "build")
+    app = create_app({"TESTING": True, "DATA_DIR": str(story_data_dir)})
+    try:
+        client = app.test_client()
+        # A rebuild labels the story with its first report now; the deleted id leads nowhere.
+        assert client.get("/api/stories/kompas-banjir").status_code == 404
+        story = client.get("/api/stories/tribun-banjir").get_json()
+        assert [a["id"] for a in story["articles"]] == ["tribun-banjir", "detik-banjir"]
     finally:
         close_app(app)
 
