@@ -379,14 +379,17 @@ class Store:
         this id, see ``replacements_since``) and this one is stored:
         'replaced'. An article whose id or URL was withdrawn (``delete``) is
         stored and its withdrawal lifted, as an import does; with
-        ``lift_withdrawal=False`` (a crawl, a reparse) it is not stored:
-        'withdrawn'. Runs in a transaction of its own unless one is open.
+        ``lift_withdrawal=False`` (a crawl, a reparse) it is not stored, nor
+        are the pages a crawl kept of it meanwhile: 'withdrawn'. Runs in a
+        transaction of its own unless one is open.
         """
         if not self.db.in_transaction:
             with self.transaction():
                 return self.upsert(article, lift_withdrawal=lift_withdrawal)
         if self._withdrawn_ids(article):
             if not lift_withdrawal:
+                if not self.has_article(article.id):
+                    self.db.execute("DELETE FROM raw_pages WHERE article_id = ?", (article.id,))
                 return "withdrawn"
             self._lift(article)
         known = "SELECT id, url, content_hash, title, title_derived FROM articles WHERE"

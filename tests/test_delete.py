@@ -18,7 +18,7 @@ from newsite import serve_site
 
 from crawler.article import Article
 from crawler.cli import MAX_DELETE, MAX_ID_CHARS
-from crawler.store import MIGRATIONS, SCHEMA_VERSION, Store, store_path
+from crawler.store import MIGRATIONS, SCHEMA_VERSION, FetchRecord, RawPage, Store, store_path
 from index import build_index, index_path
 from searcher import Searcher
 from tests.test_stories import ARTICLES, COPY
@@ -381,8 +381,6 @@ def test_an_import_lifts_the_withdrawal(site, tmp_path):
 def test_reparse_does_not_store_a_page_whose_url_is_withdrawn(invoke, data_dir):
     """Pages kept under a stored article whose URL was withdrawn with another article
     (an address the other's pages came from) are skipped by a reparse, and counted."""
-    from crawler.store import RawPage
-
     url = "https://contoh.test/berita/a"
     page = "<html><head><title>Judul</title></head><body><article><h1>Judul</h1>"
     page += "<p>" + "Banjir melanda kota pada Senin pagi dan warga mengungsi. " * 5 + "</p>"
@@ -406,28 +404,24 @@ def test_reparse_does_not_store_a_page_whose_url_is_withdrawn(invoke, data_dir):
 
 
 def test_store_delete_forgets_fetches_and_pages_and_withdraws_their_urls(tmp_path):
-    from crawler.store import FetchRecord, RawPage
-
+    url = "https://contoh.test/a"
     with Store.open(tmp_path) as store:
-        store.upsert(article("a", "https://contoh.test/a"))
-        store.record_fetch(
-            FetchRecord("https://contoh.test/a", "article", "stored", article_id="a")
-        )
-        store.record_fetch(
-            FetchRecord("https://contoh.test/a?p=2", "part", "followed", article_id="a")
-        )
-        store.put_raw(RawPage("https://contoh.test/a?p=2", b"<p>2</p>", article_id="a", part=1))
+        store.upsert(article("a", url))
+        store.record_fetch(FetchRecord(url, "article", "stored", article_id="a"))
+        store.record_fetch(FetchRecord(url + "?p=2", "part", "followed", article_id="a"))
+        store.put_raw(RawPage(url + "?p=2", b"<p>2</p>", article_id="a", part=1))
         assert store.delete("a") is True
         assert list(store.fetch_records()) == []
         assert list(store.iter_raw_articles()) == []
-        assert store.is_withdrawn("https://contoh.test/a")
-        assert store.is_withdrawn("https://contoh.test/a?p=2")
+        assert store.is_withdrawn(url) and store.is_withdrawn(url + "?p=2")
         assert store.withdrawn_count() == 1
-        assert store.upsert(article("b", "https://contoh.test/a"), lift_withdrawal=False) == (
-            "withdrawn"
-        )
-        assert store.upsert(article("b", "https://contoh.test/a")) == "added"
-        assert not store.is_withdrawn("https://contoh.test/a?p=2")
+        # A crawl that fetched its page as it was deleted: neither it nor its page is kept.
+        store.put_raw(RawPage(url, b"<p>1</p>", article_id="b"))
+        assert store.upsert(article("b", url), lift_withdrawal=False) == "withdrawn"
+        assert (store.get("b"), store.get_raw(url)) == (None, None)
+        # Stored explicitly (an import): every URL of the withdrawn article is free again.
+        assert store.upsert(article("b", url)) == "added"
+        assert not store.is_withdrawn(url + "?p=2")
         assert store.withdrawn_count() == 0
 
 
