@@ -571,12 +571,13 @@ def _check_named(named: list[tuple[str, str]]) -> None:
             "run. Split the list and run `warta delete` for each part."
         )
     for kind, name in named:
+        word = "id" if kind == "id" else "URL"
         if not name.strip():
-            raise click.UsageError(f"An empty {kind} was given; name each article to delete.")
+            raise click.UsageError(f"An empty {word} was given; name each article to delete.")
         if len(name) > MAX_ID_CHARS:
             raise click.UsageError(
-                f"The {kind} {name[:40]}... is {len(name)} characters long; "
-                f"an {kind} has at most {MAX_ID_CHARS}."
+                f"The {word} {name[:40]}... is {len(name):,} characters long; "
+                f"{'an' if kind == 'id' else 'a'} {word} has at most {MAX_ID_CHARS:,}."
             )
 
 

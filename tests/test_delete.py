@@ -125,8 +125,9 @@ def test_deleting_only_unknown_ids_fails_with_a_sentence(invoke, data_dir, store
     [
         ([], "Give the ids of the articles to delete, or --url URL, or --from-file FILE."),
         (["ada", ""], "An empty id was given; name each article to delete."),
-        (["x" * (MAX_ID_CHARS + 1)], f"characters long; an id has at most {MAX_ID_CHARS}."),
-        (["--url", "https://contoh.test/" + "x" * MAX_ID_CHARS], "an url has at most"),
+        (["x" * (MAX_ID_CHARS + 1)], f"characters long; an id has at most {MAX_ID_CHARS:,}."),
+        (["--url", "https://contoh.test/" + "x" * MAX_ID_CHARS], "a URL has at most 2,048."),
+        (["--url", " "], "An empty URL was given; name each article to delete."),
     ],
 )
 def test_bad_names_are_refused_before_anything_is_deleted(
