@@ -1,4 +1,4 @@
-"""Commands of the crawler stage: ``warta import``, ``warta crawl``, ``warta reparse``."""
+"""Commands of the crawler stage: ``warta import``, ``crawl``, ``reparse`` and ``delete``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .locks import LockBusy, exclusive, lock_path
 from .sources import Source, SourcesError, crawl_options, load_sources, sources_path
 from .spider import CrawlOptions, CrawlReport
 from .store import CrawlRound, Store, StoreError
+from .urls import canonical_url
 
 BATCH = 500
 # `warta crawl --source` exits with this code when another process crawls the source
@@ -64,13 +65,15 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
     One article per URL: an article with the URL of one stored under another
     id replaces it (the summary lists it); within one import a URL is taken
     once, and a later article with it under another id is rejected.
+    Importing an article deleted with `warta delete` (its id or its URL)
+    lifts its withdrawal: crawls may fetch it again.
     """
     counts: Counter = Counter()
     rejections: list[Rejection] = []
     claims = UrlClaims()
     batch = []
     with open_store(ctx) as store:
-        since = store.seq
+        since, withdrawn = store.seq, store.withdrawn_count()
         files = list(find_files(paths))
         # disable=None: a bar only on a terminal, never carriage returns in a log.
         disable = True if ctx.obj.get("quiet") else None
@@ -92,7 +95,17 @@ def import_command(ctx: click.Context, paths: tuple[str, ...]) -> None:
                         bar.set_postfix(articles=sum(counts.values()))
             counts.update(store.upsert_many(batch))
         replaced = claims.replaced(store.replacements_since(since))
+        lifted = withdrawn - store.withdrawn_count()
     _print_summary(counts, rejections, replaced)
+    if lifted:
+        click.echo(
+            f"Lifted the withdrawal of {_articles(lifted)} deleted with `warta delete`: "
+            "crawls may fetch them again."
+        )
+
+
+def _articles(count: int) -> str:
+    return f"{count} article" if count == 1 else f"{count} articles"
 
 
 def _progress_printer(enabled: bool):
@@ -449,3 +462,177 @@ def reparse_command(ctx: click.Context, update_index: bool) -> None:
     )
     if update_index:
         _update_index(ctx)
+
+
+# `warta delete`: at most this many articles a run, and ids (or URLs) this long.
+MAX_DELETE = 10_000
+MAX_ID_CHARS = 2048  # an id may be a URL (a JSON Lines record without an id)
+SHOWN_MISSING = 20
+
+
+@click.command("delete")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Delete the article stored with this URL (repeatable; tracking parameters ignored).",
+)
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="Read ids from FILE, one a line ('-' reads stdin; blank and # lines skipped).",
+)
+@click.option(
+    "--allow-recrawl",
+    is_flag=True,
+    help="Delete without withdrawing the URLs: a later crawl may fetch the articles again.",
+)
+@click.option(
+    "--index", "update_index", is_flag=True, help="Bring the search index up to date afterwards."
+)
+@click.pass_context
+def delete_command(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    urls: tuple[str, ...],
+    from_file,
+    allow_recrawl: bool,
+    update_index: bool,
+) -> None:
+    """Delete articles by ID (or --url, --from-file): for takedowns and mistakes.
+
+    Their raw pages and fetch records go too, and their URLs are withdrawn:
+    later crawls skip them, counted as "withdrawn from the archive"
+    (--allow-recrawl deletes without withdrawing). Importing an article
+    again lifts its withdrawal. The index drops them at the next `warta index
+    update` (or with --index); /api/articles/ID is 404 at once. At most
+    10,000 articles a run.
+    """
+    named = [("id", i) for i in ids] + [("url", u) for u in urls]
+    if from_file is not None:
+        named += [("id", i) for i in _read_ids(from_file)]
+    _check_named(named)
+    with open_store(ctx) as store:
+        targets, missing = _resolve(store, named)
+        before = store.withdrawn_count()
+        deleted = store.delete_many(targets, withdraw=not allow_recrawl)
+        withdrawn = store.withdrawn_count() - before
+        gone = set(deleted)
+        missing += [(i, "already deleted") for i in targets if i not in gone]
+    if not deleted:
+        raise click.ClickException(
+            f"No article was deleted: {_missing_text(missing)}. Check the ids "
+            "(`warta search --json` shows them) or name the articles with --url."
+        )
+    _print_deleted(deleted, missing, withdrawn, indexing=update_index)
+    if update_index:
+        _update_index(ctx)
+
+
+def _read_ids(stream) -> list[str]:
+    """The ids of a --from-file file, one a line, read a bounded line at a time."""
+    found = []
+    number = 0
+    try:
+        while line := stream.readline(MAX_ID_CHARS + 2):
+            number += 1
+            text = line.strip()
+            if len(text) > MAX_ID_CHARS or (len(line) == MAX_ID_CHARS + 2 and line[-1] != "\n"):
+                raise click.BadParameter(
+                    f"line {number} is longer than {MAX_ID_CHARS} characters, longer than "
+                    "any id. Give a file with one article id a line.",
+                    param_hint="--from-file",
+                )
+            if text and not text.startswith("#"):
+                found.append(text)
+            if len(found) > MAX_DELETE:
+                break  # _check_named says why
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(
+            f"the file is not UTF-8 text ({e.reason}). Give a UTF-8 file of ids, one a line.",
+            param_hint="--from-file",
+        ) from e
+    return found
+
+
+def _check_named(named: list[tuple[str, str]]) -> None:
+    """Refuse, before deleting anything, no names, too many, or one too long or empty."""
+    if not named:
+        raise click.UsageError(
+            "Give the ids of the articles to delete, or --url URL, or --from-file FILE."
+        )
+    if len(named) > MAX_DELETE:
+        raise click.UsageError(
+            f"More than {MAX_DELETE:,} articles named; at most {MAX_DELETE:,} are deleted a "
+            "run. Split the list and run `warta delete` for each part."
+        )
+    for kind, name in named:
+        word = "id" if kind == "id" else "URL"
+        if not name.strip():
+            raise click.UsageError(f"An empty {word} was given; name each article to delete.")
+        if len(name) > MAX_ID_CHARS:
+            raise click.UsageError(
+                f"The {word} {name[:40]}... is {len(name):,} characters long; "
+                f"{'an' if kind == 'id' else 'a'} {word} has at most {MAX_ID_CHARS:,}."
+            )
+
+
+def _resolve(store: Store, named: list[tuple[str, str]]):
+    """The stored ids named (in order, once each), and (name, reason) for the others."""
+    targets: dict[str, None] = {}
+    missing: list[tuple[str, str]] = []
+    for kind, name in named:
+        if kind == "id":
+            found = name if store.has_article(name) else None
+        else:
+            found = store.id_by_url(name) or store.id_by_url(_canonical(name))
+        if found is not None:
+            targets[found] = None
+        else:
+            missing.append((name, _missing_reason(store, kind, name)))
+    return list(targets), missing
+
+
+def _missing_reason(store: Store, kind: str, name: str) -> str:
+    if kind == "id":
+        return store.missing_reason(name)
+    if store.is_withdrawn(name) or store.is_withdrawn(_canonical(name)):
+        return "already deleted"
+    return "no article has this URL"
+
+
+def _canonical(url: str) -> str:
+    """The crawler's form of an http(s) URL (no tracking parameters), else the URL as given."""
+    if not url.startswith(("http://", "https://")):
+        return url
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
+def _missing_text(missing: list[tuple[str, str]]) -> str:
+    shown = ", ".join(f"{name} ({reason})" for name, reason in missing[:SHOWN_MISSING])
+    more = len(missing) - SHOWN_MISSING
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _print_deleted(deleted: list[str], missing: list, withdrawn: int, indexing: bool) -> None:
+    line = f"Deleted {_articles(len(deleted))}"
+    if missing:
+        line += f"; {len(missing)} not found: {_missing_text(missing)}"
+    click.echo(line + ".")
+    if withdrawn:
+        click.echo(
+            f"Withdrawn: crawls will not fetch the URLs of {_articles(withdrawn)} again "
+            "(importing an article lifts this; --allow-recrawl deletes without it)."
+        )
+    if not indexing:
+        click.echo(
+            "Run `warta index update` to remove them from the index "
+            "(search results, copies, stories)."
+        )

@@ -129,7 +129,8 @@ def reparse(store: Store, progress: Callable[[int], None] | None = None) -> Coun
     Pages kept under the id of a deleted article (``Store.delete`` of older
     versions kept them) or of a replaced one (when its successor had pages of
     its own) are skipped and counted as 'deleted': parsing them would bring
-    the article back, or undo the replacement.
+    the article back, or undo the replacement. So are pages of an article
+    whose URL was withdrawn (``Store.delete``).
     """
     counts: Counter = Counter()
     for raw_pages in store.iter_raw_articles():
@@ -148,7 +149,8 @@ def reparse(store: Store, progress: Callable[[int], None] | None = None) -> Coun
         if not article.body:
             counts["empty"] += 1
             continue
-        counts[store.upsert(article)] += 1
+        outcome = store.upsert(article, lift_withdrawal=False)
+        counts["deleted" if outcome == "withdrawn" else outcome] += 1
         if progress:
             progress(1)
     return counts

@@ -1,7 +1,8 @@
 """Scrapy downloader middlewares: the crawler's rules for every request.
 
 - ``GuardMiddleware``: only http(s), only the allowed domains (redirects
-  included), no loopback or private addresses unless allowed.
+  included), no loopback or private addresses unless allowed, no URL of an
+  article withdrawn from the archive (``warta delete``).
 - ``PageBudgetMiddleware``: no network fetch of a page beyond --max-pages.
 - ``CrawlDelayMiddleware``: robots.txt Crawl-delay as the host's minimum delay.
 - ``RetryAfterMiddleware``: Scrapy's retries, waiting as long as a 429 or 503
@@ -48,15 +49,21 @@ class _CrawlerAware:
         return downloader.slots.get(downloader.get_slot_key(request))
 
 
+# The skip reason (crawl summary, fetch records) of a URL `warta delete` withdrew.
+WITHDRAWN = "withdrawn from the archive"
+
+
 class GuardMiddleware(_CrawlerAware):
     """Refuse requests the crawl must not make, with the reason as a sentence."""
 
     def process_request(self, request: Request) -> None:
-        options = self.spider.options
+        spider = self.spider
         try:
-            check_url(request.url, self.spider.allowed_hosts, options.allow_private)
+            check_url(request.url, spider.allowed_hosts, spider.options.allow_private)
         except UrlRefused as e:
             raise IgnoreRequest(str(e)) from e
+        if spider.store.is_withdrawn(canonical_url(request.url)):
+            raise IgnoreRequest(WITHDRAWN)
 
 
 class PageBudgetMiddleware(_CrawlerAware):

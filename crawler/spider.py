@@ -39,7 +39,7 @@ from .html_normaliser import (
     page_article,
     parse_page,
 )
-from .middlewares import StoreCacheMiddleware
+from .middlewares import WITHDRAWN, StoreCacheMiddleware
 from .store import FetchRecord, RawPage, Store
 from .urls import canonical_url, host_allowed, host_of
 
@@ -412,6 +412,9 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[Request]:
         url = self._article_url(response, page)
         article_id = article_id_for(url)
+        if self.store.is_withdrawn(url):  # reached under another URL (its canonical is withdrawn)
+            self._record(response.url, "article", "skipped", WITHDRAWN, response)
+            return
         if cached and self.store.has_article(article_id):
             self._record(
                 response.url, "article", "unchanged", response=response, article_id=article_id
@@ -481,7 +484,10 @@ class NewsSpider(scrapy.Spider):
             self._record(url, "article", "skipped", "no article text found")
             self.report.not_articles += 1
             return
-        outcome = self.store.upsert(article)
+        outcome = self.store.upsert(article, lift_withdrawal=False)
+        if outcome == "withdrawn":  # deleted (`warta delete`) while its pages were fetched
+            self._record(url, "article", "skipped", WITHDRAWN)
+            return
         self.report.articles[outcome] += 1
         if outcome == "added":
             self.report.added_ids.append(article.id)

@@ -8,6 +8,10 @@ change.
 An article is its id, and its URL (when it has one) is unique: one article
 per URL. Storing an article whose URL another id holds replaces that article
 (``Store.upsert``); the indexer sees the old id as deleted.
+
+Deleting an article on purpose (``Store.delete``, ``warta delete``) withdraws
+its URLs: crawls skip them (``is_withdrawn``) until the article is stored
+again explicitly (an import), which lifts the withdrawal.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from .article import Article
 
 DEFAULT_DATA_DIR = "data"
 STORE_FILENAME = "warta.db"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # How many replacements ``Store.successor`` follows from an old id (a → b → c …).
 MAX_SUCCESSION = 16
 
@@ -127,6 +131,18 @@ _SCHEMA_V5 = """
 ALTER TABLE deletions ADD COLUMN replaced_by TEXT;
 """
 
+# Version 6: the URLs of articles deleted on purpose (`warta delete`, a takedown),
+# which crawls must not fetch again. Storing the article explicitly (an import)
+# lifts the withdrawal of every URL it had.
+_SCHEMA_V6 = """
+CREATE TABLE IF NOT EXISTS withdrawn (
+    url        TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    withdrawn  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS withdrawn_article ON withdrawn(article_id);
+"""
+
 # Each entry upgrades the store from version N-1 to N. Later issues append here.
 MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V1,
@@ -134,6 +150,7 @@ MIGRATIONS: dict[int, str] = {
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
+    6: _SCHEMA_V6,
 }
 
 _COLUMNS = "id, url, source, title, published, author, body, title_derived"
@@ -354,17 +371,27 @@ class Store:
 
     # -- writing ----------------------------------------------------------
 
-    def upsert(self, article: Article) -> str:
+    def upsert(self, article: Article, *, lift_withdrawal: bool = True) -> str:
         """Store one article; return 'added', 'updated', 'unchanged' or 'replaced'.
 
         One article per URL, each under the id it is given: when another id
         holds the article's URL, that article is deleted (its deletion names
         this id, see ``replacements_since``) and this one is stored:
-        'replaced'. Runs in a transaction of its own unless one is open.
+        'replaced'. An article whose id or URL was withdrawn (``delete``) is
+        stored and its withdrawal lifted, as an import does; with
+        ``lift_withdrawal=False`` (a crawl, a reparse) it is not stored, nor
+        are the pages a crawl kept of it meanwhile: 'withdrawn'. Runs in a
+        transaction of its own unless one is open.
         """
         if not self.db.in_transaction:
             with self.transaction():
-                return self.upsert(article)
+                return self.upsert(article, lift_withdrawal=lift_withdrawal)
+        if self._withdrawn_ids(article):
+            if not lift_withdrawal:
+                if not self.has_article(article.id):
+                    self.db.execute("DELETE FROM raw_pages WHERE article_id = ?", (article.id,))
+                return "withdrawn"
+            self._lift(article)
         known = "SELECT id, url, content_hash, title, title_derived FROM articles WHERE"
         row = self.db.execute(f"{known} id = ?", (article.id,)).fetchone()
         holder = None
@@ -441,22 +468,89 @@ class Store:
                 counts[self.upsert(article)] += 1
         return counts
 
-    def delete(self, article_id: str) -> bool:
-        """Delete an article and its stored raw pages; return whether it existed.
+    def delete(self, article_id: str, *, withdraw: bool = True) -> bool:
+        """Delete an article, its raw pages and its fetch records; return whether it existed.
 
         The raw pages go with it: ``warta reparse`` would otherwise bring the
-        deleted article back from them.
+        deleted article back from them; the fetch records too, so that a crawl
+        that may fetch its URL again (``withdraw=False``) asks for it afresh
+        rather than with a conditional GET its copy no longer answers.
+        ``withdraw`` remembers the article's URLs (its own, and those its pages
+        were fetched from) as withdrawn: crawls skip them (``is_withdrawn``).
+        Runs in a transaction of its own unless one is open.
         """
-        with self.transaction():
-            cur = self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-            if cur.rowcount == 0:
-                return False
-            self.db.execute("DELETE FROM raw_pages WHERE article_id = ?", (article_id,))
-            self.db.execute(
-                "INSERT OR REPLACE INTO deletions(id, seq) VALUES (?, ?)",
-                (article_id, self._next_seq()),
-            )
+        if not self.db.in_transaction:
+            with self.transaction():
+                return self.delete(article_id, withdraw=withdraw)
+        row = self.db.execute("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return False
+        if withdraw:
+            self._withdraw(article_id, row["url"])
+        self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self.db.execute("DELETE FROM raw_pages WHERE article_id = ?", (article_id,))
+        self.db.execute("DELETE FROM fetches WHERE article_id = ?", (article_id,))
+        self.db.execute(
+            "INSERT OR REPLACE INTO deletions(id, seq) VALUES (?, ?)",
+            (article_id, self._next_seq()),
+        )
         return True
+
+    def delete_many(self, article_ids: Iterable[str], *, withdraw: bool = True) -> list[str]:
+        """Delete these articles in one transaction (see ``delete``); return the ids deleted."""
+        with self.transaction():
+            return [i for i in article_ids if self.delete(i, withdraw=withdraw)]
+
+    def _withdraw(self, article_id: str, url: str | None) -> None:
+        """Remember the URLs of ``article_id`` (its own and its pages') as withdrawn."""
+        urls = {url} if url else set()
+        for table in ("fetches", "raw_pages"):
+            rows = self.db.execute(f"SELECT url FROM {table} WHERE article_id = ?", (article_id,))
+            urls.update(row[0] for row in rows)
+        now = _now()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO withdrawn(url, article_id, withdrawn) VALUES (?, ?, ?)",
+            [(u, article_id, now) for u in sorted(urls)],
+        )
+
+    def _withdrawn_ids(self, article: Article) -> list[str]:
+        """The withdrawn articles ``article`` is (by its id) or has the URL of."""
+        rows = self.db.execute(
+            "SELECT DISTINCT article_id FROM withdrawn WHERE article_id = ? OR url = ?",
+            (article.id, article.url),
+        )
+        return [row[0] for row in rows]
+
+    def _lift(self, article: Article) -> None:
+        """Lift the withdrawal of every URL of the withdrawn articles ``article`` is."""
+        for withdrawn_id in self._withdrawn_ids(article):
+            self.db.execute("DELETE FROM withdrawn WHERE article_id = ?", (withdrawn_id,))
+
+    def is_withdrawn(self, url: str) -> bool:
+        """Whether ``url`` belongs to an article deleted and withdrawn from crawls."""
+        row = self.db.execute("SELECT 1 FROM withdrawn WHERE url = ?", (url,)).fetchone()
+        return row is not None
+
+    def withdrawn_count(self) -> int:
+        """How many deleted articles are withdrawn from crawls."""
+        return self.db.execute("SELECT count(DISTINCT article_id) FROM withdrawn").fetchone()[0]
+
+    def id_by_url(self, url: str) -> str | None:
+        """The id of the article stored with this exact URL, or None."""
+        row = self.db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def missing_reason(self, article_id: str) -> str:
+        """Why no article is stored under ``article_id``, as a few words."""
+        row = self.db.execute(
+            "SELECT replaced_by FROM deletions WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            return "no such id"
+        successor = self.successor(article_id)
+        if successor is not None:
+            return f"replaced by {successor}, which holds its URL now"
+        return "already deleted"
 
     # -- reading ----------------------------------------------------------
 

@@ -167,7 +167,7 @@ def test_version_1_store_is_upgraded_and_keeps_its_articles(tmp_path):
     db.commit()
     db.close()
     with Store.open(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert store.get("a1").title == "Judul"
         assert store.get("a1").title_derived is False
         assert store.fetch_record("https://x.test/a1") is None
@@ -338,7 +338,7 @@ def test_version_4_store_keeps_its_deletions_and_records_replacements(tmp_path):
     db.commit()
     db.close()
     with Store.open(tmp_path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert store.deleted_since(0) == ["gone"]
         assert store.replacements_since(0) == []
         store.upsert(make())

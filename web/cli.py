@@ -79,6 +79,10 @@ COMMANDS = {
         "crawler.cli:reparse_command",
         "Extract every crawled article again from its stored raw HTML, without fetching.",
     ),
+    "delete": LazyCommand(
+        "crawler.cli:delete_command",
+        "Delete articles by ID (or --url, --from-file): for takedowns and mistakes.",
+    ),
     "index": LazyCommand("index.cli:index_group", "Build, update and inspect the search index."),
     "search": LazyCommand(
         "searcher.cli:search_command", "Search the archive for QUERY and print the best hits."
@@ -181,13 +185,13 @@ def cli(ctx: click.Context, data_dir: str, quiet: bool) -> None:
 
 def index_after_crawl(data_dir: str) -> str:
     """Bring the index up to date for `warta crawl --index` (the crawler never imports index)."""
-    from crawler import Store  # only `crawl --index` and `reparse --index` need these stages
+    from crawler import Store  # only the crawler's `--index` options need these stages
     from index import index_path, update_index
 
     # update_index builds the index where there is none (with DATA_DIR/protected.txt).
     with Store.open(data_dir) as store:
         report = update_index(store, index_path(data_dir))
-    return f"Updated the index: {report.indexed} indexed."
+    return f"Updated the index: {report.indexed} indexed, {report.deleted} removed."
 
 
 @cli.command("config")
