@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 SLOW_SECONDS = 1.5
@@ -461,3 +465,26 @@ def serve_site() -> tuple[NewsSite, ThreadingHTTPServer]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return site, server
+
+
+def running_site() -> Iterator[NewsSite]:
+    """The site served for as long as the caller (a pytest fixture) needs it."""
+    site, server = serve_site()
+    yield site
+    server.shutdown()
+    server.server_close()
+
+
+WARTA = [sys.executable, "-m", "web.cli"]
+
+
+def run_warta(data_dir: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    """The real ``warta`` command in a subprocess (a crawl starts Scrapy's reactor, once
+    per process, so crawls run as a user runs them)."""
+    return subprocess.run(
+        [*WARTA, "--quiet", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -11,12 +11,12 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from newsite import CRAWL_DELAY, serve_site
+from newsite import CRAWL_DELAY, WARTA, running_site
+from newsite import run_warta as warta
 
 from crawler.article import Article
 from crawler.crawl import crawl_settings
@@ -25,7 +25,6 @@ from crawler.spider import CrawlOptions
 from crawler.store import Store, store_path
 from crawler.urls import UrlRefused, canonical_url, check_url
 
-WARTA = [sys.executable, "-m", "web.cli"]
 FAST = [
     "--allow-private",
     "--delay",
@@ -49,17 +48,6 @@ ARTICLES = {
 }
 
 
-def warta(data_dir: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    """Run the real ``warta`` command in a subprocess."""
-    return subprocess.run(
-        [*WARTA, "--quiet", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def stored_paths(data_dir: Path, base: str) -> set[str]:
     with Store.open(data_dir) as store:
         return {article.url.removeprefix(base) for article, _ in store.iter_articles()}
@@ -72,10 +60,7 @@ def reasons(data_dir: Path, base: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def site():
-    site, server = serve_site()
-    yield site
-    server.shutdown()
-    server.server_close()
+    yield from running_site()
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from newsite import serve_site
+from newsite import run_warta as warta
+from newsite import running_site
 
 from crawler.article import Article
 from crawler.cli import MAX_DELETE, MAX_ID_CHARS
@@ -278,21 +277,7 @@ def test_a_replaced_id_whose_successor_is_deleted_is_404_not_a_redirect(invoke, 
 
 @pytest.fixture(scope="module")
 def site():
-    site, server = serve_site()
-    yield site
-    server.shutdown()
-    server.server_close()
-
-
-def warta(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    """The real ``warta`` command in a subprocess (a crawl starts Scrapy's reactor)."""
-    return subprocess.run(
-        [sys.executable, "-m", "web.cli", "--quiet", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    yield from running_site()
 
 
 BANJIR = "/berita/2024/11/14/banjir-bekasi"  # served with an ETag (conditional GET)
